@@ -1,0 +1,294 @@
+"""Training engine: a whole epoch of mini-batch Adam steps in one XLA call.
+
+Plain ``model.fit`` spends almost all of its time on per-step framework
+overhead for this tiny model. Here each epoch is one call of a function
+compiled with XLA, whose ``tf.while_loop`` runs every mini-batch step of the
+epoch, with the same loss, batches, number of steps and Adam update rule as
+``model.fit`` with ``keras.optimizers.Adam``. The pairs are shuffled afresh
+every epoch.
+
+Two update rules share that loop:
+
+- :class:`KerasAdamTrainer` applies ``keras.optimizers.Adam`` itself. Keras's
+  Adam is dense: on every step, every row of the embedding decays its moments
+  and moves, whether it was in the batch or not. This is the rule for the
+  embeddings of ordinary size, as in the tutorial.
+- :class:`LazyAdamTrainer`, for large embeddings, makes a step cost the same
+  whatever the number of items. It applies the zero-gradient steps of a row
+  lazily, in closed form, when the row next appears in a batch (and for all
+  rows at the end). After ``D`` skipped steps since step ``tau`` the moments
+  are ``beta_1**D * m`` and ``beta_2**D * v``, and the row has moved by
+  ``-(m / sqrt(v)) * sum(alpha_u * rho**(u - tau))`` over the skipped steps
+  ``u``, where ``rho = beta_1 / sqrt(beta_2)`` and ``alpha_u`` is Adam's
+  bias-corrected step size; the sum is read off a table of suffix sums. The
+  one departure from dense Adam is that ``epsilon`` is left out of the
+  skipped steps. Like Keras's Adam with a sparse gradient, the second moment
+  of a row that occurs several times in a batch accumulates the squared
+  gradient of each occurrence.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sk_colour_embed._keras_env import keras, tf
+
+# The defaults of keras.optimizers.Adam.
+BETA_1 = 0.9
+BETA_2 = 0.999
+EPSILON = 1e-7
+# After this many skipped steps a row's remaining momentum is below 1e-13 of it.
+_SKIP_HORIZON = 300
+# Above this many embedding values, the lazy update is faster than the dense one.
+SPARSE_MIN_VALUES = 2**16
+
+
+def _binary_crossentropy(labels, probabilities):
+    return keras.ops.mean(keras.losses.binary_crossentropy(labels, probabilities))
+
+
+class EpochTrainer:
+    """Train a model of :func:`build_pair_model`, one XLA call per epoch."""
+
+    def __init__(self, model, *, batch_size, learning_rate):
+        self.model = model
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self._run_epoch = tf.function(self._epoch, jit_compile=True)
+
+    def train_epoch(self, pairs, labels, order):
+        """One epoch over ``pairs`` taken in ``order``; return its mean loss.
+
+        The mean is weighted by batch size, as Keras reports it.
+        """
+        return float(self._run_epoch(pairs, labels, order))
+
+    def current_embedding(self):
+        """The embedding as it stands after the last step, as a NumPy array."""
+        return self.model.get_layer("embedding").embeddings.numpy()
+
+    def finish(self):
+        """Leave the model's weights as they are after the last step."""
+
+    def _epoch(self, pairs, labels, order):
+        pairs, labels = tf.gather(pairs, order), tf.gather(labels, order)
+        n_pairs, batch = pairs.shape[0], self.batch_size
+        n_full = n_pairs // batch
+
+        def body(i, total):
+            start = i * batch
+            batch_pairs = tf.slice(pairs, [start, 0], [batch, 2])
+            batch_labels = tf.slice(labels, [start], [batch])
+            return i + 1, total + self._train_step(batch_pairs, batch_labels) * batch
+
+        _, total = tf.while_loop(
+            lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0))
+        )
+        rest = n_pairs - n_full * batch
+        if rest:  # the last, smaller batch has a shape of its own
+            start = n_full * batch
+            total += self._train_step(pairs[start:], labels[start:]) * rest
+        return total / n_pairs
+
+    def _train_step(self, pairs, labels):
+        raise NotImplementedError
+
+
+class KerasAdamTrainer(EpochTrainer):
+    """Each step applies ``keras.optimizers.Adam`` to all weights."""
+
+    def __init__(self, model, *, batch_size, learning_rate):
+        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate)
+        self.optimizer = keras.optimizers.Adam(learning_rate)
+        self.optimizer.build(model.trainable_variables)
+
+    def _train_step(self, pairs, labels):
+        with tf.GradientTape() as tape:
+            loss = _binary_crossentropy(labels[:, None], self.model(pairs, training=True))
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+
+@dataclass(frozen=True)
+class AdamSchedule:
+    """Adam's step size per step and the sums that skip zero-gradient steps.
+
+    ``alpha[t]`` is the step size of step ``t`` (counted from 1), and
+    ``skip_sum[tau]`` is ``sum(alpha[u] * rho**(u - tau) for u > tau)``.
+    """
+
+    alpha: np.ndarray
+    skip_sum: np.ndarray
+    rho: float
+
+    @classmethod
+    def for_steps(cls, n_steps, learning_rate):
+        steps = np.arange(n_steps + _SKIP_HORIZON + 1, dtype=np.float64)
+        alpha = np.zeros_like(steps)
+        alpha[1:] = (
+            learning_rate * np.sqrt(1 - BETA_2 ** steps[1:]) / (1 - BETA_1 ** steps[1:])
+        )
+        rho = BETA_1 / np.sqrt(BETA_2)
+        skip_sum = np.zeros_like(alpha)
+        for tau in range(len(alpha) - 2, -1, -1):
+            skip_sum[tau] = rho * (alpha[tau + 1] + skip_sum[tau + 1])
+        return cls(alpha.astype(np.float32), skip_sum.astype(np.float32), float(rho))
+
+
+class LazyAdamTrainer(EpochTrainer):
+    """Adam whose embedding update touches only the rows of the batch.
+
+    The head's few weights follow Keras's dense Adam update.
+    """
+
+    def __init__(self, model, *, batch_size, learning_rate, n_steps):
+        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate)
+        self.embeddings = model.get_layer("embedding").embeddings.value
+        self.head = model.layers[1:]
+        self.head_variables = [v.value for v in model.trainable_variables[1:]]
+        schedule = AdamSchedule.for_steps(n_steps, learning_rate)
+        self.alpha = tf.constant(schedule.alpha)
+        self.skip_sum = tf.constant(schedule.skip_sum)
+        self.rho = tf.constant(schedule.rho, tf.float32)
+
+        def zeros(shape, dtype=tf.float32):
+            return tf.Variable(tf.zeros(shape, dtype), trainable=False)
+
+        n_items, n_components = self.embeddings.shape
+        self.step = zeros((), tf.int32)
+        self.m = zeros((n_items, n_components))
+        self.v = zeros((n_items, n_components))
+        self.last_step = zeros((n_items,), tf.int32)
+        self.head_m = [zeros(v.shape) for v in self.head_variables]
+        self.head_v = [zeros(v.shape) for v in self.head_variables]
+
+    def current_embedding(self):
+        rows = tf.range(self.embeddings.shape[0])
+        return self._caught_up(rows, self.step + 1)[0].numpy()
+
+    def finish(self):
+        rows = tf.range(self.embeddings.shape[0])
+        w, m, v = self._caught_up(rows, self.step + 1)
+        self._write_rows(rows, w, m, v, self.step)
+
+    def _caught_up(self, rows, step):
+        """Weights and moments of ``rows`` just before ``step``."""
+        last = tf.gather(self.last_step, rows)
+        skipped = tf.cast(step - 1 - last, tf.float32)[:, None]
+        drift = tf.gather(self.skip_sum, last)[:, None] - tf.pow(self.rho, skipped) * tf.gather(
+            self.skip_sum, step - 1
+        )
+        m = tf.gather(self.m, rows)
+        v = tf.gather(self.v, rows)
+        w = tf.gather(self.embeddings, rows) - drift * tf.math.divide_no_nan(m, tf.sqrt(v))
+        return w, tf.pow(tf.constant(BETA_1), skipped) * m, tf.pow(tf.constant(BETA_2), skipped) * v
+
+    def _write_rows(self, rows, w, m, v, step):
+        self.embeddings.scatter_update(tf.IndexedSlices(w, rows))
+        self.m.scatter_update(tf.IndexedSlices(m, rows))
+        self.v.scatter_update(tf.IndexedSlices(v, rows))
+        self.last_step.scatter_update(tf.IndexedSlices(tf.fill(tf.shape(rows), step), rows))
+
+    def _train_step(self, pairs, labels):
+        step = self.step.assign_add(1)
+        batch = tf.shape(pairs)[0]
+        rows = tf.concat([pairs[:, 0], pairs[:, 1]], axis=0)
+        w, m, v = self._caught_up(rows, step)
+        with tf.GradientTape() as tape:
+            tape.watch(w)
+            probabilities = tf.stack([w[:batch], w[batch:]], axis=1)
+            for layer in self.head:
+                probabilities = layer(probabilities)
+            loss = _binary_crossentropy(labels[:, None], probabilities)
+        grad_w, *grad_head = tape.gradient(loss, [w, *self.head_variables])
+        alpha = tf.gather(self.alpha, step)
+
+        # Occurrences of one row share its moments: write the decayed moments,
+        # then add every occurrence's share of the gradient.
+        self.m.scatter_update(tf.IndexedSlices(BETA_1 * m, rows))
+        self.m.scatter_add(tf.IndexedSlices((1 - BETA_1) * grad_w, rows))
+        self.v.scatter_update(tf.IndexedSlices(BETA_2 * v, rows))
+        self.v.scatter_add(tf.IndexedSlices((1 - BETA_2) * tf.square(grad_w), rows))
+        m = tf.gather(self.m, rows)
+        v = tf.gather(self.v, rows)
+        self._write_rows(rows, w - alpha * m / (tf.sqrt(v) + EPSILON), m, v, step)
+
+        for variable, gradient, m_head, v_head in zip(
+            self.head_variables, grad_head, self.head_m, self.head_v
+        ):
+            m_head.assign_add((gradient - m_head) * (1 - BETA_1))
+            v_head.assign_add((tf.square(gradient) - v_head) * (1 - BETA_2))
+            variable.assign_sub(alpha * m_head / (tf.sqrt(v_head) + EPSILON))
+        return loss
+
+
+def make_trainer(model, *, n_epochs, n_pairs, batch_size, learning_rate, sparse="auto"):
+    """The trainer for ``model``: lazy Adam for large embeddings, Keras's otherwise."""
+    n_values = int(np.prod(model.get_layer("embedding").embeddings.shape))
+    if sparse == "auto":
+        sparse = n_values >= SPARSE_MIN_VALUES
+    if sparse:
+        n_steps = n_epochs * -(-n_pairs // batch_size)
+        return LazyAdamTrainer(
+            model, batch_size=batch_size, learning_rate=learning_rate, n_steps=n_steps
+        )
+    return KerasAdamTrainer(model, batch_size=batch_size, learning_rate=learning_rate)
+
+
+def train(
+    model,
+    pairs,
+    labels,
+    *,
+    epochs,
+    batch_size,
+    learning_rate,
+    rng,
+    sparse="auto",
+    on_epoch_end=None,
+):
+    """Train ``model`` on item-index ``pairs`` and 0/1 ``labels``.
+
+    Parameters
+    ----------
+    model : keras.Sequential
+        From :func:`build_pair_model`; trained in place.
+    pairs : ndarray of shape (n_pairs, 2), int
+    labels : ndarray of shape (n_pairs,)
+    epochs, batch_size : int
+    learning_rate : float
+    rng : numpy.random.Generator
+        Draws each epoch's order of the pairs.
+    sparse : "auto" or bool, default="auto"
+        Use :class:`LazyAdamTrainer` (``True``) or Keras's Adam (``False``);
+        ``"auto"`` takes the lazy one when the embedding has at least
+        ``SPARSE_MIN_VALUES`` values.
+    on_epoch_end : callable, default=None
+        Called as ``on_epoch_end(epoch, loss, trainer)`` after each epoch;
+        ``trainer.current_embedding()`` gives the vectors at that point.
+
+    Returns
+    -------
+    losses : ndarray of shape (epochs,)
+        The mean training loss of each epoch.
+    """
+    trainer = make_trainer(
+        model,
+        n_epochs=epochs,
+        n_pairs=len(pairs),
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        sparse=sparse,
+    )
+    n_pairs = len(pairs)
+    pairs = tf.constant(pairs, tf.int32)
+    labels = tf.constant(labels, tf.float32)
+    losses = np.empty(epochs)
+    for epoch in range(epochs):
+        order = tf.constant(rng.permutation(n_pairs).astype(np.int32))
+        losses[epoch] = trainer.train_epoch(pairs, labels, order)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, losses[epoch], trainer)
+    trainer.finish()
+    return losses

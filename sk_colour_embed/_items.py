@@ -1,0 +1,77 @@
+"""Item tables: the rows of ``X`` are item keys, the rows of ``y`` descriptors.
+
+A row's values together identify an item. Repeated keys are one item, whose
+descriptor is the mean of its rows.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_MAX_KEYS_SHOWN = 5
+
+
+def keys_of(X):
+    """The item key of each row of the validated 2-D array ``X``.
+
+    A ``pandas.Index`` of scalars for one key column, a ``MultiIndex`` of
+    tuples for several.
+    """
+    if X.shape[1] == 1:
+        return pd.Index(X[:, 0], tupleize_cols=False)
+    return pd.MultiIndex.from_arrays([X[:, column] for column in range(X.shape[1])])
+
+
+def describe_keys(keys):
+    """A short, readable list of keys for messages."""
+    keys = list(keys)
+    shown = ", ".join(repr(key) for key in keys[:_MAX_KEYS_SHOWN])
+    if len(keys) > _MAX_KEYS_SHOWN:
+        shown += f", ... ({len(keys)} in all)"
+    return shown
+
+
+@dataclass(frozen=True)
+class ItemTable:
+    """Distinct items and their descriptors.
+
+    Attributes
+    ----------
+    keys : pandas.Index
+        One key per item, unique, in order of first appearance.
+    descriptors : ndarray of shape (n_items, n_descriptors)
+    """
+
+    keys: pd.Index
+    descriptors: np.ndarray
+
+    @classmethod
+    def from_rows(cls, X, y):
+        """Merge the rows of validated ``X`` (keys) and ``y`` (descriptors).
+
+        Warns when a key appears with different descriptors.
+        """
+        codes, keys = keys_of(X).factorize()
+        y = np.asarray(y, dtype=np.float64).reshape(len(codes), -1)
+        if len(keys) == len(codes):
+            return cls(keys, y)
+        groups = pd.DataFrame(y).groupby(codes, sort=True)
+        spread = (groups.max() - groups.min()).to_numpy().max(axis=1)
+        conflicting = keys[spread > 0]
+        if len(conflicting):
+            warnings.warn(
+                f"{len(conflicting)} item key(s) appear with different descriptors "
+                f"in y, and their descriptors were averaged: {describe_keys(conflicting)}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return cls(keys, groups.mean().to_numpy())
+
+    def __len__(self):
+        return len(self.keys)
+
+    def index_of(self, X):
+        """Item index of each row of validated ``X``; -1 for an unknown key."""
+        return self.keys.get_indexer(keys_of(X))

@@ -1,0 +1,84 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_embedder
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+
+from sk_colour_embed import InSampleSplit, PairSampler
+
+
+def test_pipeline_with_a_downstream_regressor(css4):
+    X, y = css4
+
+    def r2(epochs):
+        embedder = small_embedder(n_components=3, sampler=PairSampler(n_pairs=20_000), epochs=epochs)
+        pipeline = make_pipeline(embedder, KNeighborsRegressor(n_neighbors=5)).fit(X, y)
+        assert pipeline.predict(X.head(2)).shape == (2, 3)
+        return pipeline.score(X, y)
+
+    # The learned vectors alone locate each colour well enough to predict its
+    # RGB; the near-random vectors after one epoch do not.
+    trained, untrained = r2(40), r2(1)
+    assert trained > 0.6
+    assert trained > untrained + 0.3
+
+
+def test_grid_search_over_dimensions_and_threshold(css4):
+    X, y = css4
+    grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
+    search = GridSearchCV(small_embedder(), grid, cv=InSampleSplit()).fit(X, y)
+    assert search.best_params_.keys() == grid.keys()
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 6 and np.isfinite(scores).all() and len(set(scores)) == 6
+    assert search.best_score_ == scores.max()
+    assert search.best_estimator_.sampler_.threshold == search.best_params_["sampler__threshold"]
+    assert search.transform(X.head(1)).shape == (1, search.best_params_["n_components"])
+
+
+def test_in_sample_split_trains_and_tests_on_all_rows(css4):
+    X, _ = css4
+    (train, test), = InSampleSplit().split(X)
+    np.testing.assert_array_equal(train, np.arange(148))
+    np.testing.assert_array_equal(test, train)
+    assert InSampleSplit().get_n_splits() == 1
+
+
+def test_frozen_embedder_in_a_column_transformer(fitted_css4, css4):
+    X, y = css4
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"name": X["name"].sample(300, replace=True, random_state=0).to_numpy(),
+                          "size": rng.uniform(size=300)})
+    target = table["size"] + table["name"].map(dict(zip(X["name"], y["r"])))
+    model = make_pipeline(
+        ColumnTransformer([("colour", FrozenEstimator(fitted_css4), ["name"]), ("size", "passthrough", ["size"])]),
+        LinearRegression(),
+    )
+    before = fitted_css4.embedding_.copy()
+    model.fit(table, target)
+    pd.testing.assert_frame_equal(fitted_css4.embedding_, before)  # not refitted
+    assert model[0].transform(table).shape == (300, 3)
+    assert model[0].get_feature_names_out()[0] == "colour__pairsimilarityembedder0"
+
+
+def test_clone_and_pickle(fitted_css4, css4):
+    X, _ = css4
+    cloned = clone(fitted_css4)
+    assert cloned.get_params()["epochs"] == fitted_css4.epochs
+    assert not hasattr(cloned, "embedding_")
+    restored = pickle.loads(pickle.dumps(fitted_css4))
+    np.testing.assert_array_equal(restored.transform(X), fitted_css4.transform(X))
+
+
+@pytest.mark.parametrize("estimator", ["embedder", "sampler"])
+def test_nested_parameters_are_settable(estimator):
+    embedder = small_embedder()
+    embedder.set_params(sampler__threshold=0.3)
+    assert embedder.get_params()["sampler__threshold"] == 0.3

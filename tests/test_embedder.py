@@ -1,0 +1,230 @@
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_embedder
+
+from scipy.stats import spearmanr
+
+from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+
+
+def run_python(code, **kwargs):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, **kwargs)
+
+
+def test_transform_looks_up_each_rows_vector(fitted_css4, css4):
+    X, _ = css4
+    embedder = fitted_css4
+    assert embedder.embedding_.shape == (148, 2)
+    assert embedder.embedding_.index[0] == X["name"][0]
+    rows = X.iloc[[5, 0, 5]]
+    out = embedder.transform(rows)
+    assert out.dtype == np.float64 and out.shape == (3, 2)
+    np.testing.assert_array_equal(out[0], embedder.embedding_.loc[X["name"][5]].to_numpy())
+    np.testing.assert_array_equal(out[0], out[2])
+    assert embedder.get_feature_names_out().tolist() == ["pairsimilarityembedder0", "pairsimilarityembedder1"]
+    assert len(embedder.history_["loss"]) == 40
+    assert embedder.history_["loss"][-1] < embedder.history_["loss"][0]
+
+
+def test_fit_transform_equals_fit_then_transform(css4):
+    X, y = css4
+    np.testing.assert_array_equal(
+        small_embedder().fit_transform(X, y), small_embedder().fit(X, y).transform(X)
+    )
+
+
+def test_same_random_state_same_embedding_other_state_differs(css4):
+    X, y = css4
+    a, b, c = (small_embedder(random_state=s).fit(X, y).embedding_ for s in (5, 5, 6))
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_sampler_is_cloned_and_seeded_from_the_embedder(css4):
+    X, y = css4
+    sampler = PairSampler(n_pairs=1000)
+    embedder = small_embedder(sampler=sampler).fit(X, y)
+    assert not hasattr(sampler, "items_") and sampler.random_state is None
+    assert embedder.sampler_ is not sampler and embedder.sampler_.random_state is not None
+    own_seed = small_embedder(sampler=PairSampler(n_pairs=1000, random_state=1))
+    assert own_seed.fit(X, y).sampler_.random_state == 1
+
+
+def test_set_output_pandas_keeps_the_index(fitted_css4, css4):
+    X, _ = css4
+    rows = X.iloc[[3, 7]]
+    out = fitted_css4.set_output(transform="pandas").transform(rows)
+    try:
+        assert list(out.columns) == fitted_css4.get_feature_names_out().tolist()
+        assert list(out.index) == [3, 7]
+    finally:
+        fitted_css4.set_output(transform="default")
+
+
+def test_score_ranks_distances_like_the_descriptors(fitted_css4, css4):
+    X, y = css4
+    score = fitted_css4.score(X, y)
+    assert 0.5 < score <= 1
+    shuffled = y.sample(frac=1, random_state=0).to_numpy()
+    assert abs(fitted_css4.score(X, shuffled)) < 0.2
+
+
+def test_score_samples_pairs_when_there_are_many():
+    X = pd.DataFrame({"name": [f"item{i}" for i in range(700)]})  # 244,650 pairs
+    y = np.random.default_rng(0).uniform(size=(700, 3))
+    embedder = small_embedder(sampler=PairSampler(n_pairs=30_000), epochs=30).fit(X, y)
+    sampled = embedder.score(X, y)
+    assert sampled == embedder.score(X, y)  # a fixed sample
+    first, second = np.triu_indices(700, k=1)
+    vectors = embedder.embedding_.to_numpy()
+    exact = spearmanr(
+        ((vectors[first] - vectors[second]) ** 2).sum(axis=1), ((y[first] - y[second]) ** 2).sum(axis=1)
+    ).statistic
+    assert exact > 0.2
+    assert sampled == pytest.approx(exact, abs=0.01)
+
+
+def test_unknown_items_error_names_them(fitted_css4):
+    unknown = pd.DataFrame({"name": ["red", "not a colour", "bleu"]})
+    with pytest.raises(ValueError, match=r"2 item\(s\) were not seen in fit .*'not a colour', 'bleu'.*handle_unknown='nan'"):
+        fitted_css4.transform(unknown)
+    with pytest.raises(ValueError, match="not a colour"):
+        fitted_css4.score(unknown, np.zeros((3, 3)))
+
+
+def test_unknown_items_as_nan(fitted_css4, css4):
+    X, y = css4
+    embedder = fitted_css4
+    embedder.set_params(handle_unknown="nan")
+    try:
+        out = embedder.transform(pd.DataFrame({"name": ["red", "not a colour"]}))
+        assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
+        rows = pd.concat([X, pd.DataFrame({"name": ["not a colour"]})], ignore_index=True)
+        descriptors = np.vstack([y.to_numpy(), [[0.5, 0.5, 0.5]]])
+        with pytest.warns(UserWarning, match=r"score leaves out 1 item\(s\) not seen in fit: 'not a colour'"):
+            assert embedder.score(rows, descriptors) == embedder.score(X, y)
+    finally:
+        embedder.set_params(handle_unknown="error")
+
+
+def test_repeated_keys_are_one_item_with_a_warning_for_conflicts(kaggle_csv):
+    from sk_colour_embed import load_colours
+
+    with pytest.warns(UserWarning, match="empty"):
+        X, y = load_colours(kaggle_csv, return_X_y=True)
+    with pytest.warns(UserWarning, match=r"1 item key\(s\) .* averaged: 'coral'"):
+        embedder = small_embedder(epochs=2).fit(X, y)
+    assert len(embedder.embedding_) == 10
+    assert embedder.embedding_.index.is_unique
+    np.testing.assert_allclose(embedder.sampler_.items_.descriptors[list(embedder.embedding_.index).index("coral")],
+                               np.array([255, 127, 40]) / 255)
+
+
+def test_several_key_columns():
+    X = pd.DataFrame({"palette": ["a", "a", "b", "b"] * 3, "name": ["red", "blue", "red", "teal"] * 3})
+    y = np.repeat(np.array([[1, 0, 0], [0, 0, 1], [0.8, 0.1, 0], [0, 0.5, 0.5]]), 1, axis=0)
+    y = np.tile(y, (3, 1))
+    embedder = small_embedder(epochs=5).fit(X, y)
+    assert embedder.embedding_.index.nlevels == 2
+    assert embedder.transform(X.iloc[:2]).shape == (2, 2)
+    assert embedder.similarity(("a", "red"), ("b", "red")) > 0
+    assert [key for key, _ in embedder.most_similar(("a", "red"), topn=3)] != []
+
+
+def test_queries_follow_distances(fitted_css4):
+    embedder = fitted_css4
+    vectors = embedder.embedding_
+    neighbours = embedder.most_similar("red", topn=5)
+    assert len(neighbours) == 5 and "red" not in [key for key, _ in neighbours]
+    similarities = [s for _, s in neighbours]
+    assert similarities == sorted(similarities, reverse=True)
+    distances = ((vectors - vectors.loc["red"]) ** 2).sum(axis=1).drop("red")
+    assert [key for key, _ in neighbours] == distances.nsmallest(5).index.tolist()
+    assert embedder.similarity("red", neighbours[0][0]) == pytest.approx(similarities[0])
+    assert embedder.similarity("red", "red") > embedder.similarity("red", "blue")
+    assert len(embedder.most_similar("red", topn=1000)) == 147
+    with pytest.raises(KeyError, match="not seen in fit: 'rouge'"):
+        embedder.similarity("red", "rouge")
+    with pytest.raises(ValueError, match="topn must be a positive integer"):
+        embedder.most_similar("red", topn=0)
+
+
+def test_normalize_puts_vectors_on_the_unit_sphere(css4):
+    X, y = css4
+    embedder = small_embedder(n_components=3, normalize=True).fit(X, y)
+    np.testing.assert_allclose(np.linalg.norm(embedder.embedding_, axis=1), 1, rtol=1e-6)
+
+
+def test_recording_keeps_vectors_every_k_epochs(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=10, record_every=4).fit(X, y)
+    assert embedder.recorded_epochs_.tolist() == [0, 4, 8]
+    assert embedder.recording_.shape == (3, 148, 2) and embedder.recording_.dtype == np.float32
+    assert not np.allclose(embedder.recording_[0], embedder.recording_[2])
+    assert not hasattr(small_embedder(epochs=1).fit(X, y), "recording_")
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_components": 0}, "'n_components' parameter of PairSimilarityEmbedder"),
+        ({"handle_unknown": "ignore"}, "'handle_unknown' parameter .* must be a str among"),
+        ({"sampler": "pairs"}, "'sampler' parameter .* must be an instance of 'sk_colour_embed._sampling.PairSampler' or None"),
+        ({"learning_rate": 0}, "'learning_rate' parameter"),
+    ],
+)
+def test_bad_parameters_are_named(css4, params, message):
+    X, y = css4
+    with pytest.raises(ValueError, match=message):
+        PairSimilarityEmbedder(**params).fit(X, y)
+
+
+def test_import_does_not_load_tensorflow():
+    result = run_python(
+        "import sys, sk_colour_embed; "
+        "print(any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))"
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_pickled_model_transforms_without_tensorflow(fitted_css4, tmp_path):
+    path = tmp_path / "embedder.pkl"
+    path.write_bytes(pickle.dumps(fitted_css4))
+    code = f"""
+import sys
+sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
+sys.modules['keras'] = None
+import pickle, pandas as pd
+embedder = pickle.loads(open({str(path)!r}, 'rb').read())
+print(embedder.transform(pd.DataFrame({{'name': ['red']}})).tolist())
+print(embedder.most_similar('red', topn=1)[0][0])
+"""
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    expected = fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist()
+    assert result.stdout.splitlines()[0] == str(expected)
+
+
+QUIET_FIT = """
+from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
+X, y = load_colours('css4', return_X_y=True)
+PairSimilarityEmbedder(sampler=PairSampler(n_pairs=2000), epochs={epochs}, verbose={verbose}, random_state=0).fit(X, y)
+"""
+
+
+def test_default_fit_prints_nothing():
+    result = run_python(QUIET_FIT.format(epochs=3, verbose=0))
+    assert result.returncode == 0
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_verbose_shows_a_progress_bar_over_epochs():
+    result = run_python(QUIET_FIT.format(epochs=7, verbose=1))
+    assert result.returncode == 0, result.stderr
+    assert "7/7" in result.stdout and "loss" in result.stdout
+    assert result.stderr == ""

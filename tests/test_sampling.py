@@ -1,0 +1,94 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sk_colour_embed import ItemTable, PairSampler
+
+
+def test_pairs_follow_the_tutorial_rule(css4):
+    X, y = css4
+    pairs, similar = PairSampler(n_pairs=50_000, random_state=0).fit_resample(X, y)
+    assert list(pairs.columns) == ["item_x", "item_y", "distance"]
+    assert pairs.shape == (50_000, 3) and similar.shape == (50_000,)
+    assert set(np.unique(similar)) == {0, 1}
+    rgb = y.set_index(X["name"])
+    expected = np.mean(
+        (rgb.loc[pairs["item_x"]].to_numpy() - rgb.loc[pairs["item_y"]].to_numpy()) ** 2, axis=1
+    )
+    np.testing.assert_allclose(pairs["distance"], expected)
+    # P(similar | d) = P(U > sqrt(d / 0.2)) = 1 - sqrt(d / 0.2) for d < 0.2, else 0.
+    assert not similar[pairs["distance"] >= 0.2].any()
+    near = pairs["distance"] < 0.0125  # sqrt(0.0625) = 0.25: P(similar) >= 0.75
+    assert similar[near].mean() > 0.75
+    expected_rate = np.mean(np.clip(1 - np.sqrt(pairs["distance"] / 0.2), 0, None))
+    assert similar.mean() == pytest.approx(expected_rate, abs=0.01)
+
+
+def test_items_are_drawn_uniformly_with_replacement(css4):
+    X, y = css4
+    pairs, _ = PairSampler(n_pairs=148 * 400, random_state=1).fit_resample(X, y)
+    counts = pd.concat([pairs["item_x"], pairs["item_y"]]).value_counts()
+    assert len(counts) == 148
+    assert counts.std() / counts.mean() < 0.1  # binomial spread of 800 draws each
+    assert (pairs["item_x"] == pairs["item_y"]).any()
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.4])
+def test_threshold_and_power_move_the_positive_rate(css4, threshold):
+    X, y = css4
+    base = PairSampler(n_pairs=20_000, random_state=0).fit_resample(X, y)[1].mean()
+    rate = PairSampler(n_pairs=20_000, threshold=threshold, random_state=0).fit_resample(X, y)[1].mean()
+    assert (rate > base) == (threshold > 0.2)
+    flatter = PairSampler(n_pairs=20_000, power=0.5, random_state=0).fit_resample(X, y)[1].mean()
+    assert flatter > base
+
+
+def test_same_random_state_same_pairs(css4):
+    X, y = css4
+    a = PairSampler(n_pairs=1000, random_state=3).fit_resample(X, y)
+    b = PairSampler(n_pairs=1000, random_state=3).fit_resample(X, y)
+    c = PairSampler(n_pairs=1000, random_state=4).fit_resample(X, y)
+    pd.testing.assert_frame_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not a[0].equals(c[0])
+
+
+def test_several_key_columns_identify_an_item():
+    X = pd.DataFrame({"palette": ["web", "web", "x11", "web"], "name": ["red", "blue", "red", "red"]})
+    y = np.array([[1, 0, 0], [0, 0, 1], [0.9, 0, 0], [1, 0, 0]])
+    sampler = PairSampler(n_pairs=200, random_state=0)
+    pairs, _ = sampler.fit_resample(X, y)
+    assert list(sampler.items_.keys) == [("web", "red"), ("web", "blue"), ("x11", "red")]
+    assert set(pairs["item_x"]) <= set(sampler.items_.keys)
+    assert sampler.feature_names_in_.tolist() == ["palette", "name"]
+
+
+def test_repeated_keys_are_merged_and_conflicts_named():
+    X = np.array([["coral"], ["black"], ["coral"], ["black"], ["teal"]], dtype=object)
+    y = np.array([[1, 0.5, 0.3], [0, 0, 0], [1, 0.5, 0.0], [0, 0, 0], [0, 0.5, 0.5]])
+    with pytest.warns(UserWarning, match=r"1 item key\(s\) appear with different descriptors .*'coral'") as record:
+        items = ItemTable.from_rows(X, y)
+    assert "black" not in str(record[0].message)
+    assert list(items.keys) == ["coral", "black", "teal"]
+    np.testing.assert_allclose(items.descriptors[0], [1, 0.5, 0.15])
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_pairs": 0}, "'n_pairs' parameter of PairSampler must be an int in the range"),
+        ({"threshold": -1}, "'threshold' parameter of PairSampler"),
+        ({"power": "two"}, "'power' parameter of PairSampler"),
+    ],
+)
+def test_bad_parameters_are_named(css4, params, message):
+    X, y = css4
+    with pytest.raises(ValueError, match=message):
+        PairSampler(**params).fit_resample(X, y)
+
+
+def test_nan_key_and_missing_y_are_rejected():
+    with pytest.raises(ValueError, match="NaN"):
+        PairSampler().fit(np.array([["red"], [np.nan]], dtype=object), [[1, 0, 0], [0, 1, 0]])
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        PairSampler().fit([["red"], ["blue"]], None)
