@@ -168,8 +168,8 @@ def load_colours(source="xkcd", *, return_X_y=False):
     >>> colours = load_colours()
     >>> colours.frame.shape
     (949, 4)
-    >>> colours.frame.loc[0].tolist()
-    ['cloudy blue', 0.6745098039215687, 0.7607843137254902, 0.8509803921568627]
+    >>> colours.data.loc[0, "name"], colours.target.loc[0].round(3).tolist()
+    ('cloudy blue', [0.675, 0.761, 0.851])
     """
     if isinstance(source, str) and source in _BUILTIN:
         names, rgb, description = _builtin_table(source)

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_colour_embed._items import ItemTable, describe_keys
+from sk_colour_embed._items import ItemTable, describe_keys, keys_of
 from sk_colour_embed._sampling import PairSampler, set_item_tags, validate_items
 
 _SCORE_MAX_PAIRS = 200_000
@@ -67,8 +67,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     n_components : int, default=2
         Dimension of the vectors.
     sampler : PairSampler or None, default=None
-        Draws the labelled pairs; ``None`` means ``PairSampler()``. It is
-        cloned at fit. When its ``random_state`` is None, the embedder's
+        Draws the labelled pairs; ``None`` means ``PairSampler()`` (and
+        setting a ``sampler__*`` parameter makes it so). It is cloned at fit. When its ``random_state`` is None, the embedder's
         ``random_state`` seeds it, so that a fixed ``random_state`` makes the
         whole fit reproducible.
     epochs : int, default=500
@@ -220,7 +220,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         )
         recorder = _Recorder(self.record_every, self._vectors_of)
         recorder.record(0, model.get_layer("embedding").get_weights()[0])
-        progress = _model.keras.utils.Progbar(self.epochs, verbose=1) if self.verbose else None
+        progress = (
+            _model.keras.utils.Progbar(self.epochs, verbose=1, unit_name="epoch") if self.verbose else None
+        )
 
         def on_epoch_end(epoch, loss, trainer):
             if progress is not None:
@@ -238,7 +240,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             rng=np.random.default_rng(order_seed),
             on_epoch_end=on_epoch_end,
         )
-        raw_scale, bias = (float(w) for w in model.get_layer("distance_to_probability").get_weights())
+        raw_scale, bias = model.get_layer("distance_to_probability").get_weights()
         vectors = self._vectors_of(model.get_layer("embedding").get_weights()[0])
         self.embedding_ = pd.DataFrame(
             vectors.astype(np.float64),
@@ -247,10 +249,32 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         )
         self.history_ = {"loss": losses.tolist()}
         self.distance_scale_ = float(_softplus(raw_scale))
-        self.similarity_bias_ = bias
+        self.similarity_bias_ = float(bias)
         if self.record_every is not None:
             self.recorded_epochs_, self.recording_ = recorder.result()
         return self
+
+    def set_params(self, **params):
+        """Set parameters; ``sampler__*`` ones work with the default sampler too.
+
+        With ``sampler=None``, setting a ``sampler__*`` parameter first sets
+        ``sampler`` to ``PairSampler()``, the sampler that None stands for, so
+        that ``GridSearchCV`` can search ``sampler__threshold`` on a default
+        embedder.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : PairSimilarityEmbedder
+        """
+        if self.sampler is None and params.get("sampler") is None:
+            if any(name.startswith("sampler__") for name in params):
+                self.sampler = PairSampler()
+        return super().set_params(**params)
 
     def transform(self, X):
         """The vector of each row's item.
@@ -265,9 +289,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         X_embedded : ndarray of shape (n_samples, n_components)
             Float64; NaN rows for unknown items with ``handle_unknown="nan"``.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, reset=False)
-        index = self._index_of(X)
+        index = self._item_indices(X)
         vectors = self.embedding_.to_numpy()
         result = np.full((len(index), self.n_components), np.nan)
         known = index >= 0
@@ -299,7 +321,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
         items = ItemTable.from_rows(X, y)
-        index = self._index_of(np.asarray(items.keys.to_frame(index=False), dtype=object))
+        index = self._index_of(items.keys)
         known = index >= 0
         if not known.all():
             warnings.warn(
@@ -393,12 +415,16 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         squared = np.sum(np.square(vectors - vector), axis=1)
         return _sigmoid(self.similarity_bias_ - self.distance_scale_ * squared)
 
-    def _index_of(self, X):
-        """Item indices of the rows of validated ``X``, -1 where unknown."""
-        items = ItemTable(self.embedding_.index, None)
-        index = items.index_of(X)
+    def _item_indices(self, X):
+        """Validate ``X`` and give the index of each row's item in ``embedding_``."""
+        check_is_fitted(self)
+        return self._index_of(keys_of(validate_data(self, X, dtype=None, reset=False)))
+
+    def _index_of(self, keys):
+        """Index of each key in ``embedding_``, -1 where unknown (or an error)."""
+        index = self.embedding_.index.get_indexer(keys)
         if self.handle_unknown == "error" and (index < 0).any():
-            unknown = pd.unique(np.asarray(X[index < 0, 0] if X.shape[1] == 1 else list(map(tuple, X[index < 0])), dtype=object))
+            unknown = keys[index < 0].unique()
             raise ValueError(
                 f"{len(unknown)} item(s) were not seen in fit and have no vector: "
                 f"{describe_keys(unknown)}. Use handle_unknown='nan' to give them "

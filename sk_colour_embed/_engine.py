@@ -2,8 +2,9 @@
 
 Plain ``model.fit`` spends almost all of its time on per-step framework
 overhead for this tiny model. Here each epoch is one call of a function
-compiled with XLA, whose ``tf.while_loop`` runs every mini-batch step of the
-epoch, with the same loss, batches, number of steps and Adam update rule as
+compiled with XLA (for fits long enough to repay the compilation; a plain
+TensorFlow graph otherwise), whose ``tf.while_loop`` runs every mini-batch
+step of the epoch, with the same loss, batches, number of steps and Adam update rule as
 ``model.fit`` with ``keras.optimizers.Adam``. The pairs are shuffled afresh
 every epoch.
 
@@ -27,6 +28,7 @@ Two update rules share that loop:
   gradient of each occurrence.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +43,9 @@ EPSILON = 1e-7
 _SKIP_HORIZON = 300
 # Above this many embedding values, the lazy update is faster than the dense one.
 SPARSE_MIN_VALUES = 2**16
+# XLA compilation takes about 0.5 s more than tracing a graph, and its steps
+# are several times faster: it pays from a few thousand steps on.
+XLA_MIN_STEPS = 5_000
 
 
 def _binary_crossentropy(labels, probabilities):
@@ -50,11 +55,11 @@ def _binary_crossentropy(labels, probabilities):
 class EpochTrainer:
     """Train a model of :func:`build_pair_model`, one XLA call per epoch."""
 
-    def __init__(self, model, *, batch_size, learning_rate):
+    def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
         self.model = model
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self._run_epoch = tf.function(self._epoch, jit_compile=True)
+        self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
 
     def train_epoch(self, pairs, labels, order):
         """One epoch over ``pairs`` taken in ``order``; return its mean loss.
@@ -97,8 +102,8 @@ class EpochTrainer:
 class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
-    def __init__(self, model, *, batch_size, learning_rate):
-        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate)
+    def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
+        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
@@ -142,8 +147,8 @@ class LazyAdamTrainer(EpochTrainer):
     The head's few weights follow Keras's dense Adam update.
     """
 
-    def __init__(self, model, *, batch_size, learning_rate, n_steps):
-        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate)
+    def __init__(self, model, *, batch_size, learning_rate, n_steps, jit_compile=True):
+        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
         self.embeddings = model.get_layer("embedding").embeddings.value
         self.head = model.layers[1:]
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
@@ -223,17 +228,24 @@ class LazyAdamTrainer(EpochTrainer):
         return loss
 
 
-def make_trainer(model, *, n_epochs, n_pairs, batch_size, learning_rate, sparse="auto"):
-    """The trainer for ``model``: lazy Adam for large embeddings, Keras's otherwise."""
+def _shuffled(rng, n):
+    return rng.permutation(n).astype(np.int32)
+
+
+def make_trainer(
+    model, *, n_epochs, n_pairs, batch_size, learning_rate, sparse="auto", jit_compile="auto"
+):
+    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``."""
     n_values = int(np.prod(model.get_layer("embedding").embeddings.shape))
+    n_steps = n_epochs * -(-n_pairs // batch_size)
     if sparse == "auto":
         sparse = n_values >= SPARSE_MIN_VALUES
+    if jit_compile == "auto":
+        jit_compile = n_steps >= XLA_MIN_STEPS
+    settings = dict(batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
     if sparse:
-        n_steps = n_epochs * -(-n_pairs // batch_size)
-        return LazyAdamTrainer(
-            model, batch_size=batch_size, learning_rate=learning_rate, n_steps=n_steps
-        )
-    return KerasAdamTrainer(model, batch_size=batch_size, learning_rate=learning_rate)
+        return LazyAdamTrainer(model, n_steps=n_steps, **settings)
+    return KerasAdamTrainer(model, **settings)
 
 
 def train(
@@ -246,6 +258,7 @@ def train(
     learning_rate,
     rng,
     sparse="auto",
+    jit_compile="auto",
     on_epoch_end=None,
 ):
     """Train ``model`` on item-index ``pairs`` and 0/1 ``labels``.
@@ -264,6 +277,10 @@ def train(
         Use :class:`LazyAdamTrainer` (``True``) or Keras's Adam (``False``);
         ``"auto"`` takes the lazy one when the embedding has at least
         ``SPARSE_MIN_VALUES`` values.
+    jit_compile : "auto" or bool, default="auto"
+        Compile each epoch with XLA (``True``) or run it as a TensorFlow
+        graph (``False``); ``"auto"`` compiles when the fit has at least
+        ``XLA_MIN_STEPS`` steps.
     on_epoch_end : callable, default=None
         Called as ``on_epoch_end(epoch, loss, trainer)`` after each epoch;
         ``trainer.current_embedding()`` gives the vectors at that point.
@@ -280,15 +297,23 @@ def train(
         batch_size=batch_size,
         learning_rate=learning_rate,
         sparse=sparse,
+        jit_compile=jit_compile,
     )
     n_pairs = len(pairs)
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
     losses = np.empty(epochs)
-    for epoch in range(epochs):
-        order = tf.constant(rng.permutation(n_pairs).astype(np.int32))
-        losses[epoch] = trainer.train_epoch(pairs, labels, order)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, losses[epoch], trainer)
+    # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
+    # draw the next epoch's order on a second thread while this one trains.
+    # The draws stay in sequence, so a seeded rng gives the same orders.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        next_order = pool.submit(_shuffled, rng, n_pairs)
+        for epoch in range(epochs):
+            order = next_order.result()
+            if epoch + 1 < epochs:
+                next_order = pool.submit(_shuffled, rng, n_pairs)
+            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order))
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, losses[epoch], trainer)
     trainer.finish()
     return losses

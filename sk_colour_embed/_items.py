@@ -71,7 +71,3 @@ class ItemTable:
 
     def __len__(self):
         return len(self.keys)
-
-    def index_of(self, X):
-        """Item index of each row of validated ``X``; -1 for an unknown key."""
-        return self.keys.get_indexer(keys_of(X))

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 
-from sk_colour_embed import InSampleSplit, PairSampler
+from sk_colour_embed import InSampleSplit, PairSampler, PairSimilarityEmbedder
 
 
 def test_pipeline_with_a_downstream_regressor(css4):
@@ -41,6 +41,17 @@ def test_grid_search_over_dimensions_and_threshold(css4):
     assert search.best_score_ == scores.max()
     assert search.best_estimator_.sampler_.threshold == search.best_params_["sampler__threshold"]
     assert search.transform(X.head(1)).shape == (1, search.best_params_["n_components"])
+
+
+def test_grid_search_over_the_default_sampler(css4):
+    X, y = css4
+    embedder = PairSimilarityEmbedder(epochs=2, batch_size=128, random_state=0)
+    assert embedder.sampler is None
+    grid = {"sampler__threshold": [0.1, 0.4], "sampler__n_pairs": [2000]}
+    search = GridSearchCV(embedder, grid, cv=InSampleSplit()).fit(X, y)
+    assert search.best_estimator_.sampler_.n_pairs == 2000
+    assert embedder.sampler is None  # GridSearchCV works on clones
+    assert embedder.set_params(sampler__power=1.0).sampler.get_params() == PairSampler(power=1.0).get_params()
 
 
 def test_in_sample_split_trains_and_tests_on_all_rows(css4):
@@ -77,8 +88,7 @@ def test_clone_and_pickle(fitted_css4, css4):
     np.testing.assert_array_equal(restored.transform(X), fitted_css4.transform(X))
 
 
-@pytest.mark.parametrize("estimator", ["embedder", "sampler"])
-def test_nested_parameters_are_settable(estimator):
+def test_nested_parameters_are_settable():
     embedder = small_embedder()
     embedder.set_params(sampler__threshold=0.3)
     assert embedder.get_params()["sampler__threshold"] == 0.3

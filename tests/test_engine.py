@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from sk_colour_embed import build_pair_model
-from sk_colour_embed._engine import AdamSchedule, make_trainer, train
+from sk_colour_embed._engine import (
+    XLA_MIN_STEPS,
+    AdamSchedule,
+    KerasAdamTrainer,
+    LazyAdamTrainer,
+    make_trainer,
+    train,
+)
 from sk_colour_embed._keras_env import keras, tf
 
 
@@ -22,10 +29,11 @@ def fit_with_keras(pairs, labels, n_items, epochs, batch_size):
     return model, history.history["loss"]
 
 
-def fit_with_engine(pairs, labels, n_items, epochs, batch_size, sparse):
+def fit_with_engine(pairs, labels, n_items, epochs, batch_size, sparse, jit_compile=True):
     model = build_pair_model(n_items, 2, seed=7)
     trainer = make_trainer(
-        model, n_epochs=epochs, n_pairs=len(pairs), batch_size=batch_size, learning_rate=0.01, sparse=sparse
+        model, n_epochs=epochs, n_pairs=len(pairs), batch_size=batch_size, learning_rate=0.01,
+        sparse=sparse, jit_compile=jit_compile,
     )
     order = tf.range(len(pairs))  # the order model.fit(shuffle=False) uses
     losses = [trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order) for _ in range(epochs)]
@@ -37,22 +45,24 @@ def embedding(model):
     return model.get_layer("embedding").get_weights()[0]
 
 
+@pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
-def test_keras_adam_engine_matches_model_fit(n_pairs):
+def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile):
     pairs, labels = labelled_pairs(40, n_pairs)
     reference, reference_losses = fit_with_keras(pairs, labels, 40, 3, 200)
-    model, losses = fit_with_engine(pairs, labels, 40, 3, 200, sparse=False)
+    model, losses = fit_with_engine(pairs, labels, 40, 3, 200, sparse=False, jit_compile=jit_compile)
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
     np.testing.assert_allclose(model.get_weights()[1:], reference.get_weights()[1:], atol=1e-6)
 
 
-def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch():
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(jit_compile):
     # 4 items and batches of 200 pairs: no row skips a step, so the lazy rule
     # must reproduce Keras's Adam, repeated rows within a batch included.
     pairs, labels = labelled_pairs(4, 1000)
     reference, reference_losses = fit_with_keras(pairs, labels, 4, 2, 200)
-    model, losses = fit_with_engine(pairs, labels, 4, 2, 200, sparse=True)
+    model, losses = fit_with_engine(pairs, labels, 4, 2, 200, sparse=True, jit_compile=jit_compile)
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
 
@@ -79,22 +89,26 @@ def test_skip_sums_add_up_the_step_sizes():
     assert schedule.alpha[1] == pytest.approx(0.01 * np.sqrt(1 - 0.999) / (1 - 0.9), rel=1e-6)
 
 
-def test_automatic_choice_follows_embedding_size():
-    small = make_trainer(build_pair_model(100, 2), n_epochs=1, n_pairs=10, batch_size=5, learning_rate=0.1)
-    large = make_trainer(build_pair_model(40_000, 2), n_epochs=1, n_pairs=10, batch_size=5, learning_rate=0.1)
-    assert type(small).__name__ == "KerasAdamTrainer"
-    assert type(large).__name__ == "LazyAdamTrainer"
+def test_automatic_choices_follow_embedding_size_and_steps():
+    def trainer(n_items, n_pairs):
+        return make_trainer(build_pair_model(n_items, 2), n_epochs=1, n_pairs=n_pairs, batch_size=1, learning_rate=0.1)
+
+    assert isinstance(trainer(100, 10), KerasAdamTrainer)
+    assert isinstance(trainer(40_000, 10), LazyAdamTrainer)
+    assert not trainer(100, XLA_MIN_STEPS - 1)._run_epoch._jit_compile
+    assert trainer(100, XLA_MIN_STEPS)._run_epoch._jit_compile
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_train_is_deterministic_and_learns(sparse):
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_train_is_deterministic_and_learns(sparse, jit_compile):
     pairs, labels = labelled_pairs(60, 3000)
 
     def run(seed):
         model = build_pair_model(60, 2, seed=1)
         losses = train(
             model, pairs, labels, epochs=15, batch_size=64, learning_rate=0.01,
-            rng=np.random.default_rng(seed), sparse=sparse,
+            rng=np.random.default_rng(seed), sparse=sparse, jit_compile=jit_compile,
         )
         return embedding(model), losses
 

@@ -1,0 +1,87 @@
+"""The tutorial, step by step with sk_colour_embed.
+
+Data -> pairs -> fit -> plot -> animate -> grid search -> use in a pipeline.
+``docs/getting_started.rst`` shows this script's sections; running it writes
+the pictures that page shows:
+
+    python docs/tutorial.py [--out docs/_static]
+"""
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--out", type=Path, default=Path(__file__).parent / "_static")
+out = parser.parse_args().out
+out.mkdir(parents=True, exist_ok=True)
+
+# [data]
+from sk_colour_embed import load_colours
+
+colours = load_colours()  # the 949 xkcd colours
+X, y = colours.data, colours.target  # names; r, g, b in [0, 1]
+print(colours.frame.head(3))
+# [pairs]
+from sk_colour_embed import PairSampler
+
+pairs, similar = PairSampler(random_state=0).fit_resample(X, y)
+print(pairs.head(3))
+print(f"{similar.mean():.1%} of the pairs are similar")
+# [fit]
+from sk_colour_embed import PairSimilarityEmbedder
+
+embedder = PairSimilarityEmbedder(n_components=2, record_every=1, random_state=0)
+embedder.fit(X, y)  # the tutorial's settings: 100,000 pairs, 500 epochs, Adam
+print(f"score: {embedder.score(X, y):.3f}")  # Spearman, embedding vs RGB distances
+print(embedder.most_similar("red", topn=3))
+print(embedder.transform(X.head(2)))
+# [plot]
+from sk_colour_embed.plotting import plot_embedding
+
+ax = plot_embedding(embedder, X, y, labels=["red", "blue", "green", "yellow", "black", "white"])
+ax.figure.savefig(out / "embedding_2d.png", dpi=100)
+
+embedder_3d = PairSimilarityEmbedder(n_components=3, random_state=0).fit(X, y)
+ax = plot_embedding(embedder_3d, X, y)
+ax.figure.savefig(out / "embedding_3d.png", dpi=100)
+# [animate]
+from sk_colour_embed.plotting import animate_training
+
+animate_training(embedder, X, y, out / "training.gif", fps=15, n_frames=60)
+# [grid]
+from sklearn.model_selection import GridSearchCV
+
+from sk_colour_embed import InSampleSplit
+from sk_colour_embed.plotting import plot_grid_search
+
+grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
+search = GridSearchCV(PairSimilarityEmbedder(random_state=0), grid, cv=InSampleSplit())
+search.fit(X, y)
+print(search.best_params_, f"{search.best_score_:.3f}")
+ax = plot_grid_search(search)
+ax.figure.tight_layout()
+ax.figure.savefig(out / "grid_search.png", dpi=100)
+# [pipeline]
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+# A downstream task: is a paint sold more in summer? (made-up data: warm colours)
+paints = pd.DataFrame({"name": X["name"].sample(500, replace=True, random_state=0).to_list()})
+paints["price"] = range(500)
+warm = paints["name"].map(dict(zip(X["name"], y["r"] - y["b"]))) > 0.2
+model = make_pipeline(
+    ColumnTransformer(
+        [("colour", FrozenEstimator(search.best_estimator_), ["name"]), ("price", "passthrough", ["price"])]
+    ),
+    LogisticRegression(max_iter=1000),
+)
+model.fit(paints, warm)
+print(f"accuracy from the colour vectors: {model.score(paints, warm):.2f}")
+# [end]

@@ -1,0 +1,251 @@
+"""Pictures of an embedding: scatter plots, the training animation, grid searches.
+
+Every function draws with matplotlib and works headless (the Agg backend).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import animation
+from matplotlib import pyplot as plt
+from sklearn.utils.validation import check_is_fitted
+
+_POINT_SIZE = 12
+
+
+def _point_colours(y, n_points):
+    """RGB colours from ``y`` (three columns in [0, 1]), or one grey for all."""
+    if y is None:
+        return np.full((n_points, 3), 0.4)
+    rgb = np.asarray(y, dtype=float)
+    if rgb.shape != (n_points, 3):
+        raise ValueError(
+            f"y must hold r, g, b for each of the {n_points} rows of X, with "
+            f"shape ({n_points}, 3); got shape {rgb.shape}."
+        )
+    if rgb.min() < 0 or rgb.max() > 1:
+        raise ValueError("y must hold r, g, b in [0, 1] to colour the points.")
+    return rgb
+
+
+def _projector(vectors):
+    """How to draw vectors like ``vectors``: a projection and an axis name.
+
+    One component gets a zero second axis; more than three are projected to
+    the first three principal components of ``vectors``.
+    """
+    n_components = vectors.shape[1]
+    if n_components == 1:
+        return (lambda v: np.column_stack([v, np.zeros(len(v))])), "component"
+    if n_components <= 3:
+        return (lambda v: v), "component"
+    mean = vectors.mean(axis=0)
+    _, _, vt = np.linalg.svd(vectors - mean, full_matrices=False)
+    return (lambda v: (v - mean) @ vt[:3].T), "PCA component"
+
+
+def _axes_for(n_dims, ax=None):
+    """``ax``, checked to be 3-D exactly when ``n_dims == 3``; new axes when None."""
+    if ax is None:
+        ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d" if n_dims == 3 else None)
+    if (getattr(ax, "name", "") == "3d") != (n_dims == 3):
+        raise ValueError(f"this embedding is drawn in {n_dims}-D; pass axes of that kind, or ax=None.")
+    return ax
+
+
+def _label_axes(ax, n_dims, name):
+    setters = (ax.set_xlabel, ax.set_ylabel, getattr(ax, "set_zlabel", None))
+    for axis in range(n_dims):
+        setters[axis](f"{name} {axis + 1}")
+
+
+def _item_rows(embedder, X):
+    """Index in ``embedder.embedding_`` of each row's item; unknown items are an error."""
+    rows = embedder._item_indices(X)
+    if (rows < 0).any():
+        raise ValueError("X holds items that were not seen in fit; they have no vector to draw.")
+    return rows
+
+
+def plot_embedding(embedder, X, y=None, ax=None, *, labels=None, title=None):
+    """Scatter the vectors of the items of ``X``, coloured by ``y``.
+
+    Parameters
+    ----------
+    embedder : PairSimilarityEmbedder
+        A fitted embedder.
+    X : array-like of shape (n_samples, n_key_columns)
+        The items to draw.
+    y : array-like of shape (n_samples, 3), default=None
+        r, g, b in [0, 1]: each point is drawn in its true colour. Grey when
+        None.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None. It must be 3-D for a 3-D
+        embedding.
+    labels : list of item keys, default=None
+        Items to annotate with their key.
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Notes
+    -----
+    One or two components are drawn in 2-D (one with a zero second axis),
+    three in 3-D. More than three are projected to the first three principal
+    components of the embedding, and the axes are labelled so.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
+    >>> from sk_colour_embed.plotting import plot_embedding
+    >>> X, y = load_colours("css4", return_X_y=True)
+    >>> embedder = PairSimilarityEmbedder(sampler=PairSampler(n_pairs=2_000), epochs=2).fit(X, y)
+    >>> ax = plot_embedding(embedder, X, y, labels=["red", "navy"])
+    >>> len(ax.collections[0].get_offsets())
+    148
+    """
+    check_is_fitted(embedder)
+    all_vectors = embedder.embedding_.to_numpy()
+    project, axis_name = _projector(all_vectors)
+    points = project(all_vectors[_item_rows(embedder, X)])
+    n_dims = points.shape[1]
+    ax = _axes_for(n_dims, ax)
+    ax.scatter(*points.T, c=_point_colours(y, len(points)), s=_POINT_SIZE, edgecolors="none")
+    for key in labels or []:
+        position = project(embedder.embedding_.loc[[key]].to_numpy())[0]
+        ax.text(*position, str(key), fontsize=8)
+    _label_axes(ax, n_dims, axis_name)
+    ax.set_title(title if title is not None else f"{len(points)} items, {embedder.n_components}-D embedding")
+    return ax
+
+
+def quadratic_frames(recorded_epochs, n_frames):
+    """Positions in ``recorded_epochs`` of frames spaced quadratically in epochs.
+
+    The embedding changes fastest early on, so frames are dense there, as in
+    the tutorial: frame ``i`` of ``n`` shows the recording nearest epoch
+    ``(i / (n - 1))**2 * last_epoch``. Repeats are dropped.
+    """
+    recorded_epochs = np.asarray(recorded_epochs)
+    wanted = np.linspace(0, 1, n_frames) ** 2 * recorded_epochs[-1]
+    return np.unique(np.abs(recorded_epochs[None, :] - wanted[:, None]).argmin(axis=1))
+
+
+def _writer(path, fps):
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gif":
+        return animation.PillowWriter(fps=fps)
+    if suffix == ".mp4":
+        import imageio_ffmpeg
+
+        plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
+        return animation.FFMpegWriter(fps=fps)
+    raise ValueError(f"path must end in .gif or .mp4, which chooses the format; got {str(path)!r}.")
+
+
+def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
+    """Write an animation of the embedding over the epochs of training.
+
+    Parameters
+    ----------
+    embedder : PairSimilarityEmbedder
+        Fitted with ``record_every`` set, so that it has ``recording_``.
+    X : array-like of shape (n_samples, n_key_columns)
+        The items to show.
+    y : array-like of shape (n_samples, 3) or None
+        r, g, b in [0, 1] to colour them.
+    path : str or path-like
+        ``.gif`` (written with Pillow) or ``.mp4`` (with the ffmpeg that the
+        ``imageio-ffmpeg`` package ships).
+    fps : int, default=30
+        Frames per second.
+    n_frames : int, default=100
+        Frames at most, spaced quadratically over the epochs (see
+        :func:`quadratic_frames`).
+
+    Returns
+    -------
+    n_written : int
+        The number of frames written.
+    """
+    check_is_fitted(embedder)
+    if not hasattr(embedder, "recording_"):
+        raise ValueError(
+            "the embedder has no recording to animate: fit it with record_every "
+            "set (for example record_every=1)."
+        )
+    writer = _writer(path, fps)
+    rows = _item_rows(embedder, X)
+    colours = _point_colours(y, len(rows))
+    project, axis_name = _projector(embedder.embedding_.to_numpy())
+    chosen = quadratic_frames(embedder.recorded_epochs_, n_frames)
+    frames = [project(embedder.recording_[i][rows]) for i in chosen]
+    n_dims = frames[0].shape[1]
+
+    ax = _axes_for(n_dims)
+    points = ax.scatter(*frames[0].T, c=colours, s=_POINT_SIZE, edgecolors="none")
+    _label_axes(ax, n_dims, axis_name)
+    set_limits = (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None))[:n_dims]
+
+    def draw(i):
+        frame = frames[i]
+        low, high = frame.min(axis=0), frame.max(axis=0)
+        margin = 0.05 * np.maximum(high - low, 1e-9)
+        for set_limit, lo, hi in zip(set_limits, low - margin, high + margin):
+            set_limit(lo, hi)
+        if n_dims == 3:
+            points._offsets3d = tuple(frame.T)
+        else:
+            points.set_offsets(frame)
+        ax.set_title(f"epoch {embedder.recorded_epochs_[chosen[i]]}")
+        return (points,)
+
+    animation.FuncAnimation(ax.figure, draw, frames=len(frames)).save(path, writer=writer)
+    plt.close(ax.figure)
+    return len(frames)
+
+
+def plot_grid_search(search, ax=None, *, x="sampler__threshold", lines="n_components"):
+    """Plot a grid search's mean test score against one parameter.
+
+    Parameters
+    ----------
+    search : GridSearchCV
+        Fitted, over at least the parameters ``x`` and ``lines``.
+    ax : matplotlib Axes, default=None
+    x : str, default="sampler__threshold"
+        The parameter on the horizontal axis.
+    lines : str, default="n_components"
+        One line per value of this parameter.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    check_is_fitted(search, "cv_results_")
+    results = pd.DataFrame(search.cv_results_)
+    for name in (x, lines):
+        if f"param_{name}" not in results:
+            searched = sorted(c.removeprefix("param_") for c in results if c.startswith("param_"))
+            raise ValueError(f"the search has no parameter {name!r}; it searched {searched}.")
+    if ax is None:
+        ax = plt.figure(figsize=(6, 4)).add_subplot()
+    for value, group in results.groupby(f"param_{lines}"):
+        group = group.sort_values(f"param_{x}")
+        ax.errorbar(
+            group[f"param_{x}"].astype(float),
+            group["mean_test_score"],
+            yerr=group["std_test_score"],
+            marker="o",
+            capsize=3,
+            label=f"{lines} = {value}",
+        )
+    ax.set_xlabel(x)
+    ax.set_ylabel("mean test score (Spearman)")
+    ax.legend()
+    return ax

@@ -1,0 +1,109 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from conftest import small_embedder  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+
+from sk_colour_embed import InSampleSplit  # noqa: E402
+from sk_colour_embed.plotting import (  # noqa: E402
+    animate_training,
+    plot_embedding,
+    plot_grid_search,
+    quadratic_frames,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_2d_scatter_in_true_colours(fitted_css4, css4, tmp_path):
+    X, y = css4
+    ax = plot_embedding(fitted_css4, X, y, labels=["red", "navy"])
+    points = ax.collections[0]
+    np.testing.assert_allclose(points.get_offsets(), fitted_css4.transform(X))
+    np.testing.assert_allclose(points.get_facecolors()[:, :3], y.to_numpy())
+    assert [t.get_text() for t in ax.texts] == ["red", "navy"]
+    ax.figure.set_size_inches(5, 4)
+    path = tmp_path / "embedding.png"
+    ax.figure.savefig(path, dpi=100)
+    image = np.asarray(Image.open(path).convert("RGB"))
+    assert image.shape == (400, 500, 3)
+    # Saturated red pixels show the points are drawn in their colours.
+    assert ((image[..., 0] > 200) & (image[..., 1] < 60) & (image[..., 2] < 60)).any()
+
+
+def test_3d_and_projected_embeddings(css4):
+    X, y = css4
+    three = small_embedder(n_components=3, epochs=2).fit(X, y)
+    ax = plot_embedding(three, X, y)
+    assert ax.name == "3d"
+    assert len(ax.collections[0]._offsets3d[0]) == 148
+    five = small_embedder(n_components=5, epochs=2).fit(X, y)
+    ax = plot_embedding(five, X.head(10))
+    assert ax.name == "3d" and ax.get_xlabel() == "PCA component 1"
+    with pytest.raises(ValueError, match="drawn in 3-D; pass axes of that kind"):
+        plot_embedding(three, X, y, ax=plt.figure().add_subplot())
+
+
+def test_colours_must_be_rgb(fitted_css4, css4):
+    X, y = css4
+    with pytest.raises(ValueError, match=r"shape \(148, 3\); got shape \(148, 2\)"):
+        plot_embedding(fitted_css4, X, y.iloc[:, :2])
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        plot_embedding(fitted_css4, X, y * 255)
+
+
+def test_quadratic_frames_are_dense_early():
+    frames = quadratic_frames(np.arange(0, 501), 50)
+    gaps = np.diff(frames)
+    assert frames[0] == 0 and frames[-1] == 500
+    assert gaps[0] < gaps[-1]
+    assert len(quadratic_frames(np.arange(0, 11), 50)) == 11  # at most one frame per recording
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_animation_has_the_expected_frames(css4, tmp_path, suffix):
+    X, y = css4
+    embedder = small_embedder(epochs=40, record_every=2).fit(X, y)  # 21 recordings
+    path = tmp_path / f"training{suffix}"
+    n_written = animate_training(embedder, X, y, path, n_frames=5)
+    expected = len(quadratic_frames(embedder.recorded_epochs_, 5))
+    assert n_written == expected == 5
+    if suffix == ".gif":
+        assert Image.open(path).n_frames == expected
+    else:
+        import imageio_ffmpeg
+
+        assert imageio_ffmpeg.count_frames_and_secs(str(path))[0] == expected
+
+
+def test_animation_needs_a_recording(fitted_css4, css4, tmp_path):
+    X, y = css4
+    with pytest.raises(ValueError, match="no recording to animate: fit it with record_every"):
+        animate_training(fitted_css4, X, y, tmp_path / "a.gif")
+    embedder = small_embedder(epochs=2, record_every=1).fit(X, y)
+    with pytest.raises(ValueError, match="must end in .gif or .mp4"):
+        animate_training(embedder, X, y, tmp_path / "a.avi")
+
+
+def test_grid_search_plot_has_a_line_per_dimension(css4):
+    X, y = css4
+    grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.4]}
+    search = GridSearchCV(small_embedder(epochs=3), grid, cv=InSampleSplit()).fit(X, y)
+    ax = plot_grid_search(search)
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["n_components = 2", "n_components = 3"]
+    assert len(ax.containers) == 2
+    line = ax.containers[0].lines[0]
+    np.testing.assert_allclose(np.asarray(line.get_xdata(), float), [0.1, 0.4])
+    scores = search.cv_results_["mean_test_score"][search.cv_results_["param_n_components"] == 2]
+    np.testing.assert_allclose(np.asarray(line.get_ydata(), float), scores)
+    with pytest.raises(ValueError, match="no parameter 'learning_rate'"):
+        plot_grid_search(search, x="learning_rate")
