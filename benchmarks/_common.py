@@ -51,8 +51,14 @@ def timed_engine_fit(n_items, pairs, labels, *, n_components=2, epochs=500, spar
     model = build_pair_model(n_items, n_components, seed=seed)
     stamps = [time.perf_counter()]
     losses = train(
-        model, pairs, labels, epochs=epochs, batch_size=512, learning_rate=0.001,
-        rng=np.random.default_rng(seed), sparse=sparse,
+        model,
+        pairs,
+        labels,
+        epochs=epochs,
+        batch_size=512,
+        learning_rate=0.001,
+        rng=np.random.default_rng(seed),
+        sparse=sparse,
         on_epoch_end=lambda *_: stamps.append(time.perf_counter()),
     )
     return losses, np.diff(stamps)

@@ -13,10 +13,11 @@ import argparse
 import time
 
 import numpy as np
-from _common import draw_pairs, machine, median, timed_engine_fit
 
 from sk_colour_embed import build_pair_model, load_colours
 from sk_colour_embed._keras_env import keras
+
+from _common import draw_pairs, machine, median, timed_engine_fit
 
 EPOCHS = 500
 
@@ -33,7 +34,9 @@ def plain_fit(n_items, pairs, labels, n_components, epochs):
     model = build_pair_model(n_items, n_components, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="binary_crossentropy")
     timer = EpochTimer()
-    history = model.fit(pairs, labels, batch_size=512, epochs=epochs, shuffle=True, verbose=0, callbacks=[timer])
+    history = model.fit(
+        pairs, labels, batch_size=512, epochs=epochs, shuffle=True, verbose=0, callbacks=[timer]
+    )
     return np.array(history.history["loss"]), np.diff(timer.stamps)
 
 
@@ -49,24 +52,34 @@ def main():
 
     plain_losses, plain_seconds = plain_fit(n_items, pairs, labels, args.dims, args.plain_epochs)
     plain_epoch = median(plain_seconds[1:])
-    print(f"(a) plain model.fit, {args.plain_epochs} epochs: {plain_epoch:.4f} s per epoch (median), "
-          f"first epoch {plain_seconds[0]:.2f} s")
+    print(
+        f"(a) plain model.fit, {args.plain_epochs} epochs: {plain_epoch:.4f} s per epoch (median), "
+        f"first epoch {plain_seconds[0]:.2f} s"
+    )
     if args.plain_epochs < EPOCHS:
         print(f"    extrapolated to {EPOCHS} epochs: {plain_epoch * EPOCHS:.0f} s")
 
-    runs = [timed_engine_fit(n_items, pairs, labels, n_components=args.dims, epochs=EPOCHS, seed=r)
-            for r in range(args.repeats)]
+    runs = [
+        timed_engine_fit(n_items, pairs, labels, n_components=args.dims, epochs=EPOCHS, seed=r)
+        for r in range(args.repeats)
+    ]
     engine_epoch = median([median(seconds[1:]) for _, seconds in runs])
     compile_seconds = median([seconds[0] - median(seconds[1:]) for _, seconds in runs])
     training = median([seconds.sum() - (seconds[0] - median(seconds[1:])) for _, seconds in runs])
-    print(f"(b) engine, {EPOCHS} epochs x {args.repeats} runs: {engine_epoch:.4f} s per epoch (median); "
-          f"training {training:.2f} s per fit, plus {compile_seconds:.2f} s of one-off compilation")
+    print(
+        f"(b) engine, {EPOCHS} epochs x {args.repeats} runs: "
+        f"{engine_epoch:.4f} s per epoch (median); "
+        f"training {training:.2f} s per fit, plus {compile_seconds:.2f} s of one-off compilation"
+    )
 
     at = args.plain_epochs - 1
     engine_loss = median([losses[at] for losses, _ in runs])
     print(f"\nratio plain / engine per epoch: {plain_epoch / engine_epoch:.0f}x")
-    print(f"training loss after {at + 1} epochs: plain {plain_losses[at]:.4f}, engine {engine_loss:.4f} "
-          f"(median of runs), difference {abs(plain_losses[at] - engine_loss):.4f}")
+    print(
+        f"training loss after {at + 1} epochs: plain {plain_losses[at]:.4f}, "
+        f"engine {engine_loss:.4f} "
+        f"(median of runs), difference {abs(plain_losses[at] - engine_loss):.4f}"
+    )
 
 
 if __name__ == "__main__":

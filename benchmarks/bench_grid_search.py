@@ -1,6 +1,6 @@
 """Time a GridSearchCV over n_components x threshold with the tutorial's settings.
 
-    python benchmarks/bench_grid_search.py
+python benchmarks/bench_grid_search.py
 """
 
 import time
@@ -9,10 +9,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from _common import machine  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from sk_colour_embed import InSampleSplit, PairSimilarityEmbedder, load_colours  # noqa: E402
+
+from _common import machine  # noqa: E402
 
 GRID = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
 
@@ -25,8 +26,12 @@ def main():
     search.fit(X, y)
     seconds = time.perf_counter() - start
     print(f"GridSearchCV over {GRID}: 6 fits and the refit, {seconds:.1f} s in all")
-    for params, score, fit_time in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"],
-                                        search.cv_results_["mean_fit_time"]):
+    for params, score, fit_time in zip(
+        search.cv_results_["params"],
+        search.cv_results_["mean_test_score"],
+        search.cv_results_["mean_fit_time"],
+        strict=True,
+    ):
         print(f"  {params}: score {score:.3f}, fit {fit_time:.1f} s")
     print(f"best: {search.best_params_}, score {search.best_score_:.3f}")
 

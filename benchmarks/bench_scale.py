@@ -10,6 +10,7 @@ update it does not grow with the number of items.
 import argparse
 
 import numpy as np
+
 from _common import draw_pairs, machine, median, peak_memory_gib, timed_engine_fit
 
 
@@ -24,12 +25,16 @@ def main():
     parser.add_argument("--pairs", type=int, default=10_000_000)
     parser.add_argument("--dims", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--step-pairs", type=int, default=1_000_000, help="pairs for the per-step comparison")
+    parser.add_argument(
+        "--step-pairs", type=int, default=1_000_000, help="pairs for the per-step comparison"
+    )
     args = parser.parse_args()
     print(machine())
 
     n_items, pairs, labels = draw_pairs(*synthetic_items(args.items), args.pairs)
-    _, seconds = timed_engine_fit(n_items, pairs, labels, n_components=args.dims, epochs=args.epochs)
+    _, seconds = timed_engine_fit(
+        n_items, pairs, labels, n_components=args.dims, epochs=args.epochs
+    )
     steps = -(-args.pairs // 512)
     print(
         f"{args.items:,} items x {args.dims} dims, {args.pairs:,} pairs, {args.epochs} epochs: "
@@ -38,18 +43,25 @@ def main():
     )
     print(f"peak memory: {peak_memory_gib():.2f} GiB")
 
-    print(f"\ncost per step, {args.step_pairs:,} pairs, {args.dims} dims, median of 3 epochs after the first:")
+    print(
+        f"\ncost per step, {args.step_pairs:,} pairs, {args.dims} dims, "
+        "median of 3 epochs after the first:"
+    )
     steps = -(-args.step_pairs // 512)
     for n in (10_000, 100_000, args.items):
         n_items, pairs, labels = draw_pairs(*synthetic_items(n), args.step_pairs)
-        line = f"  {n:>9,} items: lazy Adam {per_step_us(n_items, pairs, labels, args.dims, True, steps):7.1f} us"
+        lazy = per_step_us(n_items, pairs, labels, args.dims, True, steps)
+        line = f"  {n:>9,} items: lazy Adam {lazy:7.1f} us"
         if n <= 100_000:  # dense Adam over a million rows takes minutes an epoch
-            line += f", Keras's dense Adam {per_step_us(n_items, pairs, labels, args.dims, False, steps):7.1f} us"
+            dense = per_step_us(n_items, pairs, labels, args.dims, False, steps)
+            line += f", Keras's dense Adam {dense:7.1f} us"
         print(line)
 
 
 def per_step_us(n_items, pairs, labels, dims, sparse, steps):
-    _, seconds = timed_engine_fit(n_items, pairs, labels, n_components=dims, epochs=4, sparse=sparse)
+    _, seconds = timed_engine_fit(
+        n_items, pairs, labels, n_components=dims, epochs=4, sparse=sparse
+    )
     return median(seconds[1:]) / steps * 1e6
 
 

@@ -75,10 +75,13 @@ from sklearn.pipeline import make_pipeline
 # A downstream task: is a paint sold more in summer? (made-up data: warm colours)
 paints = pd.DataFrame({"name": X["name"].sample(500, replace=True, random_state=0).to_list()})
 paints["price"] = range(500)
-warm = paints["name"].map(dict(zip(X["name"], y["r"] - y["b"]))) > 0.2
+warm = paints["name"].map(dict(zip(X["name"], y["r"] - y["b"], strict=True))) > 0.2
 model = make_pipeline(
     ColumnTransformer(
-        [("colour", FrozenEstimator(search.best_estimator_), ["name"]), ("price", "passthrough", ["price"])]
+        [
+            ("colour", FrozenEstimator(search.best_estimator_), ["name"]),
+            ("price", "passthrough", ["price"]),
+        ]
     ),
     LogisticRegression(max_iter=1000),
 )

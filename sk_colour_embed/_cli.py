@@ -46,7 +46,9 @@ def build_parser():
         help="colour table: 'xkcd' (949 colours, the default), 'css4' (148) or the "
         "path of a CSV in the tutorial's Kaggle format",
     )
-    parser.add_argument("--dims", type=_positive(int), default=2, help="dimension of the vectors (default: 2)")
+    parser.add_argument(
+        "--dims", type=_positive(int), default=2, help="dimension of the vectors (default: 2)"
+    )
     parser.add_argument(
         "--threshold",
         type=_positive(float),
@@ -55,12 +57,25 @@ def build_parser():
         "threshold * U**2, U uniform (default: 0.2)",
     )
     parser.add_argument(
-        "--n-pairs", type=_positive(int), default=100_000, help="random pairs to train on (default: 100000)"
+        "--n-pairs",
+        type=_positive(int),
+        default=100_000,
+        help="random pairs to train on (default: 100000)",
     )
-    parser.add_argument("--epochs", type=_positive(int), default=500, help="passes over the pairs (default: 500)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same result (default: 0)")
     parser.add_argument(
-        "--out", type=Path, default=Path("results"), help="folder for the output files (default: results)"
+        "--epochs", type=_positive(int), default=500, help="passes over the pairs (default: 500)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed; the same seed gives the same result (default: 0)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="folder for the output files (default: results)",
     )
     parser.add_argument(
         "--animate",

@@ -182,9 +182,7 @@ def load_colours(source="xkcd", *, return_X_y=False):
         names, rgb = read_colour_csv(source)
         description = f"Read from {source}."
     else:
-        raise TypeError(
-            f"source must be one of {sorted(_BUILTIN)} or a path, got {source!r}."
-        )
+        raise TypeError(f"source must be one of {sorted(_BUILTIN)} or a path, got {source!r}.")
     data = pd.DataFrame({"name": pd.Series(names, dtype=object)})
     target = pd.DataFrame(rgb, columns=RGB_NAMES)
     if return_X_y:

@@ -68,9 +68,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Dimension of the vectors.
     sampler : PairSampler or None, default=None
         Draws the labelled pairs; ``None`` means ``PairSampler()`` (and
-        setting a ``sampler__*`` parameter makes it so). It is cloned at fit. When its ``random_state`` is None, the embedder's
-        ``random_state`` seeds it, so that a fixed ``random_state`` makes the
-        whole fit reproducible.
+        setting a ``sampler__*`` parameter makes it so). It is cloned at fit.
+        When its ``random_state`` is None, the embedder's ``random_state``
+        seeds it, so that a fixed ``random_state`` makes the whole fit
+        reproducible.
     epochs : int, default=500
         Passes over the pairs.
     batch_size : int, default=512
@@ -120,7 +121,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``record_every``).
     n_features_in_ : int
         Number of key columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the key columns, when ``X`` has string column names.
 
     See Also
@@ -221,7 +222,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         recorder = _Recorder(self.record_every, self._vectors_of)
         recorder.record(0, model.get_layer("embedding").get_weights()[0])
         progress = (
-            _model.keras.utils.Progbar(self.epochs, verbose=1, unit_name="epoch") if self.verbose else None
+            _model.keras.utils.Progbar(self.epochs, verbose=1, unit_name="epoch")
+            if self.verbose
+            else None
         )
 
         def on_epoch_end(epoch, loss, trainer):
@@ -433,8 +436,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return index
 
     def _index_of_keys(self, keys):
-        index = self.embedding_.index.get_indexer(pd.Index(keys, tupleize_cols=self.embedding_.index.nlevels > 1))
-        missing = [key for key, i in zip(keys, index) if i < 0]
+        index = self.embedding_.index.get_indexer(
+            pd.Index(keys, tupleize_cols=self.embedding_.index.nlevels > 1)
+        )
+        missing = [key for key, i in zip(keys, index, strict=True) if i < 0]
         if missing:
             raise KeyError(f"item(s) not seen in fit: {describe_keys(missing)}.")
         return index

@@ -86,9 +86,7 @@ class EpochTrainer:
             batch_labels = tf.slice(labels, [start], [batch])
             return i + 1, total + self._train_step(batch_pairs, batch_labels) * batch
 
-        _, total = tf.while_loop(
-            lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0))
-        )
+        _, total = tf.while_loop(lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0)))
         rest = n_pairs - n_full * batch
         if rest:  # the last, smaller batch has a shape of its own
             start = n_full * batch
@@ -103,7 +101,9 @@ class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
     def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
-        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
+        super().__init__(
+            model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile
+        )
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
@@ -111,7 +111,7 @@ class KerasAdamTrainer(EpochTrainer):
         with tf.GradientTape() as tape:
             loss = _binary_crossentropy(labels[:, None], self.model(pairs, training=True))
         variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
 
@@ -131,9 +131,7 @@ class AdamSchedule:
     def for_steps(cls, n_steps, learning_rate):
         steps = np.arange(n_steps + _SKIP_HORIZON + 1, dtype=np.float64)
         alpha = np.zeros_like(steps)
-        alpha[1:] = (
-            learning_rate * np.sqrt(1 - BETA_2 ** steps[1:]) / (1 - BETA_1 ** steps[1:])
-        )
+        alpha[1:] = learning_rate * np.sqrt(1 - BETA_2 ** steps[1:]) / (1 - BETA_1 ** steps[1:])
         rho = BETA_1 / np.sqrt(BETA_2)
         skip_sum = np.zeros_like(alpha)
         for tau in range(len(alpha) - 2, -1, -1):
@@ -148,7 +146,9 @@ class LazyAdamTrainer(EpochTrainer):
     """
 
     def __init__(self, model, *, batch_size, learning_rate, n_steps, jit_compile=True):
-        super().__init__(model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
+        super().__init__(
+            model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile
+        )
         self.embeddings = model.get_layer("embedding").embeddings.value
         self.head = model.layers[1:]
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
@@ -220,7 +220,7 @@ class LazyAdamTrainer(EpochTrainer):
         self._write_rows(rows, w - alpha * m / (tf.sqrt(v) + EPSILON), m, v, step)
 
         for variable, gradient, m_head, v_head in zip(
-            self.head_variables, grad_head, self.head_m, self.head_v
+            self.head_variables, grad_head, self.head_m, self.head_v, strict=True
         ):
             m_head.assign_add((gradient - m_head) * (1 - BETA_1))
             v_head.assign_add((tf.square(gradient) - v_head) * (1 - BETA_2))

@@ -21,8 +21,11 @@ class InSampleSplit:
     >>> from sklearn.model_selection import GridSearchCV
     >>> from sk_colour_embed import InSampleSplit, PairSampler, PairSimilarityEmbedder, load_colours
     >>> X, y = load_colours("css4", return_X_y=True)
-    >>> embedder = PairSimilarityEmbedder(sampler=PairSampler(n_pairs=5_000), epochs=5, random_state=0)
-    >>> search = GridSearchCV(embedder, {"n_components": [2, 3]}, cv=InSampleSplit()).fit(X, y)
+    >>> embedder = PairSimilarityEmbedder(
+    ...     sampler=PairSampler(n_pairs=5_000), epochs=5, random_state=0
+    ... )
+    >>> grid = {"n_components": [2, 3]}
+    >>> search = GridSearchCV(embedder, grid, cv=InSampleSplit()).fit(X, y)
     >>> sorted(search.best_params_)
     ['n_components']
     """

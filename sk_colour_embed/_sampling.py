@@ -56,7 +56,7 @@ class PairSampler(BaseEstimator):
         their descriptors averaged) and their descriptors.
     n_features_in_ : int
         Number of key columns in ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the key columns, when ``X`` has string column names.
 
     See Also

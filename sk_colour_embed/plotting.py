@@ -50,7 +50,9 @@ def _axes_for(n_dims, ax=None):
     if ax is None:
         ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d" if n_dims == 3 else None)
     if (getattr(ax, "name", "") == "3d") != (n_dims == 3):
-        raise ValueError(f"this embedding is drawn in {n_dims}-D; pass axes of that kind, or ax=None.")
+        raise ValueError(
+            f"this embedding is drawn in {n_dims}-D; pass axes of that kind, or ax=None."
+        )
     return ax
 
 
@@ -120,7 +122,9 @@ def plot_embedding(embedder, X, y=None, ax=None, *, labels=None, title=None):
         position = project(embedder.embedding_.loc[[key]].to_numpy())[0]
         ax.text(*position, str(key), fontsize=8)
     _label_axes(ax, n_dims, axis_name)
-    ax.set_title(title if title is not None else f"{len(points)} items, {embedder.n_components}-D embedding")
+    ax.set_title(
+        title if title is not None else f"{len(points)} items, {embedder.n_components}-D embedding"
+    )
     return ax
 
 
@@ -196,7 +200,7 @@ def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
         frame = frames[i]
         low, high = frame.min(axis=0), frame.max(axis=0)
         margin = 0.05 * np.maximum(high - low, 1e-9)
-        for set_limit, lo, hi in zip(set_limits, low - margin, high + margin):
+        for set_limit, lo, hi in zip(set_limits, low - margin, high + margin, strict=True):
             set_limit(lo, hi)
         if n_dims == 3:
             points._offsets3d = tuple(frame.T)

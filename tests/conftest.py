@@ -20,9 +20,7 @@ def css4():
 
 def small_embedder(**params):
     """An embedder that fits in about a second: few pairs, few epochs."""
-    defaults = dict(
-        sampler=PairSampler(n_pairs=4_000), epochs=20, batch_size=128, random_state=0
-    )
+    defaults = dict(sampler=PairSampler(n_pairs=4_000), epochs=20, batch_size=128, random_state=0)
     return PairSimilarityEmbedder(**{**defaults, **params})
 
 

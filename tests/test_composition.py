@@ -2,8 +2,6 @@ import pickle
 
 import numpy as np
 import pandas as pd
-import pytest
-from conftest import small_embedder
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
@@ -14,12 +12,16 @@ from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import InSampleSplit, PairSampler, PairSimilarityEmbedder
 
+from conftest import small_embedder
+
 
 def test_pipeline_with_a_downstream_regressor(css4):
     X, y = css4
 
     def r2(epochs):
-        embedder = small_embedder(n_components=3, sampler=PairSampler(n_pairs=20_000), epochs=epochs)
+        embedder = small_embedder(
+            n_components=3, sampler=PairSampler(n_pairs=20_000), epochs=epochs
+        )
         pipeline = make_pipeline(embedder, KNeighborsRegressor(n_neighbors=5)).fit(X, y)
         assert pipeline.predict(X.head(2)).shape == (2, 3)
         return pipeline.score(X, y)
@@ -51,12 +53,15 @@ def test_grid_search_over_the_default_sampler(css4):
     search = GridSearchCV(embedder, grid, cv=InSampleSplit()).fit(X, y)
     assert search.best_estimator_.sampler_.n_pairs == 2000
     assert embedder.sampler is None  # GridSearchCV works on clones
-    assert embedder.set_params(sampler__power=1.0).sampler.get_params() == PairSampler(power=1.0).get_params()
+    assert (
+        embedder.set_params(sampler__power=1.0).sampler.get_params()
+        == PairSampler(power=1.0).get_params()
+    )
 
 
 def test_in_sample_split_trains_and_tests_on_all_rows(css4):
     X, _ = css4
-    (train, test), = InSampleSplit().split(X)
+    ((train, test),) = InSampleSplit().split(X)
     np.testing.assert_array_equal(train, np.arange(148))
     np.testing.assert_array_equal(test, train)
     assert InSampleSplit().get_n_splits() == 1
@@ -65,11 +70,17 @@ def test_in_sample_split_trains_and_tests_on_all_rows(css4):
 def test_frozen_embedder_in_a_column_transformer(fitted_css4, css4):
     X, y = css4
     rng = np.random.default_rng(0)
-    table = pd.DataFrame({"name": X["name"].sample(300, replace=True, random_state=0).to_numpy(),
-                          "size": rng.uniform(size=300)})
-    target = table["size"] + table["name"].map(dict(zip(X["name"], y["r"])))
+    table = pd.DataFrame(
+        {
+            "name": X["name"].sample(300, replace=True, random_state=0).to_numpy(),
+            "size": rng.uniform(size=300),
+        }
+    )
+    target = table["size"] + table["name"].map(dict(zip(X["name"], y["r"], strict=True)))
     model = make_pipeline(
-        ColumnTransformer([("colour", FrozenEstimator(fitted_css4), ["name"]), ("size", "passthrough", ["size"])]),
+        ColumnTransformer(
+            [("colour", FrozenEstimator(fitted_css4), ["name"]), ("size", "passthrough", ["size"])]
+        ),
         LinearRegression(),
     )
     before = fitted_css4.embedding_.copy()

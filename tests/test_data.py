@@ -31,7 +31,9 @@ def test_return_X_y_gives_data_and_target():
 
 
 def test_kaggle_csv_quirks(kaggle_csv):
-    with pytest.warns(UserWarning, match=r"dropped 2 row\(s\) with an empty 'Color Name', on line\(s\) 6, 14"):
+    with pytest.warns(
+        UserWarning, match=r"dropped 2 row\(s\) with an empty 'Color Name', on line\(s\) 6, 14"
+    ):
         X, y = load_colours(kaggle_csv, return_X_y=True)
     names = X["name"].tolist()
     assert len(names) == 12
@@ -54,7 +56,10 @@ def write(tmp_path, text):
     "body, message",
     [
         ("Red,Web,255;0,FF0000,#F00,x\n", r"line 2, column 'R;G;B Dec': .*found '255;0'"),
-        ("Red,Web,255;0;0,FF0000,#F00,x\nBlue,Web,0;0;256,0000FF,#00F,x\n", r"line 3, column 'R;G;B Dec'.*'0;0;256'"),
+        (
+            "Red,Web,255;0;0,FF0000,#F00,x\nBlue,Web,0;0;256,0000FF,#00F,x\n",
+            r"line 3, column 'R;G;B Dec'.*'0;0;256'",
+        ),
         ("Red,Web,255;a;0,FF0000,#F00,x\n", r"line 2, column 'R;G;B Dec'"),
         ("Red,Web,255;0;0,FF0000\n", r"line 2: expected 6 fields as in the header, found 4"),
     ],
@@ -68,7 +73,9 @@ def test_malformed_rows_name_file_line_and_column(tmp_path, body, message):
 
 def test_missing_column_names_the_header(tmp_path):
     path = write(tmp_path, "Name,Hex\nRed,FF0000\n")
-    with pytest.raises(ColourFileError, match=r"line 1: the header has no column 'Color Name' or 'R;G;B Dec'"):
+    with pytest.raises(
+        ColourFileError, match=r"line 1: the header has no column 'Color Name' or 'R;G;B Dec'"
+    ):
         read_colour_csv(path)
 
 
@@ -78,7 +85,9 @@ def test_file_without_colours_is_an_error(tmp_path):
 
 
 def test_unknown_source_is_an_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"source='xkdc' is neither one of \['css4', 'xkcd'\]"):
+    with pytest.raises(
+        FileNotFoundError, match=r"source='xkdc' is neither one of \['css4', 'xkcd'\]"
+    ):
         load_colours("xkdc")
     with pytest.raises(TypeError, match="source must be"):
         load_colours(3)

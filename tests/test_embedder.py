@@ -5,11 +5,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_embedder
-
 from scipy.stats import spearmanr
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+
+from conftest import small_embedder
 
 
 def run_python(code, **kwargs):
@@ -26,7 +26,10 @@ def test_transform_looks_up_each_rows_vector(fitted_css4, css4):
     assert out.dtype == np.float64 and out.shape == (3, 2)
     np.testing.assert_array_equal(out[0], embedder.embedding_.loc[X["name"][5]].to_numpy())
     np.testing.assert_array_equal(out[0], out[2])
-    assert embedder.get_feature_names_out().tolist() == ["pairsimilarityembedder0", "pairsimilarityembedder1"]
+    assert embedder.get_feature_names_out().tolist() == [
+        "pairsimilarityembedder0",
+        "pairsimilarityembedder1",
+    ]
     assert len(embedder.history_["loss"]) == 40
     assert embedder.history_["loss"][-1] < embedder.history_["loss"][0]
 
@@ -83,7 +86,8 @@ def test_score_samples_pairs_when_there_are_many():
     first, second = np.triu_indices(700, k=1)
     vectors = embedder.embedding_.to_numpy()
     exact = spearmanr(
-        ((vectors[first] - vectors[second]) ** 2).sum(axis=1), ((y[first] - y[second]) ** 2).sum(axis=1)
+        ((vectors[first] - vectors[second]) ** 2).sum(axis=1),
+        ((y[first] - y[second]) ** 2).sum(axis=1),
     ).statistic
     assert exact > 0.2
     assert sampled == pytest.approx(exact, abs=0.01)
@@ -91,7 +95,10 @@ def test_score_samples_pairs_when_there_are_many():
 
 def test_unknown_items_error_names_them(fitted_css4):
     unknown = pd.DataFrame({"name": ["red", "not a colour", "bleu"]})
-    with pytest.raises(ValueError, match=r"2 item\(s\) were not seen in fit .*'not a colour', 'bleu'.*handle_unknown='nan'"):
+    with pytest.raises(
+        ValueError,
+        match=r"2 item\(s\) were not seen in fit .*'not a colour', 'bleu'.*handle_unknown='nan'",
+    ):
         fitted_css4.transform(unknown)
     with pytest.raises(ValueError, match="not a colour"):
         fitted_css4.score(unknown, np.zeros((3, 3)))
@@ -106,7 +113,9 @@ def test_unknown_items_as_nan(fitted_css4, css4):
         assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
         rows = pd.concat([X, pd.DataFrame({"name": ["not a colour"]})], ignore_index=True)
         descriptors = np.vstack([y.to_numpy(), [[0.5, 0.5, 0.5]]])
-        with pytest.warns(UserWarning, match=r"score leaves out 1 item\(s\) not seen in fit: 'not a colour'"):
+        with pytest.warns(
+            UserWarning, match=r"score leaves out 1 item\(s\) not seen in fit: 'not a colour'"
+        ):
             assert embedder.score(rows, descriptors) == embedder.score(X, y)
     finally:
         embedder.set_params(handle_unknown="error")
@@ -121,12 +130,16 @@ def test_repeated_keys_are_one_item_with_a_warning_for_conflicts(kaggle_csv):
         embedder = small_embedder(epochs=2).fit(X, y)
     assert len(embedder.embedding_) == 10
     assert embedder.embedding_.index.is_unique
-    np.testing.assert_allclose(embedder.sampler_.items_.descriptors[list(embedder.embedding_.index).index("coral")],
-                               np.array([255, 127, 40]) / 255)
+    np.testing.assert_allclose(
+        embedder.sampler_.items_.descriptors[list(embedder.embedding_.index).index("coral")],
+        np.array([255, 127, 40]) / 255,
+    )
 
 
 def test_several_key_columns():
-    X = pd.DataFrame({"palette": ["a", "a", "b", "b"] * 3, "name": ["red", "blue", "red", "teal"] * 3})
+    X = pd.DataFrame(
+        {"palette": ["a", "a", "b", "b"] * 3, "name": ["red", "blue", "red", "teal"] * 3}
+    )
     y = np.repeat(np.array([[1, 0, 0], [0, 0, 1], [0.8, 0.1, 0], [0, 0.5, 0.5]]), 1, axis=0)
     y = np.tile(y, (3, 1))
     embedder = small_embedder(epochs=5).fit(X, y)
@@ -174,7 +187,11 @@ def test_recording_keeps_vectors_every_k_epochs(css4):
     [
         ({"n_components": 0}, "'n_components' parameter of PairSimilarityEmbedder"),
         ({"handle_unknown": "ignore"}, "'handle_unknown' parameter .* must be a str among"),
-        ({"sampler": "pairs"}, "'sampler' parameter .* must be an instance of 'sk_colour_embed._sampling.PairSampler' or None"),
+        (
+            {"sampler": "pairs"},
+            "'sampler' parameter .* must be an instance of "
+            "'sk_colour_embed._sampling.PairSampler' or None",
+        ),
         ({"learning_rate": 0}, "'learning_rate' parameter"),
     ],
 )
@@ -213,7 +230,10 @@ print(embedder.most_similar('red', topn=1)[0][0])
 QUIET_FIT = """
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 X, y = load_colours('css4', return_X_y=True)
-PairSimilarityEmbedder(sampler=PairSampler(n_pairs=2000), epochs={epochs}, verbose={verbose}, random_state=0).fit(X, y)
+embedder = PairSimilarityEmbedder(
+    sampler=PairSampler(n_pairs=2000), epochs={epochs}, verbose={verbose}, random_state=0
+)
+embedder.fit(X, y)
 """
 
 

@@ -25,18 +25,27 @@ def labelled_pairs(n_items, n_pairs, seed=0):
 def fit_with_keras(pairs, labels, n_items, epochs, batch_size):
     model = build_pair_model(n_items, 2, seed=7)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
-    history = model.fit(pairs, labels, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    history = model.fit(
+        pairs, labels, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0
+    )
     return model, history.history["loss"]
 
 
 def fit_with_engine(pairs, labels, n_items, epochs, batch_size, sparse, jit_compile=True):
     model = build_pair_model(n_items, 2, seed=7)
     trainer = make_trainer(
-        model, n_epochs=epochs, n_pairs=len(pairs), batch_size=batch_size, learning_rate=0.01,
-        sparse=sparse, jit_compile=jit_compile,
+        model,
+        n_epochs=epochs,
+        n_pairs=len(pairs),
+        batch_size=batch_size,
+        learning_rate=0.01,
+        sparse=sparse,
+        jit_compile=jit_compile,
     )
     order = tf.range(len(pairs))  # the order model.fit(shuffle=False) uses
-    losses = [trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order) for _ in range(epochs)]
+    losses = [
+        trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order) for _ in range(epochs)
+    ]
     trainer.finish()
     return model, losses
 
@@ -50,7 +59,9 @@ def embedding(model):
 def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile):
     pairs, labels = labelled_pairs(40, n_pairs)
     reference, reference_losses = fit_with_keras(pairs, labels, 40, 3, 200)
-    model, losses = fit_with_engine(pairs, labels, 40, 3, 200, sparse=False, jit_compile=jit_compile)
+    model, losses = fit_with_engine(
+        pairs, labels, 40, 3, 200, sparse=False, jit_compile=jit_compile
+    )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
     np.testing.assert_allclose(model.get_weights()[1:], reference.get_weights()[1:], atol=1e-6)
@@ -91,7 +102,13 @@ def test_skip_sums_add_up_the_step_sizes():
 
 def test_automatic_choices_follow_embedding_size_and_steps():
     def trainer(n_items, n_pairs):
-        return make_trainer(build_pair_model(n_items, 2), n_epochs=1, n_pairs=n_pairs, batch_size=1, learning_rate=0.1)
+        return make_trainer(
+            build_pair_model(n_items, 2),
+            n_epochs=1,
+            n_pairs=n_pairs,
+            batch_size=1,
+            learning_rate=0.1,
+        )
 
     assert isinstance(trainer(100, 10), KerasAdamTrainer)
     assert isinstance(trainer(40_000, 10), LazyAdamTrainer)
@@ -107,8 +124,15 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
     def run(seed):
         model = build_pair_model(60, 2, seed=1)
         losses = train(
-            model, pairs, labels, epochs=15, batch_size=64, learning_rate=0.01,
-            rng=np.random.default_rng(seed), sparse=sparse, jit_compile=jit_compile,
+            model,
+            pairs,
+            labels,
+            epochs=15,
+            batch_size=64,
+            learning_rate=0.01,
+            rng=np.random.default_rng(seed),
+            sparse=sparse,
+            jit_compile=jit_compile,
         )
         return embedding(model), losses
 

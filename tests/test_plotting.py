@@ -4,7 +4,6 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import small_embedder  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
@@ -16,6 +15,8 @@ from sk_colour_embed.plotting import (  # noqa: E402
     plot_grid_search,
     quadratic_frames,
 )
+
+from conftest import small_embedder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +100,10 @@ def test_grid_search_plot_has_a_line_per_dimension(css4):
     grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.4]}
     search = GridSearchCV(small_embedder(epochs=3), grid, cv=InSampleSplit()).fit(X, y)
     ax = plot_grid_search(search)
-    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["n_components = 2", "n_components = 3"]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "n_components = 2",
+        "n_components = 3",
+    ]
     assert len(ax.containers) == 2
     line = ax.containers[0].lines[0]
     np.testing.assert_allclose(np.asarray(line.get_xdata(), float), [0.1, 0.4])

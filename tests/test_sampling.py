@@ -37,7 +37,11 @@ def test_items_are_drawn_uniformly_with_replacement(css4):
 def test_threshold_and_power_move_the_positive_rate(css4, threshold):
     X, y = css4
     base = PairSampler(n_pairs=20_000, random_state=0).fit_resample(X, y)[1].mean()
-    rate = PairSampler(n_pairs=20_000, threshold=threshold, random_state=0).fit_resample(X, y)[1].mean()
+    rate = (
+        PairSampler(n_pairs=20_000, threshold=threshold, random_state=0)
+        .fit_resample(X, y)[1]
+        .mean()
+    )
     assert (rate > base) == (threshold > 0.2)
     flatter = PairSampler(n_pairs=20_000, power=0.5, random_state=0).fit_resample(X, y)[1].mean()
     assert flatter > base
@@ -54,7 +58,9 @@ def test_same_random_state_same_pairs(css4):
 
 
 def test_several_key_columns_identify_an_item():
-    X = pd.DataFrame({"palette": ["web", "web", "x11", "web"], "name": ["red", "blue", "red", "red"]})
+    X = pd.DataFrame(
+        {"palette": ["web", "web", "x11", "web"], "name": ["red", "blue", "red", "red"]}
+    )
     y = np.array([[1, 0, 0], [0, 0, 1], [0.9, 0, 0], [1, 0, 0]])
     sampler = PairSampler(n_pairs=200, random_state=0)
     pairs, _ = sampler.fit_resample(X, y)
@@ -66,7 +72,9 @@ def test_several_key_columns_identify_an_item():
 def test_repeated_keys_are_merged_and_conflicts_named():
     X = np.array([["coral"], ["black"], ["coral"], ["black"], ["teal"]], dtype=object)
     y = np.array([[1, 0.5, 0.3], [0, 0, 0], [1, 0.5, 0.0], [0, 0, 0], [0, 0.5, 0.5]])
-    with pytest.warns(UserWarning, match=r"1 item key\(s\) appear with different descriptors .*'coral'") as record:
+    with pytest.warns(
+        UserWarning, match=r"1 item key\(s\) appear with different descriptors .*'coral'"
+    ) as record:
         items = ItemTable.from_rows(X, y)
     assert "black" not in str(record[0].message)
     assert list(items.keys) == ["coral", "black", "teal"]

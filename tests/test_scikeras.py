@@ -30,5 +30,7 @@ def test_build_pair_model_in_keras_classifier():
     vectors = classifier.model_.get_layer("embedding").get_weights()[0]
     rgb = sampler.items_.descriptors
     i, j = np.triu_indices(len(vectors), k=1)
-    score = spearmanr(((vectors[i] - vectors[j]) ** 2).sum(1), ((rgb[i] - rgb[j]) ** 2).sum(1)).statistic
+    score = spearmanr(
+        ((vectors[i] - vectors[j]) ** 2).sum(1), ((rgb[i] - rgb[j]) ** 2).sum(1)
+    ).statistic
     assert score > 0.6
