@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from scipy.stats import spearmanr
 from sklearn.base import (
     BaseEstimator,
@@ -23,10 +24,6 @@ from sk_colour_embed._sampling import PairSampler, set_item_tags, validate_items
 
 _SCORE_MAX_PAIRS = 200_000
 _SCORE_SEED = 0
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _softplus(z):
@@ -416,7 +413,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _similarities(self, vector, vectors):
         squared = np.sum(np.square(vectors - vector), axis=1)
-        return _sigmoid(self.similarity_bias_ - self.distance_scale_ * squared)
+        return expit(self.similarity_bias_ - self.distance_scale_ * squared)
 
     def _item_indices(self, X):
         """Validate ``X`` and give the index of each row's item in ``embedding_``."""

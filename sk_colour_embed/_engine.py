@@ -4,9 +4,9 @@ Plain ``model.fit`` spends almost all of its time on per-step framework
 overhead for this tiny model. Here each epoch is one call of a function
 compiled with XLA (for fits long enough to repay the compilation; a plain
 TensorFlow graph otherwise), whose ``tf.while_loop`` runs every mini-batch
-step of the epoch, with the same loss, batches, number of steps and Adam update rule as
-``model.fit`` with ``keras.optimizers.Adam``. The pairs are shuffled afresh
-every epoch.
+step of the epoch, with the same loss, batches, number of steps and Adam
+update rule as ``model.fit`` with ``keras.optimizers.Adam``. The pairs are
+shuffled afresh every epoch.
 
 Two update rules share that loop:
 
@@ -53,7 +53,7 @@ def _binary_crossentropy(labels, probabilities):
 
 
 class EpochTrainer:
-    """Train a model of :func:`build_pair_model`, one XLA call per epoch."""
+    """Train a model of :func:`build_pair_model`, one compiled call per epoch."""
 
     def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
         self.model = model

@@ -1,6 +1,7 @@
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -165,6 +166,21 @@ def test_queries_follow_distances(fitted_css4):
         embedder.similarity("red", "rouge")
     with pytest.raises(ValueError, match="topn must be a positive integer"):
         embedder.most_similar("red", topn=0)
+
+
+def test_far_apart_items_have_similarity_near_zero_without_overflow(fitted_css4):
+    embedder = pickle.loads(pickle.dumps(fitted_css4))
+    embedder.embedding_.loc["red"] = 1e6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert embedder.similarity("red", "blue") == 0.0
+
+
+def test_a_batch_larger_than_all_pairs_is_one_step(css4):
+    X, y = css4
+    embedder = small_embedder(sampler=PairSampler(n_pairs=300), batch_size=1000, epochs=3).fit(X, y)
+    assert len(embedder.history_["loss"]) == 3
+    assert np.isfinite(embedder.embedding_.to_numpy()).all()
 
 
 def test_normalize_puts_vectors_on_the_unit_sphere(css4):
