@@ -2,13 +2,14 @@
 
 import csv
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
 from sklearn.utils import Bunch
+
+from sk_colour_embed._warnings import warn_user
 
 NAME_COLUMN = "Color Name"
 RGB_COLUMN = "R;G;B Dec"
@@ -127,13 +128,10 @@ def read_colour_csv(path):
         raise ColourFileError(f"{path}, line {reader.line_num}: {error}.") from None
     if nameless_lines:
         shown = ", ".join(map(str, nameless_lines[:_MAX_LINES_SHOWN]))
-        warnings.warn(
+        more = ", ..." if len(nameless_lines) > _MAX_LINES_SHOWN else ""
+        warn_user(
             f"{path}: dropped {len(nameless_lines)} row(s) with an empty "
-            f"{NAME_COLUMN!r}, on line(s) {shown}"
-            + (", ..." if len(nameless_lines) > _MAX_LINES_SHOWN else "")
-            + ".",
-            UserWarning,
-            stacklevel=3,
+            f"{NAME_COLUMN!r}, on line(s) {shown}{more}."
         )
     if not names:
         raise ColourFileError(f"{path}: no colour rows after the header.")

@@ -1,6 +1,5 @@
 """PairSimilarityEmbedder: item vectors learned from labelled pairs."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_colour_embed._items import ItemTable, describe_keys, keys_of
 from sk_colour_embed._sampling import PairSampler, set_item_tags, validate_items
+from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
 _SCORE_SEED = 0
@@ -324,18 +324,15 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         index = self._index_of(items.keys)
         known = index >= 0
         if not known.all():
-            warnings.warn(
+            warn_user(
                 f"score leaves out {np.sum(~known)} item(s) not seen in fit: "
-                f"{describe_keys(items.keys[~known])}.",
-                UserWarning,
-                stacklevel=2,
+                f"{describe_keys(items.keys[~known])}."
             )
         if known.sum() < 3:
-            warnings.warn(
+            warn_user(
                 f"score needs at least 3 distinct items seen in fit to rank their "
                 f"distances, got {known.sum()}; returning nan.",
                 UndefinedMetricWarning,
-                stacklevel=2,
             )
             return float("nan")
         vectors = self.embedding_.to_numpy()[index[known]]

@@ -4,11 +4,12 @@ A row's values together identify an item. Repeated keys are one item, whose
 descriptor is the mean of its rows.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from sk_colour_embed._warnings import warn_user
 
 _MAX_KEYS_SHOWN = 5
 
@@ -61,11 +62,9 @@ class ItemTable:
         spread = (groups.max() - groups.min()).to_numpy().max(axis=1)
         conflicting = keys[spread > 0]
         if len(conflicting):
-            warnings.warn(
+            warn_user(
                 f"{len(conflicting)} item key(s) appear with different descriptors "
-                f"in y, and their descriptors were averaged: {describe_keys(conflicting)}.",
-                UserWarning,
-                stacklevel=3,
+                f"in y, and their descriptors were averaged: {describe_keys(conflicting)}."
             )
         return cls(keys, groups.mean().to_numpy())
 

@@ -33,8 +33,9 @@ def test_return_X_y_gives_data_and_target():
 def test_kaggle_csv_quirks(kaggle_csv):
     with pytest.warns(
         UserWarning, match=r"dropped 2 row\(s\) with an empty 'Color Name', on line\(s\) 6, 14"
-    ):
+    ) as record:
         X, y = load_colours(kaggle_csv, return_X_y=True)
+    assert record[0].filename == __file__  # the warning points at the caller
     names = X["name"].tolist()
     assert len(names) == 12
     assert "Grey, Silver" in names

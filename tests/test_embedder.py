@@ -127,8 +127,9 @@ def test_repeated_keys_are_one_item_with_a_warning_for_conflicts(kaggle_csv):
 
     with pytest.warns(UserWarning, match="empty"):
         X, y = load_colours(kaggle_csv, return_X_y=True)
-    with pytest.warns(UserWarning, match=r"1 item key\(s\) .* averaged: 'coral'"):
+    with pytest.warns(UserWarning, match=r"1 item key\(s\) .* averaged: 'coral'") as record:
         embedder = small_embedder(epochs=2).fit(X, y)
+    assert record[0].filename == __file__  # the warning points at the user's fit
     assert len(embedder.embedding_) == 10
     assert embedder.embedding_.index.is_unique
     np.testing.assert_allclose(
