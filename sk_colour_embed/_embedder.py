@@ -18,8 +18,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_colour_embed._items import ItemTable, describe_keys, keys_of
-from sk_colour_embed._sampling import PairSampler, set_item_tags, validate_items
+from sk_colour_embed._items import (
+    ItemTable,
+    describe_keys,
+    keys_of,
+    set_item_tags,
+    validate_items,
+)
+from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000

@@ -7,26 +7,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import validate_data
 
-from sk_colour_embed._items import ItemTable
-
-
-def set_item_tags(tags):
-    """Tags shared by the estimators whose ``X`` holds item keys."""
-    tags.input_tags.categorical = True
-    tags.input_tags.string = True
-    tags.target_tags.required = True
-    tags.target_tags.single_output = True
-    tags.target_tags.multi_output = True
-    return tags
-
-
-def validate_items(estimator, X, y, reset=True):
-    """``validate_data`` for item keys ``X`` (any dtype) and descriptors ``y``."""
-    return validate_data(
-        estimator, X, y, reset=reset, dtype=None, multi_output=True, y_numeric=True
-    )
+from sk_colour_embed._items import ItemTable, set_item_tags, validate_items
 
 
 class PairSampler(BaseEstimator):

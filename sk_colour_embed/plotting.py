@@ -141,14 +141,16 @@ def quadratic_frames(recorded_epochs, n_frames):
 
 
 def _writer(path, fps):
+    """The writer for ``path``'s format, and the matplotlib settings it needs."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gif":
-        return animation.PillowWriter(fps=fps)
+        return animation.PillowWriter(fps=fps), {}
     if suffix == ".mp4":
         import imageio_ffmpeg
 
-        plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
-        return animation.FFMpegWriter(fps=fps)
+        return animation.FFMpegWriter(fps=fps), {
+            "animation.ffmpeg_path": imageio_ffmpeg.get_ffmpeg_exe()
+        }
     raise ValueError(f"path must end in .gif or .mp4, which chooses the format; got {str(path)!r}.")
 
 
@@ -183,7 +185,7 @@ def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
             "the embedder has no recording to animate: fit it with record_every "
             "set (for example record_every=1)."
         )
-    writer = _writer(path, fps)
+    writer, settings = _writer(path, fps)
     rows = _item_rows(embedder, X)
     colours = _point_colours(y, len(rows))
     project, axis_name = _projector(embedder.embedding_.to_numpy())
@@ -209,7 +211,8 @@ def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
         ax.set_title(f"epoch {embedder.recorded_epochs_[chosen[i]]}")
         return (points,)
 
-    animation.FuncAnimation(ax.figure, draw, frames=len(frames)).save(path, writer=writer)
+    with plt.rc_context(settings):
+        animation.FuncAnimation(ax.figure, draw, frames=len(frames)).save(path, writer=writer)
     plt.close(ax.figure)
     return len(frames)
 
