@@ -28,7 +28,9 @@ Two update rules share that loop:
   gradient of each occurrence.
 """
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,6 +230,22 @@ class LazyAdamTrainer(EpochTrainer):
         return loss
 
 
+@contextmanager
+def _tensorflow_logs_silenced():
+    """Hide TensorFlow's warnings, and restore its logger's level after.
+
+    Every fit traces its own epoch function once, by design; TensorFlow would
+    warn about the repeated tracing after a few fits.
+    """
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _shuffled(rng, n):
     return rng.permutation(n).astype(np.int32)
 
@@ -306,7 +324,7 @@ def train(
     # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
     # draw the next epoch's order on a second thread while this one trains.
     # The draws stay in sequence, so a seeded rng gives the same orders.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with _tensorflow_logs_silenced(), ThreadPoolExecutor(max_workers=1) as pool:
         next_order = pool.submit(_shuffled, rng, n_pairs)
         for epoch in range(epochs):
             order = next_order.result()

@@ -4,7 +4,6 @@ The environment variables must be set before TensorFlow is first imported;
 a user's own settings win.
 """
 
-import logging
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -21,6 +20,5 @@ if keras.backend.backend() != "tensorflow":
         f"was loaded with KERAS_BACKEND={keras.backend.backend()!r}. Set "
         "KERAS_BACKEND=tensorflow before importing Keras."
     )
-logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __all__ = ["keras", "tf"]

@@ -116,6 +116,26 @@ def test_automatic_choices_follow_embedding_size_and_steps():
     assert trainer(100, XLA_MIN_STEPS)._run_epoch._jit_compile
 
 
+def test_training_leaves_tensorflow_logging_as_it_was():
+    pairs, labels = labelled_pairs(10, 100)
+    logger = tf.get_logger()
+    before = logger.level
+    logger.setLevel(5)
+    try:
+        train(
+            build_pair_model(10, 2),
+            pairs,
+            labels,
+            epochs=1,
+            batch_size=50,
+            learning_rate=0.01,
+            rng=np.random.default_rng(0),
+        )
+        assert logger.level == 5
+    finally:
+        logger.setLevel(before)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_train_is_deterministic_and_learns(sparse, jit_compile):
