@@ -57,10 +57,9 @@ def _binary_crossentropy(labels, probabilities):
 class EpochTrainer:
     """Train a model of :func:`build_pair_model`, one compiled call per epoch."""
 
-    def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
+    def __init__(self, model, *, batch_size, jit_compile=True):
         self.model = model
         self.batch_size = batch_size
-        self.learning_rate = learning_rate
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
 
     def train_epoch(self, pairs, labels, order):
@@ -103,9 +102,7 @@ class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
     def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
-        super().__init__(
-            model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile
-        )
+        super().__init__(model, batch_size=batch_size, jit_compile=jit_compile)
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
@@ -148,9 +145,7 @@ class LazyAdamTrainer(EpochTrainer):
     """
 
     def __init__(self, model, *, batch_size, learning_rate, n_steps, jit_compile=True):
-        super().__init__(
-            model, batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile
-        )
+        super().__init__(model, batch_size=batch_size, jit_compile=jit_compile)
         self.embeddings = model.get_layer("embedding").embeddings.value
         self.head = model.layers[1:]
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
@@ -177,7 +172,9 @@ class LazyAdamTrainer(EpochTrainer):
     def finish(self):
         rows = tf.range(self.embeddings.shape[0])
         w, m, v = self._caught_up(rows, self.step + 1)
-        self._write_rows(rows, w, m, v, self.step)
+        self.m.assign(m)
+        self.v.assign(v)
+        self._write_rows(rows, w, self.step)
 
     def _caught_up(self, rows, step):
         """Weights and moments of ``rows`` just before ``step``."""
@@ -191,10 +188,9 @@ class LazyAdamTrainer(EpochTrainer):
         w = tf.gather(self.embeddings, rows) - drift * tf.math.divide_no_nan(m, tf.sqrt(v))
         return w, tf.pow(tf.constant(BETA_1), skipped) * m, tf.pow(tf.constant(BETA_2), skipped) * v
 
-    def _write_rows(self, rows, w, m, v, step):
+    def _write_rows(self, rows, w, step):
+        """Store the weights ``w`` of ``rows`` as they are after ``step``."""
         self.embeddings.scatter_update(tf.IndexedSlices(w, rows))
-        self.m.scatter_update(tf.IndexedSlices(m, rows))
-        self.v.scatter_update(tf.IndexedSlices(v, rows))
         self.last_step.scatter_update(tf.IndexedSlices(tf.fill(tf.shape(rows), step), rows))
 
     def _train_step(self, pairs, labels):
@@ -219,7 +215,7 @@ class LazyAdamTrainer(EpochTrainer):
         self.v.scatter_add(tf.IndexedSlices((1 - BETA_2) * tf.square(grad_w), rows))
         m = tf.gather(self.m, rows)
         v = tf.gather(self.v, rows)
-        self._write_rows(rows, w - alpha * m / (tf.sqrt(v) + EPSILON), m, v, step)
+        self._write_rows(rows, w - alpha * m / (tf.sqrt(v) + EPSILON), step)
 
         for variable, gradient, m_head, v_head in zip(
             self.head_variables, grad_head, self.head_m, self.head_v, strict=True
