@@ -22,3 +22,5 @@ numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 autodoc_default_options = {"members": True, "inherited-members": False}
 intersphinx_mapping = {}
+# Wide enough for the examples' lines and the project's name.
+html_theme_options = {"page_width": "1240px", "sidebar_width": "260px"}

@@ -142,13 +142,16 @@ def test_several_key_columns():
     X = pd.DataFrame(
         {"palette": ["a", "a", "b", "b"] * 3, "name": ["red", "blue", "red", "teal"] * 3}
     )
-    y = np.repeat(np.array([[1, 0, 0], [0, 0, 1], [0.8, 0.1, 0], [0, 0.5, 0.5]]), 1, axis=0)
-    y = np.tile(y, (3, 1))
+    y = np.tile([[1, 0, 0], [0, 0, 1], [0.8, 0.1, 0], [0, 0.5, 0.5]], (3, 1))
     embedder = small_embedder(epochs=5).fit(X, y)
-    assert embedder.embedding_.index.nlevels == 2
-    assert embedder.transform(X.iloc[:2]).shape == (2, 2)
-    assert embedder.similarity(("a", "red"), ("b", "red")) > 0
-    assert [key for key, _ in embedder.most_similar(("a", "red"), topn=3)] != []
+    keys = [("a", "red"), ("a", "blue"), ("b", "red"), ("b", "teal")]
+    assert embedder.embedding_.index.tolist() == keys
+    out = embedder.transform(X)
+    np.testing.assert_array_equal(out[0], out[4])  # the same (palette, name)
+    assert not np.array_equal(out[0], out[2])  # the same name, another palette
+    neighbours = embedder.most_similar(("a", "red"), topn=3)
+    assert sorted(key for key, _ in neighbours) == sorted(keys[1:])
+    assert embedder.similarity(("a", "red"), neighbours[0][0]) == pytest.approx(neighbours[0][1])
 
 
 def test_queries_follow_distances(fitted_css4):
