@@ -87,7 +87,7 @@ def build_parser():
 
 
 def run(args):
-    """Fit as ``args`` say, write the files, return the metrics written."""
+    """Fit as ``args`` say and write the files; return the metrics and the files' names."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,12 +108,14 @@ def run(args):
     embedder.fit(X, y)
     seconds = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
+    written = ["embedding.csv", "embedding.png", "metrics.json"]
     embedder.embedding_.rename_axis("name").to_csv(args.out / "embedding.csv")
     ax = plot_embedding(embedder, X, y)
     ax.figure.savefig(args.out / "embedding.png", dpi=120)
     plt.close(ax.figure)
     if args.animate:
         animate_training(embedder, X, y, args.out / "training.gif")
+        written.append("training.gif")
     metrics = {
         "score": embedder.score(X, y),
         "score_name": "Spearman correlation of embedding and RGB distances",
@@ -130,18 +132,20 @@ def run(args):
         },
     }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return metrics
+    return metrics, written
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        metrics = run(args)
+        metrics, written = run(args)
     except (ColourFileError, OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    written = ", ".join(sorted(path.name for path in args.out.iterdir()))
-    print(f"score {metrics['score']:.3f} ({metrics['score_name']}); wrote {written} to {args.out}")
+    print(
+        f"score {metrics['score']:.3f} ({metrics['score_name']}); "
+        f"wrote {', '.join(written)} to {args.out}"
+    )
     return 0
 
 

@@ -48,7 +48,9 @@ def test_main_job_writes_its_files(tmp_path, capsys):
         "seed": 4,
     }
     assert -1 <= metrics["score"] <= 1
-    assert f"score {metrics['score']:.3f}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"score {metrics['score']:.3f}" in out
+    assert "wrote embedding.csv, embedding.png, metrics.json, training.gif" in out
     image = np.asarray(Image.open(tmp_path / "embedding.png").convert("L"))
     assert image.std() > 10  # not blank
     assert Image.open(tmp_path / "training.gif").n_frames > 1
