@@ -22,8 +22,8 @@ def labelled_pairs(n_items, n_pairs, seed=0):
     return pairs, labels
 
 
-def fit_with_keras(pairs, labels, n_items, epochs, batch_size):
-    model = build_pair_model(n_items, 2, seed=7)
+def fit_with_keras(pairs, labels, n_items, epochs, batch_size, normalize=False):
+    model = build_pair_model(n_items, 2, normalize=normalize, seed=7)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
     history = model.fit(
         pairs, labels, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0
@@ -31,8 +31,10 @@ def fit_with_keras(pairs, labels, n_items, epochs, batch_size):
     return model, history.history["loss"]
 
 
-def fit_with_engine(pairs, labels, n_items, epochs, batch_size, sparse, jit_compile=True):
-    model = build_pair_model(n_items, 2, seed=7)
+def fit_with_engine(
+    pairs, labels, n_items, epochs, batch_size, sparse, jit_compile=True, normalize=False
+):
+    model = build_pair_model(n_items, 2, normalize=normalize, seed=7)
     trainer = make_trainer(
         model,
         n_epochs=epochs,
@@ -67,13 +69,16 @@ def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile):
     np.testing.assert_allclose(model.get_weights()[1:], reference.get_weights()[1:], atol=1e-6)
 
 
+@pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("jit_compile", [True, False])
-def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(jit_compile):
+def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(jit_compile, normalize):
     # 4 items and batches of 200 pairs: no row skips a step, so the lazy rule
     # must reproduce Keras's Adam, repeated rows within a batch included.
     pairs, labels = labelled_pairs(4, 1000)
-    reference, reference_losses = fit_with_keras(pairs, labels, 4, 2, 200)
-    model, losses = fit_with_engine(pairs, labels, 4, 2, 200, sparse=True, jit_compile=jit_compile)
+    reference, reference_losses = fit_with_keras(pairs, labels, 4, 2, 200, normalize)
+    model, losses = fit_with_engine(
+        pairs, labels, 4, 2, 200, sparse=True, jit_compile=jit_compile, normalize=normalize
+    )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
 
