@@ -1,5 +1,7 @@
 """Colour tables: the named colours matplotlib ships, or a CSV of the tutorial."""
 
+from __future__ import annotations
+
 import csv
 import os
 from pathlib import Path
@@ -70,7 +72,7 @@ def _parse_rgb(cell, where):
     return [value / 255 for value in values]
 
 
-def read_colour_csv(path):
+def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     """Read a colour CSV in the format of the tutorial's Kaggle data set.
 
     The header names the columns ``Color Name`` and ``R;G;B Dec`` (others,
@@ -138,7 +140,9 @@ def read_colour_csv(path):
     return names, np.array(rgb)
 
 
-def load_colours(source="xkcd", *, return_X_y=False):
+def load_colours(
+    source: str | os.PathLike = "xkcd", *, return_X_y: bool = False
+) -> Bunch | tuple[pd.DataFrame, pd.DataFrame]:
     """Load a table of colour names and their RGB values.
 
     Parameters

@@ -56,7 +56,9 @@ class DistanceToProbability(layers.Layer):
         return input_shape
 
 
-def build_pair_model(n_items, n_components=2, *, normalize=False, seed=None):
+def build_pair_model(
+    n_items: int, n_components: int = 2, *, normalize: bool = False, seed: int | None = None
+) -> keras.Sequential:
     """Build the (uncompiled) Keras model of pair similarity.
 
     The model maps a batch of item-index pairs, shape ``(batch, 2)``, to the

@@ -9,7 +9,7 @@ import sklearn
 _INTERNAL = (str(Path(__file__).parent), str(Path(sklearn.__file__).parent))
 
 
-def warn_user(message, category=UserWarning):
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """Warn at the first caller outside sk_colour_embed and scikit-learn.
 
     A warning raised while fitting passes through scikit-learn's wrappers and

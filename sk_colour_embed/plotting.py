@@ -3,12 +3,16 @@
 Every function draws with matplotlib and works headless (the Agg backend).
 """
 
+from __future__ import annotations
+
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib import animation
 from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 from sklearn.utils.validation import check_is_fitted
 
 _POINT_SIZE = 12
@@ -70,7 +74,15 @@ def _item_rows(embedder, X):
     return rows
 
 
-def plot_embedding(embedder, X, y=None, ax=None, *, labels=None, title=None):
+def plot_embedding(
+    embedder,
+    X,
+    y=None,
+    ax: Axes | None = None,
+    *,
+    labels: list | None = None,
+    title: str | None = None,
+) -> Axes:
     """Scatter the vectors of the items of ``X``, coloured by ``y``.
 
     Parameters
@@ -128,7 +140,7 @@ def plot_embedding(embedder, X, y=None, ax=None, *, labels=None, title=None):
     return ax
 
 
-def quadratic_frames(recorded_epochs, n_frames):
+def quadratic_frames(recorded_epochs, n_frames: int) -> np.ndarray:
     """Positions in ``recorded_epochs`` of frames spaced quadratically in epochs.
 
     The embedding changes fastest early on, so frames are dense there, as in
@@ -154,7 +166,9 @@ def _writer(path, fps):
     raise ValueError(f"path must end in .gif or .mp4, which chooses the format; got {str(path)!r}.")
 
 
-def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
+def animate_training(
+    embedder, X, y, path: str | os.PathLike, fps: int = 30, *, n_frames: int = 100
+) -> int:
     """Write an animation of the embedding over the epochs of training.
 
     Parameters
@@ -217,7 +231,9 @@ def animate_training(embedder, X, y, path, fps=30, *, n_frames=100):
     return len(frames)
 
 
-def plot_grid_search(search, ax=None, *, x="sampler__threshold", lines="n_components"):
+def plot_grid_search(
+    search, ax: Axes | None = None, *, x: str = "sampler__threshold", lines: str = "n_components"
+) -> Axes:
     """Plot a grid search's mean test score against one parameter.
 
     Parameters
