@@ -63,9 +63,16 @@ def main():
         timed_engine_fit(n_items, pairs, labels, n_components=args.dims, epochs=EPOCHS, seed=r)
         for r in range(args.repeats)
     ]
-    engine_epoch = median([median(seconds[1:]) for _, seconds in runs])
-    compile_seconds = median([seconds[0] - median(seconds[1:]) for _, seconds in runs])
-    training = median([seconds.sum() - (seconds[0] - median(seconds[1:])) for _, seconds in runs])
+    # Per run: the median epoch, the compilation (the first epoch's excess
+    # over it) and the training time without the compilation.
+    per_run = []
+    for _, seconds in runs:
+        epoch = median(seconds[1:])
+        compiling = seconds[0] - epoch
+        per_run.append((epoch, compiling, seconds.sum() - compiling))
+    engine_epoch, compile_seconds, training = (
+        median(column) for column in zip(*per_run, strict=True)
+    )
     print(
         f"(b) engine, {EPOCHS} epochs x {args.repeats} runs: "
         f"{engine_epoch:.4f} s per epoch (median); "

@@ -166,15 +166,18 @@ class LazyAdamTrainer(EpochTrainer):
         self.head_v = [zeros(v.shape) for v in self.head_variables]
 
     def current_embedding(self):
-        rows = tf.range(self.embeddings.shape[0])
-        return self._caught_up(rows, self.step + 1)[0].numpy()
+        return self._all_caught_up()[1].numpy()
 
     def finish(self):
-        rows = tf.range(self.embeddings.shape[0])
-        w, m, v = self._caught_up(rows, self.step + 1)
+        rows, w, m, v = self._all_caught_up()
         self.m.assign(m)
         self.v.assign(v)
         self._write_rows(rows, w, self.step)
+
+    def _all_caught_up(self):
+        """Every row's index, weights and moments as they are after the last step."""
+        rows = tf.range(self.embeddings.shape[0])
+        return (rows, *self._caught_up(rows, self.step + 1))
 
     def _caught_up(self, rows, step):
         """Weights and moments of ``rows`` just before ``step``."""
