@@ -9,6 +9,7 @@ from sk_colour_embed._embedder import PairSimilarityEmbedder
 from sk_colour_embed._items import ItemTable
 from sk_colour_embed._model_selection import InSampleSplit
 from sk_colour_embed._sampling import PairSampler
+from sk_colour_embed._vectors import ItemVectors
 
 __version__ = "0.1.0"
 
@@ -16,6 +17,7 @@ __all__ = [
     "ColourFileError",
     "InSampleSplit",
     "ItemTable",
+    "ItemVectors",
     "PairSampler",
     "PairSimilarityEmbedder",
     "build_pair_model",

@@ -121,7 +121,7 @@ def run(args):
         "score_name": "Spearman correlation of embedding and RGB distances",
         "final_loss": embedder.history_["loss"][-1],
         "fit_seconds": round(seconds, 2),
-        "n_items": len(embedder.embedding_),
+        "n_items": len(embedder.vectors_),
         "settings": {
             "source": str(args.source),
             "dims": args.dims,

@@ -3,9 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit
-from scipy.stats import spearmanr
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -13,11 +10,11 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sk_colour_embed._callbacks import ProgressBar, Recorder
 from sk_colour_embed._items import (
     ItemTable,
     describe_keys,
@@ -26,44 +23,42 @@ from sk_colour_embed._items import (
     validate_items,
 )
 from sk_colour_embed._sampling import PairSampler
+from sk_colour_embed._tokens import TokenReader, names_of, padded
+from sk_colour_embed._vectors import ItemVectors
 from sk_colour_embed._warnings import warn_user
-
-_SCORE_MAX_PAIRS = 200_000
-_SCORE_SEED = 0
-
-
-def _softplus(z):
-    return np.logaddexp(0.0, z)
 
 
 def _spread_seeds(random_state, n):
     return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
 
 
-def _score_pairs(n_items):
-    """All pairs of ``n_items`` items, or a fixed random sample of them."""
-    n_all = n_items * (n_items - 1) // 2
-    if n_all <= _SCORE_MAX_PAIRS:
-        return np.triu_indices(n_items, k=1)
-    rng = np.random.RandomState(_SCORE_SEED)
-    first = rng.randint(n_items, size=_SCORE_MAX_PAIRS)
-    second = (first + rng.randint(1, n_items, size=_SCORE_MAX_PAIRS)) % n_items
-    return first, second
-
-
 class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Learn a vector for each item from pairs labelled similar or dissimilar.
 
-    ``fit(X, y)`` takes item keys ``X`` (one or more columns; the values of a
-    row together identify an item) and numeric descriptors ``y`` (for colours,
-    r, g, b). It draws labelled pairs of items with ``sampler``, trains a Keras
-    model ``Embedding -> squared distance -> probability of similar`` on them
-    with Adam, and keeps the learned vectors. ``transform(X)`` looks up the
-    vector of each row's item.
+    ``fit(X, y)`` takes item keys ``X`` and numeric descriptors ``y`` (for
+    colours, r, g, b). It draws labelled pairs of items with ``sampler``,
+    trains a Keras model ``Embedding -> squared distance -> probability of
+    similar`` on them with Adam, and keeps the learned vectors in
+    ``vectors_``. ``transform(X)`` gives the vector of each row.
 
-    The descriptors only decide the labels of the pairs: the model sees item
-    identities and labels, never the descriptors themselves. :meth:`score`
-    measures how well the vectors keep the descriptors' geometry.
+    Two modes:
+
+    - ``vectorizer=None`` (the tutorial): each key is an item of its own
+      with a vector of its own, looked up exactly (``"Grey"`` and
+      ``"grey"`` are different items). ``X`` may have several key columns,
+      whose values together identify an item.
+    - With a scikit-learn text vectorizer (``CountVectorizer``,
+      ``TfidfVectorizer``, ``HashingVectorizer``, or a ``FeatureUnion`` of
+      them), ``X`` is one column of names. The vectorizer reads each name
+      into weighted tokens (words, character n-grams), the model learns a
+      vector per token, and a name's vector is the sum of its tokens'
+      vectors weighted by the vectorizer (with ``norm="l1"``, their weighted
+      mean). Any name with a token seen in fit has a vector, so
+      held-out names can be scored and cross-validation works as usual.
+
+    The descriptors only decide the labels of the pairs: the model sees items
+    and labels, never the descriptors themselves. :meth:`score` measures how
+    well the vectors keep the descriptors' geometry.
 
     Parameters
     ----------
@@ -75,6 +70,16 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         When its ``random_state`` is None, the embedder's ``random_state``
         seeds it, so that a fixed ``random_state`` makes the whole fit
         reproducible.
+    vectorizer : transformer or None, default=None
+        Reads names into token weights: any object with ``fit`` and
+        ``transform`` that maps a sequence of strings to a matrix, such as
+        ``TfidfVectorizer()``. It is cloned at fit; its parameters are
+        searchable (``vectorizer__ngram_range``). A name's vector is the sum
+        of its token vectors weighted by the absolute values of the
+        vectorizer's output, so its ``norm`` chooses the composition:
+        ``"l1"`` gives a weighted mean, TF-IDF's default ``"l2"`` measured
+        best on held-out names (see the design notes). None looks keys up
+        exactly.
     epochs : int, default=500
         Passes over the pairs.
     batch_size : int, default=512
@@ -84,11 +89,11 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     normalize : bool, default=False
         Put the vectors on the unit sphere.
     handle_unknown : {"error", "nan"}, default="error"
-        What :meth:`transform` and :meth:`score` do with an item that was not
-        seen in fit (such an item has no vector). ``"error"`` raises a
-        ``ValueError`` naming the unknown keys; ``"nan"`` gives its rows NaN
-        vectors in :meth:`transform`, and :meth:`score` leaves it out with a
-        warning.
+        What :meth:`transform` and :meth:`score` do with an item that has no
+        vector (a key not seen in fit; with a vectorizer, a name with no
+        token seen in fit). ``"error"`` raises a ``ValueError`` naming them;
+        ``"nan"`` gives their rows NaN vectors in :meth:`transform`, and
+        :meth:`score` leaves them out with a warning.
     record_every : int or None, default=None
         Record the vectors every ``record_every`` epochs during fit, for
         :func:`sk_colour_embed.plotting.animate_training`. The recording costs
@@ -103,22 +108,21 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     Attributes
     ----------
+    vectors_ : ItemVectors
+        The learned vectors, NumPy only: the training items' vectors, the
+        token vectors and fitted vectorizer in token mode, the model's
+        similarity and the queries.
     embedding_ : pandas.DataFrame of shape (n_items, n_components)
-        The vector of each item, indexed by item key (a MultiIndex for
-        several key columns).
+        The vector of each training item, indexed by item key (a MultiIndex
+        for several key columns).
     history_ : dict
         ``{"loss": list}``, the mean training loss of each epoch, as in a
         Keras ``History``.
-    distance_scale_ : float
-        The model's probability of similar is
-        ``sigmoid(similarity_bias_ - distance_scale_ * squared_distance)``.
-    similarity_bias_ : float
-        See ``distance_scale_``.
     sampler_ : PairSampler
         The fitted clone of ``sampler``.
     recording_ : ndarray of shape (n_recorded, n_items, n_components)
-        The recorded vectors, float32, starting with the initial ones
-        (only with ``record_every``).
+        The recorded vectors of the training items, float32, starting with
+        the initial ones (only with ``record_every``).
     recorded_epochs_ : ndarray of shape (n_recorded,)
         The number of epochs done at each recording (only with
         ``record_every``).
@@ -130,18 +134,20 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     See Also
     --------
     PairSampler : Draws the labelled pairs.
+    ItemVectors : The fitted vectors and their queries.
     sk_colour_embed.build_pair_model : The Keras model, as a plain function.
 
     Notes
     -----
     The probability of similar decreases with the distance for every value of
-    the weights (``distance_scale_`` is a softplus, always positive), so
+    the weights (the distance scale is a softplus, always positive), so
     closer vectors always mean more similar items. After fit the estimator
-    holds NumPy arrays only: transforming, querying and unpickling need no
-    TensorFlow.
+    holds NumPy, pandas and scikit-learn objects only: transforming,
+    querying and unpickling need no TensorFlow, for unseen names too.
 
     Examples
     --------
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
     >>> from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
     >>> X, y = load_colours("css4", return_X_y=True)
     >>> embedder = PairSimilarityEmbedder(
@@ -151,11 +157,22 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     (3, 2)
     >>> round(embedder.score(X, y), 1) > 0.5
     True
+
+    With a vectorizer, names never seen in fit get vectors from their words:
+
+    >>> words = PairSimilarityEmbedder(
+    ...     vectorizer=TfidfVectorizer(), sampler=PairSampler(n_pairs=20_000), epochs=30,
+    ...     random_state=0,
+    ... ).fit(X, y)
+    >>> import pandas as pd
+    >>> words.transform(pd.DataFrame({"name": ["Dark Sea Blue"]})).shape
+    (1, 2)
     """
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "sampler": [PairSampler, None],
+        "vectorizer": [HasMethods(["fit", "transform"]), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -171,6 +188,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         n_components=2,
         *,
         sampler=None,
+        vectorizer=None,
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
@@ -182,6 +200,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     ):
         self.n_components = n_components
         self.sampler = sampler
+        self.vectorizer = vectorizer
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -198,7 +217,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_key_columns)
-            Item keys. Repeated keys are one item.
+            Item keys (one column of names with a vectorizer). Repeated keys
+            are one item.
         y : array-like of shape (n_samples,) or (n_samples, n_descriptors)
             Numeric descriptors that define similarity (r, g, b for colours).
             Repeated keys with different descriptors are averaged, with a
@@ -208,55 +228,24 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         self : PairSimilarityEmbedder
         """
-        from sk_colour_embed import _engine, _model  # imports TensorFlow
-
         X, y = validate_items(self, X, y)
+        if self.vectorizer is not None:
+            names_of(X)
         sampler_seed, init_seed, order_seed = _spread_seeds(self.random_state, 3)
-        sampler = clone(self.sampler if self.sampler is not None else PairSampler())
-        if sampler.random_state is None:
-            sampler.set_params(random_state=sampler_seed)
-        self.sampler_ = sampler.fit(X, y)
-        (first, second), _, similar = self.sampler_.draw_index_pairs()
-
-        n_items = len(self.sampler_.items_)
-        model = _model.build_pair_model(
-            n_items, self.n_components, normalize=self.normalize, seed=int(init_seed)
+        sampler = self._fitted_sampler(X, y, sampler_seed)
+        tokens, weights = self._read_tokens(sampler.items_.keys)
+        trained, recorder = self._train(sampler, weights, init_seed, order_seed)
+        self.sampler_ = sampler
+        self.vectors_ = ItemVectors(
+            sampler.items_.keys,
+            trained.token_vectors,
+            distance_scale=trained.distance_scale,
+            similarity_bias=trained.similarity_bias,
+            tokens=tokens,
+            normalize=self.normalize,
         )
-        recorder = _Recorder(self.record_every, self._vectors_of)
-        recorder.record(0, model.get_layer("embedding").get_weights()[0])
-        progress = (
-            _model.keras.utils.Progbar(self.epochs, verbose=1, unit_name="epoch")
-            if self.verbose
-            else None
-        )
-
-        def on_epoch_end(epoch, loss, trainer):
-            if progress is not None:
-                progress.update(epoch + 1, [("loss", loss)])
-            if recorder.wants(epoch + 1):
-                recorder.record(epoch + 1, trainer.current_embedding())
-
-        losses = _engine.train(
-            model,
-            np.column_stack([first, second]),
-            similar,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            rng=np.random.default_rng(order_seed),
-            on_epoch_end=on_epoch_end,
-        )
-        raw_scale, bias = model.get_layer("distance_to_probability").get_weights()
-        vectors = self._vectors_of(model.get_layer("embedding").get_weights()[0])
-        self.embedding_ = pd.DataFrame(
-            vectors.astype(np.float64),
-            index=self.sampler_.items_.keys,
-            columns=self._feature_names(),
-        )
-        self.history_ = {"loss": losses.tolist()}
-        self.distance_scale_ = float(_softplus(raw_scale))
-        self.similarity_bias_ = float(bias)
-        if self.record_every is not None:
+        self.history_ = {"loss": trained.losses.tolist()}
+        if recorder is not None:
             self.recorded_epochs_, self.recording_ = recorder.result()
         return self
 
@@ -288,19 +277,16 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_key_columns)
-            Item keys.
+            Item keys (names, with a vectorizer: any name with a token seen in
+            fit has a vector).
 
         Returns
         -------
         X_embedded : ndarray of shape (n_samples, n_components)
-            Float64; NaN rows for unknown items with ``handle_unknown="nan"``.
+            Float64; NaN rows for items without a vector under
+            ``handle_unknown="nan"``.
         """
-        index = self._item_indices(X)
-        vectors = self.embedding_.to_numpy()
-        result = np.full((len(index), self.n_components), np.nan)
-        known = index >= 0
-        result[known] = vectors[index[known]]
-        return result
+        return self.vectors_.get_vectors(self._keys(X), self.handle_unknown)
 
     def score(self, X, y):
         """Spearman rank correlation of embedding and descriptor distances.
@@ -311,6 +297,11 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         descriptors ``y``. It uses no labels, so fits with different
         similarity thresholds compare; 1 means the vectors order all pairs
         as the descriptors do.
+
+        With a vectorizer, ``X`` may hold names never seen in fit: in
+        cross-validation the score is then measured on the held-out names
+        alone. Without one, every item of ``X`` must have been seen in fit
+        (use ``cv=InSampleSplit()``).
 
         Parameters
         ----------
@@ -327,71 +318,54 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
         items = ItemTable.from_rows(X, y)
-        index = self._index_of(items.keys)
-        known = index >= 0
-        if not known.all():
-            warn_user(
-                f"score leaves out {np.sum(~known)} item(s) not seen in fit: "
-                f"{describe_keys(items.keys[~known])}."
-            )
-        if known.sum() < 3:
-            warn_user(
-                f"score needs at least 3 distinct items seen in fit to rank their "
-                f"distances, got {known.sum()}; returning nan.",
-                UndefinedMetricWarning,
-            )
-            return float("nan")
-        vectors = self.embedding_.to_numpy()[index[known]]
-        descriptors = items.descriptors[known]
-        first, second = _score_pairs(len(vectors))
-        embedded = np.sum(np.square(vectors[first] - vectors[second]), axis=1)
-        described = np.mean(np.square(descriptors[first] - descriptors[second]), axis=1)
-        return float(spearmanr(embedded, described).statistic)
+        return self.vectors_.score(items.keys, items.descriptors, self.handle_unknown)
 
     def similarity(self, key_a, key_b):
-        """The model's probability that two items are similar, in (0, 1).
+        """How similar two items are, in [0, 1]: 1 for an item and itself.
+
+        The model's probability that the two are similar, relative to its
+        probability for identical vectors: ``p(d) / p(0)`` with
+        ``p(d) = sigmoid(bias - scale * d)`` and ``d`` the squared distance.
+        It falls towards 0 as the vectors move apart.
 
         Parameters
         ----------
         key_a, key_b : hashable
-            Item keys (tuples when there are several key columns).
+            Item keys (tuples when there are several key columns); with a
+            vectorizer, any names it can read.
 
         Returns
         -------
         similarity : float
-            ``sigmoid(similarity_bias_ - distance_scale_ * squared_distance)``:
-            the closer the vectors, the higher.
         """
         check_is_fitted(self)
-        vectors = self.embedding_.to_numpy()[self._index_of_keys([key_a, key_b])]
-        return float(self._similarities(vectors[0], vectors[1:])[0])
+        return self.vectors_.similarity(key_a, key_b)
 
-    def most_similar(self, key, topn=10):
-        """The items most similar to ``key``, most similar first.
+    def most_similar(self, query, topn=10):
+        """The training items most similar to ``query``, most similar first.
 
         Parameters
         ----------
-        key : hashable
-            An item key (a tuple when there are several key columns).
+        query : hashable or ndarray of shape (n_components,)
+            An item key (a tuple when there are several key columns; with a
+            vectorizer, any name it can read), or a vector, as gensim's
+            ``similar_by_vector``.
         topn : int, default=10
             How many items to return.
 
         Returns
         -------
         items : list of (key, similarity) tuples
-            As gensim's ``KeyedVectors.most_similar``; ``key`` itself is left
-            out, and similarity is as in :meth:`similarity`.
+            As gensim's ``KeyedVectors.most_similar``; the query itself is
+            never returned (nor, with a vectorizer, a name it reads the same
+            way), and similarity is as in :meth:`similarity`.
         """
         check_is_fitted(self)
-        if not isinstance(topn, Integral) or topn < 1:
-            raise ValueError(f"topn must be a positive integer, got {topn!r}.")
-        (index,) = self._index_of_keys([key])
-        vectors = self.embedding_.to_numpy()
-        similarities = self._similarities(vectors[index], vectors)
-        similarities[index] = -np.inf
-        order = np.argsort(-similarities, kind="stable")[: min(topn, len(vectors) - 1)]
-        keys = self.embedding_.index
-        return [(keys[i], float(similarities[i])) for i in order]
+        return self.vectors_.most_similar(query, topn)
+
+    @property
+    def embedding_(self):
+        return self.vectors_.to_frame(columns=self._feature_names())
 
     def __sklearn_tags__(self):
         tags = set_item_tags(super().__sklearn_tags__())
@@ -408,58 +382,74 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.n_components)]
 
-    def _vectors_of(self, weights):
-        if not self.normalize:
-            return weights
-        norms = np.linalg.norm(weights, axis=1, keepdims=True)
-        return weights / np.maximum(norms, 1e-12)
-
-    def _similarities(self, vector, vectors):
-        squared = np.sum(np.square(vectors - vector), axis=1)
-        return expit(self.similarity_bias_ - self.distance_scale_ * squared)
-
-    def _item_indices(self, X):
-        """Validate ``X`` and give the index of each row's item in ``embedding_``."""
+    def _keys(self, X):
+        """Validate ``X`` against fit and give each row's key."""
         check_is_fitted(self)
-        return self._index_of(keys_of(validate_data(self, X, dtype=None, reset=False)))
+        X = validate_data(self, X, dtype=None, reset=False)
+        if self.vectors_.tokens is not None:
+            names_of(X)
+        return keys_of(X)
 
-    def _index_of(self, keys):
-        """Index of each key in ``embedding_``, -1 where unknown (or an error)."""
-        index = self.embedding_.index.get_indexer(keys)
-        if self.handle_unknown == "error" and (index < 0).any():
-            unknown = keys[index < 0].unique()
-            raise ValueError(
-                f"{len(unknown)} item(s) were not seen in fit and have no vector: "
-                f"{describe_keys(unknown)}. Use handle_unknown='nan' to give them "
-                "NaN vectors instead."
+    def _fitted_sampler(self, X, y, seed):
+        sampler = clone(self.sampler if self.sampler is not None else PairSampler())
+        if sampler.random_state is None:
+            sampler.set_params(random_state=seed)
+        return sampler.fit(X, y)
+
+    def _read_tokens(self, keys):
+        """The token reader and the training items' token weights (None, None for lookup)."""
+        if self.vectorizer is None:
+            return None, None
+        names = np.asarray(keys, dtype=object)
+        tokens = TokenReader.fit(self.vectorizer, names)
+        weights = tokens.weights(names)
+        no_token = np.diff(weights.indptr) == 0
+        if no_token.any():
+            warn_user(
+                f"{no_token.sum()} training name(s) have no token that the vectorizer keeps, "
+                f"so they get no vector and their pairs are left out of training: "
+                f"{describe_keys(keys[no_token])}."
             )
-        return index
+        if len(tokens) == 0:
+            raise ValueError(
+                "the vectorizer finds no token in any training name; check its analyzer, "
+                "token_pattern, min_df and max_df."
+            )
+        return tokens, weights
 
-    def _index_of_keys(self, keys):
-        index = self.embedding_.index.get_indexer(
-            pd.Index(keys, tupleize_cols=self.embedding_.index.nlevels > 1)
+    def _train(self, sampler, weights, init_seed, order_seed):
+        """Train on the sampler's pairs; return the trained weights and the recorder."""
+        from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
+
+        (first, second), _, similar = sampler.draw_index_pairs()
+        pairs = np.column_stack([first, second])
+        if weights is None:  # a lookup: each item is its own token
+            n_items = len(sampler.items_)
+            item_tokens, item_weights = np.arange(n_items)[:, None], np.ones((n_items, 1))
+        else:
+            item_tokens, item_weights = padded(weights)
+            has_tokens = np.diff(weights.indptr) > 0
+            keep = has_tokens[first] & has_tokens[second]
+            pairs, similar = pairs[keep], similar[keep]
+        recorder = (
+            Recorder(self.record_every, weights, self.normalize)
+            if self.record_every is not None
+            else None
         )
-        missing = [key for key, i in zip(keys, index, strict=True) if i < 0]
-        if missing:
-            raise KeyError(f"item(s) not seen in fit: {describe_keys(missing)}.")
-        return index
-
-
-class _Recorder:
-    """Keeps the vectors every ``every`` epochs (nothing when ``every`` is None)."""
-
-    def __init__(self, every, vectors_of):
-        self.every = every
-        self.vectors_of = vectors_of
-        self.epochs, self.frames = [], []
-
-    def wants(self, epoch):
-        return self.every is not None and epoch % self.every == 0
-
-    def record(self, epoch, weights):
-        if self.every is not None:
-            self.epochs.append(epoch)
-            self.frames.append(self.vectors_of(weights).astype(np.float32))
-
-    def result(self):
-        return np.array(self.epochs), np.stack(self.frames)
+        callbacks = [c for c in (recorder, ProgressBar(self.epochs) if self.verbose else None) if c]
+        trained = fit_pair_model(
+            item_tokens,
+            item_weights,
+            pairs,
+            similar,
+            n_tokens=len(sampler.items_) if weights is None else weights.shape[1],
+            n_components=self.n_components,
+            normalize=self.normalize,
+            seed=int(init_seed),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            rng=np.random.default_rng(order_seed),
+            callbacks=callbacks,
+        )
+        return trained, recorder

@@ -36,6 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sk_colour_embed._keras_env import keras, tf
+from sk_colour_embed._model import (
+    build_pair_model,
+    embedding_variable,
+    head_layers,
+    trained_weights,
+)
 
 # The defaults of keras.optimizers.Adam.
 BETA_1 = 0.9
@@ -55,10 +61,16 @@ def _binary_crossentropy(labels, probabilities):
 
 
 class EpochTrainer:
-    """Train a model of :func:`build_pair_model`, one compiled call per epoch."""
+    """Train a token-form model of :func:`build_pair_model`, one compiled call per epoch.
 
-    def __init__(self, model, *, batch_size, jit_compile=True):
+    ``item_tokens`` and ``item_weights``, both of shape ``(n_items, n_slots)``,
+    give each item's token ids and weights; the pairs are pairs of items.
+    """
+
+    def __init__(self, model, item_tokens, item_weights, *, batch_size, jit_compile=True):
         self.model = model
+        self.item_tokens = tf.constant(item_tokens, tf.int32)
+        self.item_weights = tf.constant(item_weights, tf.float32)
         self.batch_size = batch_size
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
 
@@ -70,11 +82,18 @@ class EpochTrainer:
         return float(self._run_epoch(pairs, labels, order))
 
     def current_embedding(self):
-        """The embedding as it stands after the last step, as a NumPy array."""
-        return self.model.get_layer("embedding").embeddings.numpy()
+        """The token vectors as they stand after the last step, as a NumPy array."""
+        return embedding_variable(self.model).numpy()
 
     def finish(self):
         """Leave the model's weights as they are after the last step."""
+
+    def _inputs(self, pairs):
+        """The model's inputs for item-index ``pairs``: each item's tokens and weights."""
+        return {
+            "tokens": tf.gather(self.item_tokens, pairs),
+            "weights": tf.gather(self.item_weights, pairs),
+        }
 
     def _epoch(self, pairs, labels, order):
         pairs, labels = tf.gather(pairs, order), tf.gather(labels, order)
@@ -101,14 +120,17 @@ class EpochTrainer:
 class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
-    def __init__(self, model, *, batch_size, learning_rate, jit_compile=True):
-        super().__init__(model, batch_size=batch_size, jit_compile=jit_compile)
+    def __init__(self, model, item_tokens, item_weights, *, batch_size, learning_rate, jit_compile):
+        super().__init__(
+            model, item_tokens, item_weights, batch_size=batch_size, jit_compile=jit_compile
+        )
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
     def _train_step(self, pairs, labels):
+        inputs = self._inputs(pairs)
         with tf.GradientTape() as tape:
-            loss = _binary_crossentropy(labels[:, None], self.model(pairs, training=True))
+            loss = _binary_crossentropy(labels[:, None], self.model(inputs, training=True))
         variables = self.model.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
@@ -144,10 +166,14 @@ class LazyAdamTrainer(EpochTrainer):
     The head's few weights follow Keras's dense Adam update.
     """
 
-    def __init__(self, model, *, batch_size, learning_rate, n_steps, jit_compile=True):
-        super().__init__(model, batch_size=batch_size, jit_compile=jit_compile)
-        self.embeddings = model.get_layer("embedding").embeddings.value
-        self.head = model.layers[1:]
+    def __init__(
+        self, model, item_tokens, item_weights, *, batch_size, learning_rate, n_steps, jit_compile
+    ):
+        super().__init__(
+            model, item_tokens, item_weights, batch_size=batch_size, jit_compile=jit_compile
+        )
+        self.embeddings = embedding_variable(model).value
+        self.head = head_layers(model)
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
         schedule = AdamSchedule.for_steps(n_steps, learning_rate)
         self.alpha = tf.constant(schedule.alpha)
@@ -198,13 +224,15 @@ class LazyAdamTrainer(EpochTrainer):
 
     def _train_step(self, pairs, labels):
         step = self.step.assign_add(1)
-        batch = tf.shape(pairs)[0]
-        rows = tf.concat([pairs[:, 0], pairs[:, 1]], axis=0)
+        inputs = self._inputs(pairs)
+        token_shape = tf.shape(inputs["tokens"])
+        rows = tf.reshape(inputs["tokens"], [-1])
         w, m, v = self._caught_up(rows, step)
         with tf.GradientTape() as tape:
             tape.watch(w)
-            probabilities = tf.stack([w[:batch], w[batch:]], axis=1)
-            for layer in self.head:
+            token_vectors = tf.reshape(w, tf.concat([token_shape, tf.shape(w)[1:]], axis=0))
+            probabilities = self.head[0]([token_vectors, inputs["weights"]])
+            for layer in self.head[1:]:
                 probabilities = layer(probabilities)
             loss = _binary_crossentropy(labels[:, None], probabilities)
         grad_w, *grad_head = tape.gradient(loss, [w, *self.head_variables])
@@ -250,10 +278,19 @@ def _shuffled(rng, n):
 
 
 def make_trainer(
-    model, *, n_epochs, n_pairs, batch_size, learning_rate, sparse="auto", jit_compile="auto"
+    model,
+    item_tokens,
+    item_weights,
+    *,
+    n_epochs,
+    n_pairs,
+    batch_size,
+    learning_rate,
+    sparse="auto",
+    jit_compile="auto",
 ):
     """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``."""
-    n_values = int(np.prod(model.get_layer("embedding").embeddings.shape))
+    n_values = int(np.prod(embedding_variable(model).shape))
     n_steps = n_epochs * -(-n_pairs // batch_size)
     if sparse == "auto":
         sparse = n_values >= SPARSE_MIN_VALUES
@@ -261,12 +298,14 @@ def make_trainer(
         jit_compile = n_steps >= XLA_MIN_STEPS
     settings = dict(batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
     if sparse:
-        return LazyAdamTrainer(model, n_steps=n_steps, **settings)
-    return KerasAdamTrainer(model, **settings)
+        return LazyAdamTrainer(model, item_tokens, item_weights, n_steps=n_steps, **settings)
+    return KerasAdamTrainer(model, item_tokens, item_weights, **settings)
 
 
 def train(
     model,
+    item_tokens,
+    item_weights,
     pairs,
     labels,
     *,
@@ -276,15 +315,21 @@ def train(
     rng,
     sparse="auto",
     jit_compile="auto",
-    on_epoch_end=None,
+    callbacks=(),
 ):
-    """Train ``model`` on item-index ``pairs`` and 0/1 ``labels``.
+    """Train the token-form ``model`` on item-index ``pairs`` and 0/1 ``labels``.
 
     Parameters
     ----------
-    model : keras.Sequential
-        From :func:`build_pair_model`; trained in place.
+    model : keras.Model
+        From :func:`build_pair_model` with ``tokens_per_item=n_slots``;
+        trained in place.
+    item_tokens : ndarray of shape (n_items, n_slots), int
+        Each item's token ids (rows of the embedding).
+    item_weights : ndarray of shape (n_items, n_slots)
+        Their weights; 0 pads an item with fewer tokens.
     pairs : ndarray of shape (n_pairs, 2), int
+        Item indices.
     labels : ndarray of shape (n_pairs,)
     epochs, batch_size : int
     learning_rate : float
@@ -298,9 +343,11 @@ def train(
         Compile each epoch with XLA (``True``) or run it as a TensorFlow
         graph (``False``); ``"auto"`` compiles when the fit has at least
         ``XLA_MIN_STEPS`` steps.
-    on_epoch_end : callable, default=None
-        Called as ``on_epoch_end(epoch, loss, trainer)`` after each epoch;
-        ``trainer.current_embedding()`` gives the vectors at that point.
+    callbacks : sequence of callables, default=()
+        Each is called as ``callback(epoch, loss, token_vectors)`` before the
+        first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
+        counted from 1); ``token_vectors()`` gives the token vectors at that
+        point as a NumPy array.
 
     Returns
     -------
@@ -309,6 +356,8 @@ def train(
     """
     trainer = make_trainer(
         model,
+        item_tokens,
+        item_weights,
         n_epochs=epochs,
         n_pairs=len(pairs),
         batch_size=batch_size,
@@ -320,6 +369,8 @@ def train(
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
     losses = np.empty(epochs)
+    for callback in callbacks:
+        callback(0, np.nan, trainer.current_embedding)
     # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
     # draw the next epoch's order on a second thread while this one trains.
     # The draws stay in sequence, so a seeded rng gives the same orders.
@@ -330,7 +381,48 @@ def train(
             if epoch + 1 < epochs:
                 next_order = pool.submit(_shuffled, rng, n_pairs)
             losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order))
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, losses[epoch], trainer)
+            for callback in callbacks:
+                callback(epoch + 1, losses[epoch], trainer.current_embedding)
     trainer.finish()
     return losses
+
+
+@dataclass(frozen=True)
+class TrainedWeights:
+    """What training leaves: plain arrays and numbers, no TensorFlow."""
+
+    token_vectors: np.ndarray
+    distance_scale: float
+    similarity_bias: float
+    losses: np.ndarray
+
+
+def fit_pair_model(
+    item_tokens,
+    item_weights,
+    pairs,
+    labels,
+    *,
+    n_tokens,
+    n_components,
+    normalize,
+    seed,
+    **train_params,
+):
+    """Build the token-form model, train it, and return its weights as arrays.
+
+    ``train_params`` are those of :func:`train` after ``labels``.
+
+    Returns
+    -------
+    TrainedWeights
+    """
+    model = build_pair_model(
+        n_tokens,
+        n_components,
+        tokens_per_item=item_tokens.shape[1],
+        normalize=normalize,
+        seed=seed,
+    )
+    losses = train(model, item_tokens, item_weights, pairs, labels, **train_params)
+    return TrainedWeights(*trained_weights(model), losses=losses)

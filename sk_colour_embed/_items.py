@@ -52,6 +52,14 @@ def describe_keys(keys):
     return shown
 
 
+def descriptor_distances(descriptors, first, second):
+    """Mean squared difference of the descriptors of items ``first[i]`` and ``second[i]``.
+
+    The distance that labels pairs and that scores embeddings.
+    """
+    return np.mean(np.square(descriptors[first] - descriptors[second]), axis=1)
+
+
 @dataclass(frozen=True)
 class ItemTable:
     """Distinct items and their descriptors.

@@ -1,18 +1,49 @@
 """The Keras model: embedding, squared distance, distance-to-probability.
 
+This module owns the model's layer names: the engine reads the trained
+weights through :func:`trained_weights` and the layers between the embedding
+and the probability through :func:`head_layers`.
+
 Importing this module imports Keras (and TensorFlow); the rest of the package
 imports it only when a model is built or trained.
 """
 
 import math
 
+import numpy as np
+
 from sk_colour_embed._keras_env import keras
 
 layers = keras.layers
 ops = keras.ops
+UnitNormalization = layers.UnitNormalization
+
+EMBEDDING = "embedding"
+WEIGHTED_SUM = "weighted_sum"
+UNIT_NORMALIZATION = "unit_normalization"
+SQUARED_DISTANCE = "squared_distance"
+PROBABILITY = "distance_to_probability"
 
 # softplus(_UNIT_SCALE_RAW) == 1: the distance scale starts at one.
 _UNIT_SCALE_RAW = math.log(math.e - 1.0)
+
+
+@keras.saving.register_keras_serializable(package="sk_colour_embed")
+class WeightedSum(layers.Layer):
+    """The weighted sum of each item's token vectors.
+
+    Maps ``[token_vectors, weights]``, shapes ``(batch, 2, n_slots, n_components)``
+    and ``(batch, 2, n_slots)``, to ``(batch, 2, n_components)``. With weights
+    that sum to 1 it is their weighted mean.
+    """
+
+    def call(self, inputs):
+        token_vectors, weights = inputs
+        return ops.sum(token_vectors * weights[..., None], axis=-2)
+
+    def compute_output_shape(self, input_shape):
+        shape = input_shape[0]
+        return (*shape[:-2], shape[-1])
 
 
 @keras.saving.register_keras_serializable(package="sk_colour_embed")
@@ -56,47 +87,116 @@ class DistanceToProbability(layers.Layer):
         return input_shape
 
 
+def _head(normalize):
+    """The layers from a pair of item vectors to the probability of similar."""
+    head = [UnitNormalization(name=UNIT_NORMALIZATION)] if normalize else []
+    return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
+
+
 def build_pair_model(
-    n_items: int, n_components: int = 2, *, normalize: bool = False, seed: int | None = None
-) -> keras.Sequential:
+    n_items: int,
+    n_components: int = 2,
+    *,
+    tokens_per_item: int | None = None,
+    normalize: bool = False,
+    seed: int | None = None,
+) -> keras.Model:
     """Build the (uncompiled) Keras model of pair similarity.
 
-    The model maps a batch of item-index pairs, shape ``(batch, 2)``, to the
+    In its lookup form (``tokens_per_item=None``, the tutorial's model) the
+    model maps a batch of item-index pairs, shape ``(batch, 2)``, to the
     probability that the two items are similar, shape ``(batch, 1)``:
     ``Embedding -> [UnitNormalization] -> SquaredDistance ->
-    DistanceToProbability``. It is a plain Keras model: compile it with
+    DistanceToProbability``.
+
+    In its token form each item is a weighted bag of tokens (the words or
+    character n-grams of a name). The inputs are ``{"tokens": ids, "weights":
+    w}``, both of shape ``(batch, 2, tokens_per_item)``, and an item's vector
+    is the weighted sum of its token vectors (their weighted mean when the
+    weights sum to 1): ``Embedding -> WeightedSum -> [UnitNormalization] ->
+    SquaredDistance -> DistanceToProbability``. Pad items with fewer tokens
+    with weight 0. A lookup item is a token form item with one token of
+    weight 1.
+
+    Either form is a plain Keras model: compile it with
     ``loss="binary_crossentropy"`` and any optimizer, or hand the function to
     a wrapper such as scikeras' ``KerasClassifier``.
 
     Parameters
     ----------
     n_items : int
-        Number of distinct items (rows of the embedding matrix).
+        Rows of the embedding matrix: distinct items, or distinct tokens in
+        the token form.
     n_components : int, default=2
         Dimension of the embedding.
+    tokens_per_item : int or None, default=None
+        ``None`` for the lookup form; otherwise the number of token slots per
+        item.
     normalize : bool, default=False
-        Put the vectors on the unit sphere before measuring distances.
+        Put the item vectors on the unit sphere before measuring distances.
     seed : int or None, default=None
         Seed of the embedding initializer, ``RandomUniform(-0.05, 0.05)``,
         which is Keras's default for ``Embedding``.
 
     Returns
     -------
-    model : keras.Sequential
-        Layers named ``"embedding"``, (``"unit_normalization"``),
-        ``"squared_distance"`` and ``"distance_to_probability"``.
+    model : keras.Model
+        Layers named ``"embedding"``, (``"weighted_sum"``),
+        (``"unit_normalization"``), ``"squared_distance"`` and
+        ``"distance_to_probability"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_colour_embed import build_pair_model
+    >>> model = build_pair_model(5, 2, seed=0)
+    >>> model.predict(np.array([[0, 0], [0, 4]]), verbose=0).shape
+    (2, 1)
+    >>> tokens = build_pair_model(5, 2, tokens_per_item=3, seed=0)
+    >>> ids, weights = np.zeros((1, 2, 3), "int32"), np.ones((1, 2, 3), "float32")
+    >>> tokens.predict({"tokens": ids, "weights": weights}, verbose=0).shape
+    (1, 1)
     """
-    initializer = keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)
-    model_layers = [
-        keras.Input(shape=(2,), dtype="int32", name="pair"),
-        layers.Embedding(
-            n_items, n_components, embeddings_initializer=initializer, name="embedding"
-        ),
-    ]
-    if normalize:
-        model_layers.append(layers.UnitNormalization(name="unit_normalization"))
-    model_layers += [
-        SquaredDistance(name="squared_distance"),
-        DistanceToProbability(name="distance_to_probability"),
-    ]
-    return keras.Sequential(model_layers, name="pair_similarity")
+    embedding = layers.Embedding(
+        n_items,
+        n_components,
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
+        name=EMBEDDING,
+    )
+    if tokens_per_item is None:
+        pair = keras.Input(shape=(2,), dtype="int32", name="pair")
+        return keras.Sequential([pair, embedding, *_head(normalize)], name="pair_similarity")
+    tokens = keras.Input(shape=(2, tokens_per_item), dtype="int32", name="tokens")
+    weights = keras.Input(shape=(2, tokens_per_item), dtype="float32", name="weights")
+    vectors = WeightedSum(name=WEIGHTED_SUM)([embedding(tokens), weights])
+    for layer in _head(normalize):
+        vectors = layer(vectors)
+    return keras.Model(
+        {"tokens": tokens, "weights": weights}, vectors, name="token_pair_similarity"
+    )
+
+
+def trained_weights(model):
+    """The embedding, distance scale and similarity bias of ``model``, as NumPy values.
+
+    The distance scale is the softplus of the raw weight, as the model uses it.
+    """
+    raw_scale, bias = model.get_layer(PROBABILITY).get_weights()
+    scale = float(np.logaddexp(0.0, raw_scale))
+    return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias)
+
+
+def embedding_variable(model):
+    """The embedding's weight variable."""
+    return model.get_layer(EMBEDDING).embeddings
+
+
+def head_layers(model):
+    """The layers after the embedding, in order, to apply to gathered token vectors.
+
+    The first takes ``[token_vectors, weights]`` in the token form; in the
+    lookup form the first takes the pair's item vectors.
+    """
+    names = [WEIGHTED_SUM, UNIT_NORMALIZATION, SQUARED_DISTANCE, PROBABILITY]
+    present = {layer.name: layer for layer in model.layers}
+    return [present[name] for name in names if name in present]

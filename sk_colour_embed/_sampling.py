@@ -8,7 +8,12 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from sk_colour_embed._items import ItemTable, set_item_tags, validate_items
+from sk_colour_embed._items import (
+    ItemTable,
+    descriptor_distances,
+    set_item_tags,
+    validate_items,
+)
 
 
 class PairSampler(BaseEstimator):
@@ -133,7 +138,7 @@ class PairSampler(BaseEstimator):
         descriptors = self.items_.descriptors
         first = rng.randint(len(descriptors), size=self.n_pairs)
         second = rng.randint(len(descriptors), size=self.n_pairs)
-        distance = np.mean(np.square(descriptors[first] - descriptors[second]), axis=1)
+        distance = descriptor_distances(descriptors, first, second)
         bound = self.threshold * rng.uniform(size=self.n_pairs) ** self.power
         return (first, second), distance, (distance < bound).astype(np.int8)
 

@@ -13,7 +13,10 @@ import pandas as pd
 from matplotlib import animation
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
+
+from sk_colour_embed._items import keys_of
 
 _POINT_SIZE = 12
 
@@ -66,12 +69,25 @@ def _label_axes(ax, n_dims, name):
         setters[axis](f"{name} {axis + 1}")
 
 
-def _item_rows(embedder, X):
-    """Index in ``embedder.embedding_`` of each row's item; unknown items are an error."""
-    rows = embedder._item_indices(X)
-    if (rows < 0).any():
-        raise ValueError("X holds items that were not seen in fit; they have no vector to draw.")
-    return rows
+def _vectors_to_draw(embedder, X):
+    """The vectors of the rows of ``X``; rows without one are an error."""
+    vectors = embedder.transform(X)
+    missing = np.isnan(vectors).any(axis=1)
+    if missing.any():
+        raise ValueError(
+            f"{missing.sum()} row(s) of X have no vector to draw (first: row "
+            f"{np.flatnonzero(missing)[0]})."
+        )
+    return vectors
+
+
+def _recorded_rows(embedder, X):
+    """Index in the recording (the training items) of each row's item of ``X``."""
+    keys = keys_of(check_array(X, dtype=None, ensure_all_finite=False))
+    try:
+        return embedder.vectors_.get_index(keys)
+    except KeyError as error:
+        raise ValueError(f"X holds items that were not trained, so not recorded: {error}") from None
 
 
 def plot_embedding(
@@ -90,7 +106,8 @@ def plot_embedding(
     embedder : PairSimilarityEmbedder
         A fitted embedder.
     X : array-like of shape (n_samples, n_key_columns)
-        The items to draw.
+        The items to draw (with a vectorizer, any names that have a vector:
+        new names are placed among the training ones).
     y : array-like of shape (n_samples, 3), default=None
         r, g, b in [0, 1]: each point is drawn in its true colour. Grey when
         None.
@@ -98,7 +115,8 @@ def plot_embedding(
         Where to draw; a new figure when None. It must be 3-D for a 3-D
         embedding.
     labels : list of item keys, default=None
-        Items to annotate with their key.
+        Items to annotate with their key (with a vectorizer, any names it
+        can read).
     title : str, default=None
 
     Returns
@@ -124,14 +142,13 @@ def plot_embedding(
     148
     """
     check_is_fitted(embedder)
-    all_vectors = embedder.embedding_.to_numpy()
-    project, axis_name = _projector(all_vectors)
-    points = project(all_vectors[_item_rows(embedder, X)])
+    project, axis_name = _projector(embedder.vectors_.vectors)
+    points = project(_vectors_to_draw(embedder, X))
     n_dims = points.shape[1]
     ax = _axes_for(n_dims, ax)
     ax.scatter(*points.T, c=_point_colours(y, len(points)), s=_POINT_SIZE, edgecolors="none")
     for key in labels or []:
-        position = project(embedder.embedding_.loc[[key]].to_numpy())[0]
+        position = project(embedder.vectors_.get_vector(key)[None, :])[0]
         ax.text(*position, str(key), fontsize=8)
     _label_axes(ax, n_dims, axis_name)
     ax.set_title(
@@ -200,9 +217,9 @@ def animate_training(
             "set (for example record_every=1)."
         )
     writer, settings = _writer(path, fps)
-    rows = _item_rows(embedder, X)
+    rows = _recorded_rows(embedder, X)
     colours = _point_colours(y, len(rows))
-    project, axis_name = _projector(embedder.embedding_.to_numpy())
+    project, axis_name = _projector(embedder.vectors_.vectors)
     chosen = quadratic_frames(embedder.recorded_epochs_, n_frames)
     frames = [project(embedder.recording_[i][rows]) for i in chosen]
     n_dims = frames[0].shape[1]

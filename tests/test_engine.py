@@ -22,21 +22,50 @@ def labelled_pairs(n_items, n_pairs, seed=0):
     return pairs, labels
 
 
-def fit_with_keras(pairs, labels, n_items, epochs, batch_size, normalize=False):
-    model = build_pair_model(n_items, 2, normalize=normalize, seed=7)
+def lookup_table(n_items):
+    """Each item its own token, of weight 1: the tutorial's lookup."""
+    return np.arange(n_items, dtype=np.int32)[:, None], np.ones((n_items, 1), np.float32)
+
+
+def token_table(n_items, n_tokens, seed=0):
+    """Items of 1 to 3 random tokens, weights summing to 1, padded with weight 0."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(n_tokens, size=(n_items, 3)).astype(np.int32)
+    weights = rng.uniform(0.5, 1.5, size=(n_items, 3)) * (
+        np.arange(3) < rng.integers(1, 4, size=(n_items, 1))
+    )
+    return ids, (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+TABLES = {
+    "lookup": lambda n: (n, *lookup_table(n)),
+    "tokens": lambda n: (n // 2 + 2, *token_table(n, n // 2 + 2)),
+}
+
+
+def model_for(n_tokens, table, normalize=False):
+    return build_pair_model(
+        n_tokens, 2, tokens_per_item=table[0].shape[1], normalize=normalize, seed=7
+    )
+
+
+def fit_with_keras(pairs, labels, n_tokens, table, epochs, batch_size, normalize=False):
+    model = model_for(n_tokens, table, normalize)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    inputs = {"tokens": table[0][pairs], "weights": table[1][pairs]}
     history = model.fit(
-        pairs, labels, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0
+        inputs, labels, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0
     )
     return model, history.history["loss"]
 
 
 def fit_with_engine(
-    pairs, labels, n_items, epochs, batch_size, sparse, jit_compile=True, normalize=False
+    pairs, labels, n_tokens, table, epochs, batch_size, sparse, jit_compile=True, normalize=False
 ):
-    model = build_pair_model(n_items, 2, normalize=normalize, seed=7)
+    model = model_for(n_tokens, table, normalize)
     trainer = make_trainer(
         model,
+        *table,
         n_epochs=epochs,
         n_pairs=len(pairs),
         batch_size=batch_size,
@@ -56,13 +85,15 @@ def embedding(model):
     return model.get_layer("embedding").get_weights()[0]
 
 
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
-def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile):
+def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile, table_kind):
     pairs, labels = labelled_pairs(40, n_pairs)
-    reference, reference_losses = fit_with_keras(pairs, labels, 40, 3, 200)
+    n_tokens, *table = TABLES[table_kind](40)
+    reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 3, 200)
     model, losses = fit_with_engine(
-        pairs, labels, 40, 3, 200, sparse=False, jit_compile=jit_compile
+        pairs, labels, n_tokens, table, 3, 200, sparse=False, jit_compile=jit_compile
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
@@ -71,13 +102,25 @@ def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile):
 
 @pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("jit_compile", [True, False])
-def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(jit_compile, normalize):
-    # 4 items and batches of 200 pairs: no row skips a step, so the lazy rule
-    # must reproduce Keras's Adam, repeated rows within a batch included.
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(
+    jit_compile, normalize, table_kind
+):
+    # 4 items (3 tokens) and batches of 200 pairs: no row skips a step, so the
+    # lazy rule must reproduce Keras's Adam, repeated rows within a batch included.
     pairs, labels = labelled_pairs(4, 1000)
-    reference, reference_losses = fit_with_keras(pairs, labels, 4, 2, 200, normalize)
+    n_tokens, *table = TABLES[table_kind](4)
+    reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, normalize)
     model, losses = fit_with_engine(
-        pairs, labels, 4, 2, 200, sparse=True, jit_compile=jit_compile, normalize=normalize
+        pairs,
+        labels,
+        n_tokens,
+        table,
+        2,
+        200,
+        sparse=True,
+        jit_compile=jit_compile,
+        normalize=normalize,
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
@@ -88,9 +131,10 @@ def test_lazy_adam_catches_up_skipped_steps():
     # with its decaying momentum, which the lazy rule applies at the end.
     pairs = np.array([[0, 3]] * 10 + [[0, 1], [1, 2], [2, 0]] * 30, dtype=np.int32)
     labels = np.r_[np.zeros(10), np.tile([1.0, 0.0], 45)].astype(np.float32)
-    reference, _ = fit_with_keras(pairs, labels, 4, 3, 10)
-    model, _ = fit_with_engine(pairs, labels, 4, 3, 10, sparse=True)
-    moved = embedding(reference)[3] - build_pair_model(4, 2, seed=7).get_weights()[0][3]
+    table = lookup_table(4)
+    reference, _ = fit_with_keras(pairs, labels, 4, table, 3, 10)
+    model, _ = fit_with_engine(pairs, labels, 4, table, 3, 10, sparse=True)
+    moved = embedding(reference)[3] - model_for(4, table).get_weights()[0][3]
     assert np.abs(moved).max() > 0.05
     # epsilon is left out of skipped steps; gradients here are large, so it is negligible
     np.testing.assert_allclose(embedding(model), embedding(reference), rtol=1e-3, atol=1e-4)
@@ -108,7 +152,8 @@ def test_skip_sums_add_up_the_step_sizes():
 def test_automatic_choices_follow_embedding_size_and_steps():
     def trainer(n_items, n_pairs):
         return make_trainer(
-            build_pair_model(n_items, 2),
+            build_pair_model(n_items, 2, tokens_per_item=1),
+            *lookup_table(n_items),
             n_epochs=1,
             n_pairs=n_pairs,
             batch_size=1,
@@ -128,7 +173,8 @@ def test_training_leaves_tensorflow_logging_as_it_was():
     logger.setLevel(5)
     try:
         train(
-            build_pair_model(10, 2),
+            build_pair_model(10, 2, tokens_per_item=1),
+            *lookup_table(10),
             pairs,
             labels,
             epochs=1,
@@ -147,9 +193,10 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
     pairs, labels = labelled_pairs(60, 3000)
 
     def run(seed):
-        model = build_pair_model(60, 2, seed=1)
+        model = build_pair_model(60, 2, tokens_per_item=1, seed=1)
         losses = train(
             model,
+            *lookup_table(60),
             pairs,
             labels,
             epochs=15,

@@ -41,3 +41,41 @@ def test_model_round_trips_through_keras_saving(tmp_path):
     loaded = keras.saving.load_model(path)
     pairs = np.array([[0, 1], [3, 4]])
     np.testing.assert_allclose(loaded.predict(pairs, verbose=0), model.predict(pairs, verbose=0))
+
+
+def test_token_form_is_the_weighted_sum_of_token_vectors():
+    model = build_pair_model(4, 2, tokens_per_item=2, seed=0)
+    token_vectors = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [5.0, 5.0]])
+    model.get_layer("embedding").set_weights([token_vectors])
+    model.get_layer("distance_to_probability").set_weights([np.array(3.0), np.array(0.5)])
+    # item a: tokens 1 and 2 weighted 0.25 / 0.75; item b: token 0 alone (slot 2 padded)
+    inputs = {
+        "tokens": np.array([[[1, 2], [0, 3]]], "int32"),
+        "weights": np.array([[[0.25, 0.75], [1.0, 0.0]]], "float32"),
+    }
+    a = 0.25 * token_vectors[1] + 0.75 * token_vectors[2]
+    squared = np.sum(a**2)
+    expected = 1 / (1 + np.exp(-(0.5 - np.log1p(np.exp(3.0)) * squared)))
+    assert model.predict(inputs, verbose=0)[0, 0] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_lookup_item_is_a_token_item_of_weight_one():
+    lookup = build_pair_model(6, 3, seed=4)
+    tokens = build_pair_model(6, 3, tokens_per_item=1, seed=4)
+    pairs = np.array([[0, 5], [2, 3], [1, 1]])
+    inputs = {"tokens": pairs[:, :, None].astype("int32"), "weights": np.ones((3, 2, 1), "float32")}
+    np.testing.assert_allclose(
+        tokens.predict(inputs, verbose=0), lookup.predict(pairs, verbose=0), rtol=1e-6
+    )
+
+
+def test_token_model_round_trips_through_keras_saving(tmp_path):
+    model = build_pair_model(5, 2, tokens_per_item=3, normalize=True, seed=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    inputs = {
+        "tokens": np.array([[[0, 1, 2], [3, 4, 0]]], "int32"),
+        "weights": np.array([[[0.2, 0.3, 0.5], [0.5, 0.5, 0.0]]], "float32"),
+    }
+    np.testing.assert_allclose(loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0))

@@ -1,0 +1,272 @@
+"""The fitted vectors and the queries they answer, with NumPy alone.
+
+:class:`ItemVectors` is to :class:`PairSimilarityEmbedder` what gensim's
+``KeyedVectors`` is to its models: it holds the learned vectors (one per
+item, or one per token plus the vectorizer that reads names) and owns the
+one lookup of keys, the model's similarity and the queries. The estimator,
+the plots and the command use it; none of it imports TensorFlow.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.exceptions import UndefinedMetricWarning
+
+from sk_colour_embed._items import describe_keys, descriptor_distances
+from sk_colour_embed._warnings import warn_user
+
+_SCORE_MAX_PAIRS = 200_000
+_SCORE_SEED = 0
+
+
+def compose(weights, token_vectors, normalize=False):
+    """Item vectors: the weighted sum of token vectors, on the unit sphere if asked.
+
+    ``weights`` is ``None`` (each item is its own token) or a matrix of
+    token weights of shape ``(n_items, n_tokens)``, as the model's
+    ``WeightedSum`` layer takes them.
+    """
+    vectors = np.asarray(
+        token_vectors if weights is None else weights @ token_vectors, dtype=np.float64
+    )
+    if normalize:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.maximum(norms, 1e-12)
+    return vectors
+
+
+def _score_pairs(n_items):
+    """All pairs of ``n_items`` items, or a fixed random sample of them."""
+    n_all = n_items * (n_items - 1) // 2
+    if n_all <= _SCORE_MAX_PAIRS:
+        return np.triu_indices(n_items, k=1)
+    rng = np.random.RandomState(_SCORE_SEED)
+    first = rng.randint(n_items, size=_SCORE_MAX_PAIRS)
+    second = (first + rng.randint(1, n_items, size=_SCORE_MAX_PAIRS)) % n_items
+    return first, second
+
+
+def _log_sigmoid(z):
+    return -np.logaddexp(0.0, -z)
+
+
+class ItemVectors:
+    """Learned vectors of items (or of their names' tokens) and the model's similarity.
+
+    Parameters
+    ----------
+    keys : pandas.Index
+        The training items, unique (a ``MultiIndex`` for several key columns).
+    token_vectors : ndarray of shape (n_tokens, n_components)
+        The learned vectors: one per item when ``tokens`` is None, else one
+        per token.
+    distance_scale, similarity_bias : float
+        The model's probability of similar for vectors at squared distance
+        ``d`` is ``sigmoid(similarity_bias - distance_scale * d)``.
+    tokens : TokenReader or None, default=None
+        Reads names into token weights; None for a lookup of exact keys.
+    normalize : bool, default=False
+        Whether item vectors are put on the unit sphere.
+
+    Attributes
+    ----------
+    vectors : ndarray of shape (n_items, n_components)
+        The vector of each training item, in the order of ``keys``.
+    """
+
+    def __init__(
+        self, keys, token_vectors, *, distance_scale, similarity_bias, tokens=None, normalize=False
+    ):
+        self.keys = keys
+        self.token_vectors = np.asarray(token_vectors, dtype=np.float64)
+        self.distance_scale = float(distance_scale)
+        self.similarity_bias = float(similarity_bias)
+        self.tokens = tokens
+        self.normalize = normalize
+        self.vectors = self._compose(keys)[0]
+
+    def __len__(self):
+        return len(self.keys)
+
+    @property
+    def n_components(self):
+        return self.token_vectors.shape[1]
+
+    def to_frame(self, columns=None):
+        """The training items' vectors as a DataFrame indexed by key."""
+        return pd.DataFrame(self.vectors, index=self.keys, columns=columns)
+
+    # -- the one lookup -------------------------------------------------------
+
+    def get_index(self, keys, missing="error"):
+        """Position of each key among the training items; -1 where absent.
+
+        ``missing="error"`` raises a ``KeyError`` naming the absent keys.
+        """
+        keys = self._as_index(keys)
+        index = self.keys.get_indexer(keys)
+        if missing == "error" and (index < 0).any():
+            raise KeyError(f"item(s) not seen in fit: {describe_keys(keys[index < 0])}.")
+        return index
+
+    def get_vectors(self, keys, handle_unknown="error"):
+        """The vector of each key: a training item's, or in token mode any readable name's.
+
+        Parameters
+        ----------
+        keys : pandas.Index or sequence
+            Item keys, or names in token mode.
+        handle_unknown : {"error", "nan"}, default="error"
+            For a key without a vector: ``"error"`` raises a ``ValueError``
+            naming it and saying what to do; ``"nan"`` gives a NaN row.
+
+        Returns
+        -------
+        vectors : ndarray of shape (len(keys), n_components)
+        """
+        keys = self._as_index(keys)
+        vectors, known = self._compose(keys)
+        if not known.all() and handle_unknown == "error":
+            unknown = keys[~known].unique()
+            raise ValueError(
+                f"{len(unknown)} item(s) have no vector: {describe_keys(unknown)}: "
+                f"{self._why_unknown()}. {self._ways_out()}"
+            )
+        return vectors
+
+    def get_vector(self, key):
+        """The vector of one key (any readable name in token mode).
+
+        Raises a ``KeyError`` when it has none, as gensim's ``get_vector`` does.
+        """
+        vectors, known = self._compose(self._as_index([key]))
+        if not known[0]:
+            raise KeyError(f"no vector for {key!r}: {self._why_unknown()}.")
+        return vectors[0]
+
+    # -- similarity and queries ------------------------------------------------
+
+    def probability(self, squared_distance):
+        """The model's own probability that items at ``squared_distance`` are similar."""
+        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
+        return np.exp(_log_sigmoid(z))
+
+    def similarity_of(self, squared_distance):
+        """Similarity in [0, 1] of vectors at ``squared_distance``: 1 at distance 0.
+
+        The model's probability of similar, relative to its probability for
+        identical vectors (an item and itself).
+        """
+        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
+        return np.exp(_log_sigmoid(z) - _log_sigmoid(self.similarity_bias))
+
+    def similarity(self, key_a, key_b):
+        """Similarity of two items or names; 1 for an item and itself."""
+        squared = np.sum(np.square(self.get_vector(key_a) - self.get_vector(key_b)))
+        return float(self.similarity_of(squared))
+
+    def most_similar(self, query, topn=10):
+        """The training items most similar to ``query``, most similar first.
+
+        ``query`` is a key (a name in token mode) or a vector (a NumPy
+        array). A key is never returned for itself: training items whose
+        vector is identical to the query's (in token mode, names the
+        vectorizer reads the same way, such as ``"Red"`` for ``"red"``) are
+        left out.
+        """
+        if isinstance(query, np.ndarray):
+            return self.similar_by_vector(query, topn)
+        return self._nearest(self.get_vector(query), topn, leave_out_identical=True)
+
+    def similar_by_vector(self, vector, topn=10):
+        """The training items nearest to ``vector``, most similar first."""
+        vector = np.asarray(vector, dtype=np.float64)
+        if vector.shape != (self.n_components,):
+            raise ValueError(
+                f"the query vector must have shape ({self.n_components},); got {vector.shape}."
+            )
+        return self._nearest(vector, topn, leave_out_identical=False)
+
+    def _nearest(self, vector, topn, leave_out_identical):
+        if not isinstance(topn, Integral) or topn < 1:
+            raise ValueError(f"topn must be a positive integer, got {topn!r}.")
+        squared = np.sum(np.square(self.vectors - vector), axis=1)
+        similarities = self.similarity_of(squared)
+        candidates = np.flatnonzero(squared > 0) if leave_out_identical else np.arange(len(self))
+        order = candidates[np.argsort(squared[candidates], kind="stable")][:topn]
+        return [(self.keys[i], float(similarities[i])) for i in order]
+
+    # -- scoring ---------------------------------------------------------------
+
+    def score(self, keys, descriptors, handle_unknown="error"):
+        """Spearman correlation of vector distances and descriptor distances.
+
+        Over the distinct ``keys`` (all pairs, or a fixed sample of 200,000
+        pairs when there are more). Keys without a vector raise under
+        ``"error"``; under ``"nan"`` they are left out with a warning.
+        """
+        vectors = self.get_vectors(keys, handle_unknown=handle_unknown)
+        known = ~np.isnan(vectors[:, 0])
+        if not known.all():
+            if known.sum() < 3 and self.tokens is None:
+                raise ValueError(
+                    f"none of {describe_keys(self._as_index(keys)[~known])} was seen in fit, "
+                    f"so there is nothing to score: {self._why_unknown()}. {self._ways_out()}"
+                )
+            warn_user(
+                f"score leaves out {np.sum(~known)} item(s) that have no vector: "
+                f"{describe_keys(self._as_index(keys)[~known])}."
+            )
+        if known.sum() < 3:
+            warn_user(
+                f"score needs at least 3 distinct items with vectors to rank their "
+                f"distances, got {known.sum()}; returning nan.",
+                UndefinedMetricWarning,
+            )
+            return float("nan")
+        vectors, descriptors = vectors[known], np.asarray(descriptors)[known]
+        first, second = _score_pairs(len(vectors))
+        embedded = np.sum(np.square(vectors[first] - vectors[second]), axis=1)
+        described = descriptor_distances(descriptors, first, second)
+        return float(spearmanr(embedded, described).statistic)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _as_index(self, keys):
+        if isinstance(keys, pd.Index):
+            return keys
+        return pd.Index(list(keys), tupleize_cols=self.keys.nlevels > 1)
+
+    def _compose(self, keys):
+        """Vectors of ``keys`` and whether each has one (unknown rows are NaN)."""
+        if self.tokens is None:
+            index = self.keys.get_indexer(keys)
+            known = index >= 0
+            vectors = np.full((len(keys), self.n_components), np.nan)
+            vectors[known] = compose(None, self.token_vectors[index[known]], self.normalize)
+            return vectors, known
+        weights = self.tokens.weights(np.asarray(keys, dtype=object))
+        known = np.diff(weights.indptr) > 0
+        vectors = compose(weights, self.token_vectors, self.normalize)
+        vectors[~known] = np.nan
+        return vectors, known
+
+    def _why_unknown(self):
+        if self.tokens is None:
+            return "a lookup embedding (vectorizer=None) has vectors only for the items of fit"
+        return "the vectorizer finds no token in them that fit saw"
+
+    def _ways_out(self):
+        if self.tokens is None:
+            return (
+                "To score held-out items in cross-validation, use cv=InSampleSplit(), or give "
+                "the embedder a vectorizer (such as TfidfVectorizer()) so that new names get "
+                "vectors from their tokens. In transform, handle_unknown='nan' gives them NaN "
+                "rows instead."
+            )
+        return (
+            "Use handle_unknown='nan' to give them NaN rows (score then leaves them out), or a "
+            "vectorizer that reads more of a name (such as character n-grams)."
+        )

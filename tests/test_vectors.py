@@ -1,0 +1,160 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+
+from sk_colour_embed import ItemVectors, build_pair_model
+from sk_colour_embed._keras_env import keras
+from sk_colour_embed._model import trained_weights
+from sk_colour_embed._tokens import TokenReader, padded
+
+NAMES = ["red", "dark red", "light blue", "blue", "sea blue", "dark sea green"]
+
+
+def random_model(n_rows, tokens_per_item, normalize, seed=0):
+    """A model with random, far-from-initial weights, so the formula is tested everywhere."""
+    model = build_pair_model(
+        n_rows, 3, tokens_per_item=tokens_per_item, normalize=normalize, seed=seed
+    )
+    rng = np.random.default_rng(seed)
+    model.get_layer("embedding").set_weights([rng.normal(size=(n_rows, 3))])
+    model.get_layer("distance_to_probability").set_weights([np.array(0.7), np.array(1.3)])
+    return model
+
+
+def token_vectors_from(model, keys, tokens, normalize):
+    embedding, scale, bias = trained_weights(model)
+    return ItemVectors(
+        pd.Index(keys),
+        embedding,
+        distance_scale=scale,
+        similarity_bias=bias,
+        tokens=tokens,
+        normalize=normalize,
+    )
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_numpy_probability_is_the_keras_models_own(normalize):
+    tokens = TokenReader.fit(CountVectorizer(), np.array(NAMES, dtype=object))
+    weights = tokens.weights(np.array(NAMES, dtype=object))
+    ids, slot_weights = padded(weights)
+    model = random_model(len(tokens), ids.shape[1], normalize)
+    vectors = token_vectors_from(model, NAMES, tokens, normalize)
+    pairs = np.array([[i, j] for i in range(len(NAMES)) for j in range(len(NAMES))])
+    keras_probability = model.predict(
+        {"tokens": ids[pairs], "weights": slot_weights[pairs]}, verbose=0
+    )[:, 0]
+    squared = np.sum((vectors.vectors[pairs[:, 0]] - vectors.vectors[pairs[:, 1]]) ** 2, axis=1)
+    np.testing.assert_allclose(vectors.probability(squared), keras_probability, rtol=1e-5)
+    # and the squared distances themselves, read off the model's own layer
+    distance_model = keras.Model(model.inputs, model.get_layer("squared_distance").output)
+    keras_squared = distance_model.predict(
+        {"tokens": ids[pairs], "weights": slot_weights[pairs]}, verbose=0
+    )[:, 0]
+    np.testing.assert_allclose(squared, keras_squared, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_numpy_probability_matches_the_lookup_model(normalize):
+    model = random_model(5, None, normalize)
+    vectors = token_vectors_from(model, list("abcde"), None, normalize)
+    pairs = np.array([[0, 1], [2, 4], [3, 3]])
+    squared = np.sum((vectors.vectors[pairs[:, 0]] - vectors.vectors[pairs[:, 1]]) ** 2, axis=1)
+    np.testing.assert_allclose(
+        vectors.probability(squared), model.predict(pairs, verbose=0)[:, 0], rtol=1e-5
+    )
+
+
+@pytest.fixture
+def lookup():
+    return ItemVectors(
+        pd.Index(["a", "b", "c", "d"]),
+        np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 1.0], [3.0, 3.0]]),
+        distance_scale=2.0,
+        similarity_bias=0.5,
+    )
+
+
+@pytest.fixture
+def named():
+    names = np.array(NAMES, dtype=object)
+    tokens = TokenReader.fit(CountVectorizer(), names)
+    rng = np.random.default_rng(1)
+    return ItemVectors(
+        pd.Index(NAMES),
+        rng.normal(size=(len(tokens), 2)),
+        distance_scale=1.0,
+        similarity_bias=0.0,
+        tokens=tokens,
+    )
+
+
+def test_similarity_is_one_for_an_item_and_itself_and_falls_with_distance(lookup):
+    assert lookup.similarity("a", "a") == 1.0
+    values = [lookup.similarity("a", key) for key in "bcd"]
+    assert values == sorted(values, reverse=True)
+    assert 0 <= values[-1] < 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow far apart
+        assert lookup.similarity_of(np.array([0.0, 1e9])).tolist() == [1.0, 0.0]
+
+
+def test_most_similar_by_key_and_by_vector(lookup):
+    assert [key for key, _ in lookup.most_similar("a", topn=2)] == ["b", "c"]
+    by_vector = lookup.most_similar(np.array([0.1, 0.9]), topn=2)
+    assert [key for key, _ in by_vector] == ["c", "b"]
+    assert lookup.similar_by_vector([3.0, 3.0], topn=1) == [("d", 1.0)]
+    with pytest.raises(ValueError, match=r"shape \(2,\); got \(3,\)"):
+        lookup.similar_by_vector([1.0, 2.0, 3.0])
+    with pytest.raises(KeyError, match="'z'"):
+        lookup.most_similar("z")
+    with pytest.raises(ValueError, match="topn must be a positive integer"):
+        lookup.most_similar("a", topn=0)
+
+
+def test_lookup_keys_are_exact_and_unknown_keys_follow_the_switch(lookup):
+    np.testing.assert_array_equal(lookup.get_index(["c", "a"]), [2, 0])
+    assert lookup.get_index(["A"], missing="ignore").tolist() == [-1]
+    with pytest.raises(KeyError, match="'A'"):
+        lookup.get_index(["A"])
+    out = lookup.get_vectors(["a", "A"], handle_unknown="nan")
+    assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
+    with pytest.raises(ValueError, match=r"1 item\(s\) have no vector: 'A'.*InSampleSplit"):
+        lookup.get_vectors(["a", "A"])
+
+
+def test_names_are_read_by_the_vectorizer(named):
+    variants = named.get_vectors(["RED", " red ", "Red", "red"])
+    np.testing.assert_array_equal(variants, np.repeat(variants[:1], 4, axis=0))
+    # an unseen name is the weighted sum of its known tokens (counts here)
+    expected = named.get_vectors(["dark", "blue"]).sum(axis=0)
+    np.testing.assert_allclose(named.get_vectors(["Dark  Blue"])[0], expected)
+    out = named.get_vectors(["purple", "dark purple"], handle_unknown="nan")
+    assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+    with pytest.raises(ValueError, match="'purple'.*no token in them that fit saw"):
+        named.get_vectors(["purple"])
+    with pytest.raises(KeyError, match="'purple'"):
+        named.get_vector("purple")
+    np.testing.assert_array_equal(named.get_vector("RED"), variants[0])
+
+
+def test_queries_take_any_readable_name_and_never_return_it(named):
+    neighbours = [key for key, _ in named.most_similar("RED", topn=10)]
+    assert "red" not in neighbours and len(neighbours) == len(NAMES) - 1
+    assert named.most_similar("Sea  Green", topn=1)[0][0] in NAMES
+    assert named.similarity("Dark Red", "dark red") == 1.0
+    with pytest.raises(KeyError, match="'purple'"):
+        named.similarity("red", "purple")
+
+
+def test_score_of_unseen_lookup_items_names_both_ways_out(lookup):
+    descriptors = np.random.default_rng(0).uniform(size=(4, 3))
+    for handle_unknown in ("error", "nan"):
+        with pytest.raises(ValueError, match=r"InSampleSplit\(\).*vectorizer"):
+            lookup.score(pd.Index(["w", "x", "y", "z"]), descriptors, handle_unknown)
+    with pytest.warns(UserWarning, match=r"leaves out 1 item\(s\) .*'z'"):
+        partial = lookup.score(pd.Index(["a", "b", "c", "z"]), descriptors, "nan")
+    assert partial == lookup.score(pd.Index(["a", "b", "c"]), descriptors[:3])
