@@ -38,27 +38,49 @@ def draw_pairs(X, y, n_pairs, seed=0, threshold=0.2):
     return len(sampler.items_), np.column_stack([first, second]), similar
 
 
-def timed_engine_fit(n_items, pairs, labels, *, n_components=2, epochs=500, sparse="auto", seed=0):
+def lookup_table(n_items):
+    """Each item its own token of weight 1: the engine's tables for a lookup."""
+    return np.arange(n_items)[:, None], np.ones((n_items, 1))
+
+
+def token_table(X, vectorizer):
+    """The engine's tables for the names of ``X`` read by ``vectorizer``, and the token count."""
+    from sk_colour_embed._tokens import TokenReader, padded
+
+    names = X["name"].to_numpy(dtype=object)
+    tokens = TokenReader.fit(vectorizer, names)
+    return (*padded(tokens.weights(names)), len(tokens))
+
+
+def timed_engine_fit(
+    n_items, pairs, labels, *, n_components=2, epochs=500, sparse="auto", seed=0, table=None
+):
     """Train with the package's engine; return losses and seconds of each epoch.
 
-    The first epoch's time includes the one-off XLA compilation.
+    ``table`` is ``(item_tokens, item_weights, n_tokens)``; None is a lookup
+    of ``n_items`` items. The first epoch's time includes the one-off XLA
+    compilation.
     """
     import time
 
-    from sk_colour_embed import build_pair_model
-    from sk_colour_embed._engine import train
+    from sk_colour_embed._engine import fit_pair_model
 
-    model = build_pair_model(n_items, n_components, seed=seed)
-    stamps = [time.perf_counter()]
-    losses = train(
-        model,
+    item_tokens, item_weights, n_tokens = table or (*lookup_table(n_items), n_items)
+    stamps = []
+    trained = fit_pair_model(
+        item_tokens,
+        item_weights,
         pairs,
         labels,
+        n_tokens=n_tokens,
+        n_components=n_components,
+        normalize=False,
+        seed=seed,
         epochs=epochs,
         batch_size=512,
         learning_rate=0.001,
         rng=np.random.default_rng(seed),
         sparse=sparse,
-        on_epoch_end=lambda *_: stamps.append(time.perf_counter()),
+        callbacks=[lambda *_: stamps.append(time.perf_counter())],
     )
-    return losses, np.diff(stamps)
+    return trained.losses, np.diff(stamps)

@@ -1,6 +1,8 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 
@@ -29,3 +31,40 @@ def fitted_css4(css4):
     """A small embedder fitted once on the CSS colours."""
     X, y = css4
     return small_embedder(sampler=PairSampler(n_pairs=20_000), epochs=40).fit(X, y)
+
+
+@pytest.fixture(scope="session")
+def xkcd():
+    """The 949 xkcd colours as (X, y)."""
+    return load_colours(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def xkcd_split(xkcd):
+    """xkcd names split 80 / 20 at random: (X_train, y_train, X_test, y_test)."""
+    X, y = xkcd
+    test = np.random.default_rng(0).permutation(len(X))[: len(X) // 5]
+    is_test = np.isin(np.arange(len(X)), test)
+    return X[~is_test], y[~is_test], X[is_test], y[is_test]
+
+
+def words_embedder(**params):
+    """A token embedder on word TF-IDF that fits xkcd in a couple of seconds."""
+    defaults = dict(
+        n_components=3,
+        vectorizer=TfidfVectorizer(),
+        sampler=PairSampler(n_pairs=20_000),
+        epochs=30,
+        batch_size=256,
+        learning_rate=0.01,
+        handle_unknown="nan",
+        random_state=0,
+    )
+    return PairSimilarityEmbedder(**{**defaults, **params})
+
+
+@pytest.fixture(scope="session")
+def fitted_words(xkcd_split):
+    """A word-token embedder fitted once on 80% of the xkcd names."""
+    X_train, y_train, _, _ = xkcd_split
+    return words_embedder().fit(X_train, y_train)

@@ -1,7 +1,6 @@
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,197 @@
+"""Names never seen in training: held-out quality, the baselines, in-sample cost, speed.
+
+On the 949 xkcd names, shuffled 5-fold ``KFold``, the tutorial's settings
+otherwise (100,000 pairs, 500 epochs, batch 512, Adam 0.001):
+
+- (a) held-out Spearman of the embedder with each vectorizer, the share of
+  held-out names that get a vector, and the RGB error of predicting a
+  held-out name's colour from its 5 nearest training names, beside the
+  mean-colour baseline;
+- (b) the unsupervised string-encoder baseline (TF-IDF of ``char_wb``
+  3-4-grams, then ``TruncatedSVD`` to the same dimension) and a word-TF-IDF
+  5-nearest-neighbour regression to RGB, on the same folds;
+- (c) in-sample scores on all 949 names, five seeds, lookup against tokens;
+- (d) time per epoch: lookup, tokens, and plain Keras ``model.fit`` of the
+  token model on the same pairs.
+
+    python benchmarks/bench_open_vocabulary.py [--dims 3 2] [--configs words words+chars]
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import KFold
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline, make_union
+
+from sk_colour_embed import PairSimilarityEmbedder, load_colours
+from sk_colour_embed._items import descriptor_distances
+
+from _common import draw_pairs, machine, median, timed_engine_fit, token_table
+
+CONFIGS = {
+    "words": lambda: TfidfVectorizer(),
+    "words+chars": lambda: make_union(
+        TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4))
+    ),
+}
+FOLDS = KFold(5, shuffle=True, random_state=0)
+
+
+def spearman(vectors, rgb):
+    first, second = np.triu_indices(len(vectors), k=1)
+    embedded = np.sum(np.square(vectors[first] - vectors[second]), axis=1)
+    return spearmanr(embedded, descriptor_distances(rgb, first, second)).statistic
+
+
+def rms(predicted, rgb):
+    return float(np.sqrt(np.mean(np.square(predicted - rgb))))
+
+
+def held_out(X, y, dims, config):
+    """Per fold: Spearman, share with a vector, 5-NN RGB error, mean-colour error."""
+    rows = []
+    for fold, (train, test) in enumerate(FOLDS.split(X)):
+        embedder = PairSimilarityEmbedder(
+            dims, vectorizer=CONFIGS[config](), handle_unknown="nan", random_state=fold
+        ).fit(X.iloc[train], y.iloc[train])
+        vectors = embedder.transform(X.iloc[test])
+        known = ~np.isnan(vectors[:, 0])
+        rgb_train, rgb_test = y.iloc[train].to_numpy(), y.iloc[test].to_numpy()[known]
+        neighbours = KNeighborsRegressor(5).fit(embedder.transform(X.iloc[train]), rgb_train)
+        rows.append(
+            (
+                spearman(vectors[known], rgb_test),
+                known.mean(),
+                rms(neighbours.predict(vectors[known]), rgb_test),
+                rms(rgb_train.mean(axis=0), rgb_test),
+            )
+        )
+    return np.array(rows)
+
+
+def baselines(X, y, dims):
+    """Per fold: the char-n-gram TF-IDF + SVD encoder, and word TF-IDF 5-NN to RGB."""
+    rows = []
+    for train, test in FOLDS.split(X):
+        names_train, names_test = X["name"].iloc[train], X["name"].iloc[test]
+        rgb_train, rgb_test = y.iloc[train].to_numpy(), y.iloc[test].to_numpy()
+        encoder = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4)),
+            TruncatedSVD(dims, random_state=0),
+        ).fit(names_train)
+        knn = make_pipeline(TfidfVectorizer(), KNeighborsRegressor(5)).fit(names_train, rgb_train)
+        rows.append(
+            (
+                spearman(encoder.transform(names_test), rgb_test),
+                spearman(knn.predict(names_test), rgb_test),
+            )
+        )
+    return np.array(rows)
+
+
+def in_sample(X, y, dims, config, seeds=range(5)):
+    vectorizer = None if config == "lookup" else CONFIGS[config]()
+    return np.array(
+        [
+            PairSimilarityEmbedder(dims, vectorizer=vectorizer, random_state=seed)
+            .fit(X, y)
+            .score(X, y)
+            for seed in seeds
+        ]
+    )
+
+
+def plain_keras_epoch_seconds(pairs, labels, table, epochs=3):
+    """Median seconds per epoch of Keras ``model.fit`` of the same token model on the same pairs."""
+    from sk_colour_embed import build_pair_model
+    from sk_colour_embed._keras_env import keras
+
+    ids, weights, n_tokens = table
+    model = build_pair_model(n_tokens, 3, tokens_per_item=ids.shape[1], seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="binary_crossentropy")
+    stamps = []
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda *_: stamps.append(time.perf_counter()) if not stamps else None,
+        on_epoch_end=lambda *_: stamps.append(time.perf_counter()),
+    )
+    inputs = {"tokens": ids[pairs], "weights": weights[pairs]}
+    model.fit(inputs, labels, batch_size=512, epochs=epochs, verbose=0, callbacks=[timer])
+    return median(np.diff(stamps)[1:])
+
+
+def speed(X, y, configs, epochs=100):
+    """Seconds per epoch (median, compilation left out) of the engine and of plain fit."""
+    n_items, pairs, labels = draw_pairs(X, y, 100_000)
+    _, seconds = timed_engine_fit(n_items, pairs, labels, n_components=3, epochs=epochs)
+    lookup = median(seconds[1:])
+    print(f"  lookup          {lookup:.4f}", flush=True)
+    for config in configs:
+        table = token_table(X, CONFIGS[config]())
+        _, seconds = timed_engine_fit(
+            n_items, pairs, labels, n_components=3, epochs=epochs, table=table
+        )
+        tokens = median(seconds[1:])
+        plain = plain_keras_epoch_seconds(pairs, labels, table)
+        print(
+            f"  {config:15s} {tokens:.4f} ({tokens / lookup:.1f}x the lookup, "
+            f"{table[0].shape[1]} token slots); plain Keras model.fit {plain:.4f} "
+            f"({plain / tokens:.0f}x slower)",
+            flush=True,
+        )
+
+
+def summary(values):
+    return f"{np.mean(values):.3f} (folds {np.min(values):.3f}-{np.max(values):.3f})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dims", type=int, nargs="+", default=[3, 2])
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["held-out", "in-sample", "speed"])
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # score's notes on names without a vector
+    print(machine())
+    X, y = load_colours(return_X_y=True)
+    print(f"{len(X)} xkcd names; shuffled 5-fold KFold; tutorial settings otherwise\n")
+
+    if "held-out" not in args.skip:
+        print("(a) held-out names: Spearman | share with a vector | 5-NN RGB error vs mean colour")
+        for dims in args.dims:
+            for config in args.configs:
+                rows = held_out(X, y, dims, config)
+                print(
+                    f"  {dims}-D {config:12s} Spearman {summary(rows[:, 0])} | "
+                    f"{rows[:, 1].mean():.1%} | RGB error {rows[:, 2].mean():.3f} vs "
+                    f"{rows[:, 3].mean():.3f}",
+                    flush=True,
+                )
+            base = baselines(X, y, dims)
+            print(
+                f"  {dims}-D (b) char_wb 3-4 TF-IDF + SVD: Spearman {summary(base[:, 0])}; "
+                f"word TF-IDF 5-NN to RGB: {summary(base[:, 1])}",
+                flush=True,
+            )
+    if "in-sample" not in args.skip:
+        print("\n(c) in-sample score on all names, seeds 0-4 (min-max)")
+        for dims in args.dims:
+            for config in ["lookup", *args.configs]:
+                scores = in_sample(X, y, dims, config)
+                print(
+                    f"  {dims}-D {config:12s} {scores.min():.3f}-{scores.max():.3f} "
+                    f"(mean {scores.mean():.3f})",
+                    flush=True,
+                )
+    if "speed" not in args.skip:
+        print("\n(d) seconds per epoch, 3-D, 100,000 pairs, the same pairs for all (median)")
+        speed(X, y, args.configs)
+
+
+if __name__ == "__main__":
+    main()

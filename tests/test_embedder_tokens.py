@@ -1,0 +1,113 @@
+"""PairSimilarityEmbedder with a vectorizer: any name with a known token gets a vector."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+
+from conftest import words_embedder
+
+
+def names(*values):
+    return pd.DataFrame({"name": list(values)})
+
+
+def test_held_out_names_score_well_above_the_untrained_model(fitted_words, xkcd_split):
+    X_train, y_train, X_test, y_test = xkcd_split
+    untrained = words_embedder(learning_rate=1e-12).fit(X_train, y_train)
+    assert not set(X_test["name"]) & set(X_train["name"])
+    with pytest.warns(UserWarning, match="leaves out"):  # names with no known word
+        trained_score = fitted_words.score(X_test, y_test)
+    with pytest.warns(UserWarning, match="leaves out"):
+        untrained_score = untrained.score(X_test, y_test)
+    assert trained_score > 0.45
+    assert trained_score > untrained_score + 0.3
+
+
+def test_case_and_spaces_do_not_change_a_names_vector(fitted_words):
+    out = fitted_words.transform(names("red", "RED", " red ", "Red"))
+    np.testing.assert_array_equal(out, np.repeat(out[:1], 4, axis=0))
+    assert np.isfinite(out).all()
+
+
+def test_unseen_names_get_the_vectors_of_their_tokens(fitted_words):
+    out = fitted_words.transform(names("Dusty Lavender", "dark sky blue-ish", "qwxz"))
+    assert np.isfinite(out[:2]).all() and np.isnan(out[2]).all()
+    with pytest.raises(ValueError, match=r"1 item\(s\) have no vector: 'qwxz'.*handle_unknown"):
+        fitted_words.set_params(handle_unknown="error").transform(names("qwxz"))
+    fitted_words.set_params(handle_unknown="nan")
+
+
+def test_queries_take_new_names_and_return_training_names(fitted_words, xkcd_split):
+    X_train = xkcd_split[0]
+    neighbours = fitted_words.most_similar("Deep Red", topn=5)
+    assert len(neighbours) == 5
+    assert {key for key, _ in neighbours} <= set(X_train["name"])
+    assert "red" not in [key for key, _ in fitted_words.most_similar("RED", topn=20)]
+    assert fitted_words.similarity("Red", "red") == 1.0
+    assert fitted_words.similarity("dark red", "light red") < 1.0
+
+
+def test_vectorizer_is_cloned_and_its_parameters_searchable(xkcd_split):
+    X_train, y_train, _, _ = xkcd_split
+    vectorizer = CountVectorizer()
+    embedder = words_embedder(vectorizer=vectorizer, epochs=2)
+    embedder.set_params(vectorizer__ngram_range=(1, 2))
+    assert embedder.get_params()["vectorizer__ngram_range"] == (1, 2)
+    embedder.fit(X_train, y_train)
+    assert not hasattr(vectorizer, "vocabulary_")
+    fitted = embedder.vectors_.tokens.vectorizer
+    assert fitted.ngram_range == (1, 2) and "dark red" in fitted.vocabulary_
+
+
+def test_hashing_vectorizer_keeps_only_the_tokens_training_used(xkcd_split):
+    X_train, y_train, X_test, _ = xkcd_split
+    embedder = words_embedder(vectorizer=HashingVectorizer(n_features=2**20), epochs=2)
+    embedder.fit(X_train, y_train)
+    n_words = len(CountVectorizer().fit(X_train["name"]).vocabulary_)
+    # one row per word of the training names, not 2**20 rows
+    assert embedder.vectors_.token_vectors.shape == (n_words, 3)
+    assert embedder.transform(X_test).shape == (len(X_test), 3)
+
+
+def test_names_without_tokens_are_left_out_of_training_with_a_warning(xkcd_split):
+    X_train, y_train, _, _ = xkcd_split
+    X = pd.concat([X_train, names("!!!")], ignore_index=True)
+    y = pd.concat([y_train, pd.DataFrame({"r": [0.5], "g": [0.5], "b": [0.5]})], ignore_index=True)
+    with pytest.warns(UserWarning, match=r"1 training name\(s\) have no token .*'!!!'"):
+        embedder = words_embedder(epochs=2).fit(X, y)
+    assert np.isnan(embedder.embedding_.loc["!!!"]).all()
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (pd.DataFrame({"a": ["red"] * 4, "b": ["x"] * 4}), "one column of names; it has 2 columns"),
+        (pd.DataFrame({"name": ["red", 3, "blue", "teal"]}), r"row 1 holds 3 \(int\)"),
+    ],
+)
+def test_a_vectorizer_needs_one_column_of_strings(X, message):
+    with pytest.raises(ValueError, match=message):
+        words_embedder(epochs=1).fit(X, np.zeros((4, 3)))
+
+
+def test_pickled_token_embedder_reads_new_names_without_tensorflow(fitted_words, tmp_path):
+    path = tmp_path / "embedder.pkl"
+    path.write_bytes(pickle.dumps(fitted_words))
+    code = f"""
+import sys
+sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
+sys.modules['keras'] = None
+import pickle, pandas as pd
+embedder = pickle.loads(open({str(path)!r}, 'rb').read())
+print(embedder.transform(pd.DataFrame({{'name': ['Dusty Lavender']}})).tolist())
+print(embedder.most_similar('Dusty Lavender', topn=1)[0][0])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    expected = fitted_words.transform(names("Dusty Lavender")).tolist()
+    assert result.stdout.splitlines()[0] == str(expected)
