@@ -1,6 +1,7 @@
 """The tutorial, step by step with sk_colour_embed.
 
-Data -> pairs -> fit -> plot -> animate -> grid search -> use in a pipeline.
+Data -> pairs -> fit -> plot -> animate -> grid search -> use in a pipeline ->
+names never seen in training.
 ``docs/getting_started.rst`` shows this script's sections; running it writes
 the pictures that page shows:
 
@@ -87,4 +88,61 @@ model = make_pipeline(
 )
 model.fit(paints, warm)
 print(f"accuracy from the colour vectors: {model.score(paints, warm):.2f}")
+# [names]
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import train_test_split
+
+X_train, X_new, y_train, y_new = train_test_split(X, y, test_size=0.2, random_state=0)
+words = PairSimilarityEmbedder(
+    vectorizer=TfidfVectorizer(),  # a name's vector is built from its words' vectors
+    handle_unknown="nan",  # a name with no known word gets a NaN row
+    random_state=0,
+).fit(X_train, y_train)
+print(words.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Lavender"]})))
+print(words.most_similar("Dusty Lavender", topn=3))  # searches the training names
+print(f"held-out score: {words.score(X_new, y_new):.3f}")  # the 20% never seen in fit
+# [names-plot]
+new_vectors = words.transform(X_new)
+known = ~np.isnan(new_vectors[:, 0])
+ax = plot_embedding(words, X_train, y_train, title="New names (ringed) among the training names")
+ax.scatter(*new_vectors[known].T, c=y_new[known].to_numpy(), s=40, edgecolors="black")
+ax.figure.savefig(out / "new_names.png", dpi=100)
+# [names-grid]
+grid = {"n_components": [2, 3], "vectorizer__norm": ["l1", "l2"]}
+search = GridSearchCV(
+    PairSimilarityEmbedder(vectorizer=TfidfVectorizer(), handle_unknown="nan", random_state=0),
+    grid,  # the default 5-fold cv: each score is measured on names the fit never saw
+).fit(X, y)
+print(search.best_params_, f"{search.best_score_:.3f}")
+# [names-pipeline]
+from sklearn.dummy import DummyRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.neighbors import KNeighborsRegressor
+
+predictor = make_pipeline(
+    PairSimilarityEmbedder(3, vectorizer=TfidfVectorizer(), handle_unknown="nan", random_state=0),
+    SimpleImputer(),  # a name with no known word gets the mean vector
+    KNeighborsRegressor(n_neighbors=5),
+)
+folds = KFold(5, shuffle=True, random_state=0)
+predicted = cross_val_predict(predictor, X, y, cv=folds)  # every name predicted unseen
+baseline = cross_val_predict(DummyRegressor(), X, y, cv=folds)  # the mean colour
+for name, guess in [("colour vectors", predicted), ("mean colour", baseline)]:
+    print(f"RGB error, {name}: {np.sqrt(np.mean((guess - y.to_numpy()) ** 2)):.3f}")
+# [names-swatches]
+from matplotlib import pyplot as plt
+
+shown = np.random.default_rng(1).choice(len(X), size=12, replace=False)
+figure, axes = plt.subplots(2, 12, figsize=(12, 2.6))
+for column, row in enumerate(shown):
+    for ax, colour in zip(axes[:, column], (y.to_numpy()[row], predicted[row]), strict=True):
+        ax.imshow([[np.clip(colour, 0, 1)]])
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, column].set_title(X["name"].iloc[row], fontsize=7, rotation=20)
+axes[0, 0].set_ylabel("true", fontsize=8)
+axes[1, 0].set_ylabel("predicted", fontsize=8)
+figure.savefig(out / "predicted_swatches.png", dpi=100, bbox_inches="tight")
 # [end]

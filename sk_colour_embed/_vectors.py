@@ -73,7 +73,23 @@ class ItemVectors:
     Attributes
     ----------
     vectors : ndarray of shape (n_items, n_components)
-        The vector of each training item, in the order of ``keys``.
+        The vector of each training item, in the order of ``keys``; NaN rows
+        for training names with no token the vectorizer keeps.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_colour_embed import ItemVectors
+    >>> vectors = ItemVectors(
+    ...     pd.Index(["red", "crimson", "navy"]),
+    ...     np.array([[0.0, 0.0], [0.1, 0.0], [2.0, 2.0]]),
+    ...     distance_scale=1.0,
+    ...     similarity_bias=2.0,
+    ... )
+    >>> [key for key, _ in vectors.most_similar("red", topn=2)]
+    ['crimson', 'navy']
+    >>> vectors.similarity("red", "red")
+    1.0
     """
 
     def __init__(
@@ -95,15 +111,35 @@ class ItemVectors:
         return self.token_vectors.shape[1]
 
     def to_frame(self, columns=None):
-        """The training items' vectors as a DataFrame indexed by key."""
+        """The training items' vectors as a DataFrame indexed by key.
+
+        Parameters
+        ----------
+        columns : list of str, default=None
+            Column names.
+
+        Returns
+        -------
+        frame : pandas.DataFrame of shape (n_items, n_components)
+        """
         return pd.DataFrame(self.vectors, index=self.keys, columns=columns)
 
     # -- the one lookup -------------------------------------------------------
 
     def get_index(self, keys, missing="error"):
-        """Position of each key among the training items; -1 where absent.
+        """Position of each key among the training items.
 
-        ``missing="error"`` raises a ``KeyError`` naming the absent keys.
+        Parameters
+        ----------
+        keys : sequence of hashable
+            Training item keys (exact keys, in either mode).
+        missing : {"error", "ignore"}, default="error"
+            ``"error"`` raises a ``KeyError`` naming the absent keys;
+            ``"ignore"`` gives them -1.
+
+        Returns
+        -------
+        index : ndarray of int
         """
         keys = self._as_index(keys)
         index = self.keys.get_indexer(keys)
@@ -137,9 +173,20 @@ class ItemVectors:
         return vectors
 
     def get_vector(self, key):
-        """The vector of one key (any readable name in token mode).
+        """The vector of one key (in token mode, of any name it can read).
 
-        Raises a ``KeyError`` when it has none, as gensim's ``get_vector`` does.
+        Parameters
+        ----------
+        key : hashable
+
+        Returns
+        -------
+        vector : ndarray of shape (n_components,)
+
+        Raises
+        ------
+        KeyError
+            When the key has no vector, as gensim's ``get_vector`` does.
         """
         vectors, known = self._compose(self._as_index([key]))
         if not known[0]:
@@ -149,39 +196,86 @@ class ItemVectors:
     # -- similarity and queries ------------------------------------------------
 
     def probability(self, squared_distance):
-        """The model's own probability that items at ``squared_distance`` are similar."""
+        """The model's own probability that items at ``squared_distance`` are similar.
+
+        Parameters
+        ----------
+        squared_distance : float or ndarray
+
+        Returns
+        -------
+        probability : float or ndarray
+            ``sigmoid(similarity_bias - distance_scale * squared_distance)``,
+            as the Keras model's last layer computes it.
+        """
         z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
         return np.exp(_log_sigmoid(z))
 
     def similarity_of(self, squared_distance):
         """Similarity in [0, 1] of vectors at ``squared_distance``: 1 at distance 0.
 
-        The model's probability of similar, relative to its probability for
-        identical vectors (an item and itself).
+        Parameters
+        ----------
+        squared_distance : float or ndarray
+
+        Returns
+        -------
+        similarity : float or ndarray
+            ``probability(squared_distance) / probability(0)``: the model's
+            probability of similar relative to its probability for identical
+            vectors (an item and itself). It falls towards 0 with distance.
         """
         z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
         return np.exp(_log_sigmoid(z) - _log_sigmoid(self.similarity_bias))
 
     def similarity(self, key_a, key_b):
-        """Similarity of two items or names; 1 for an item and itself."""
+        """Similarity of two items (in token mode, of any two readable names).
+
+        Parameters
+        ----------
+        key_a, key_b : hashable
+
+        Returns
+        -------
+        similarity : float
+            In [0, 1], 1 for an item and itself; see :meth:`similarity_of`.
+        """
         squared = np.sum(np.square(self.get_vector(key_a) - self.get_vector(key_b)))
         return float(self.similarity_of(squared))
 
     def most_similar(self, query, topn=10):
         """The training items most similar to ``query``, most similar first.
 
-        ``query`` is a key (a name in token mode) or a vector (a NumPy
-        array). A key is never returned for itself: training items whose
-        vector is identical to the query's (in token mode, names the
-        vectorizer reads the same way, such as ``"Red"`` for ``"red"``) are
-        left out.
+        Parameters
+        ----------
+        query : hashable or ndarray of shape (n_components,)
+            A key (in token mode, any readable name) or a vector.
+        topn : int, default=10
+
+        Returns
+        -------
+        items : list of (key, similarity) tuples
+            The query is never returned for itself: training items whose
+            vector is identical to a key query's (in token mode, names the
+            vectorizer reads the same way, such as ``"Red"`` for ``"red"``)
+            are left out.
         """
         if isinstance(query, np.ndarray):
             return self.similar_by_vector(query, topn)
         return self._nearest(self.get_vector(query), topn, leave_out_identical=True)
 
     def similar_by_vector(self, vector, topn=10):
-        """The training items nearest to ``vector``, most similar first."""
+        """The training items nearest to ``vector``, most similar first.
+
+        Parameters
+        ----------
+        vector : array-like of shape (n_components,)
+        topn : int, default=10
+
+        Returns
+        -------
+        items : list of (key, similarity) tuples
+        """
         vector = np.asarray(vector, dtype=np.float64)
         if vector.shape != (self.n_components,):
             raise ValueError(
@@ -203,9 +297,23 @@ class ItemVectors:
     def score(self, keys, descriptors, handle_unknown="error"):
         """Spearman correlation of vector distances and descriptor distances.
 
-        Over the distinct ``keys`` (all pairs, or a fixed sample of 200,000
-        pairs when there are more). Keys without a vector raise under
-        ``"error"``; under ``"nan"`` they are left out with a warning.
+        Parameters
+        ----------
+        keys : pandas.Index or sequence
+            Distinct keys (names in token mode).
+        descriptors : ndarray of shape (n_keys, n_descriptors)
+        handle_unknown : {"error", "nan"}, default="error"
+            Keys without a vector raise under ``"error"``; under ``"nan"``
+            they are left out with a warning. In lookup mode, when fewer than
+            3 keys have a vector, either raises a ``ValueError`` that names
+            the ways out (``InSampleSplit``, a vectorizer).
+
+        Returns
+        -------
+        score : float
+            Over all pairs of the keys, or a fixed sample of 200,000 pairs
+            when there are more; NaN with an ``UndefinedMetricWarning`` for
+            fewer than 3 keys.
         """
         vectors = self.get_vectors(keys, handle_unknown=handle_unknown)
         known = ~np.isnan(vectors[:, 0])

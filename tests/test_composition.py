@@ -1,18 +1,22 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyRegressor
 from sklearn.frozen import FrozenEstimator
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import InSampleSplit, PairSampler, PairSimilarityEmbedder
 
-from conftest import small_embedder
+from conftest import small_embedder, words_embedder
 
 
 def test_pipeline_with_a_downstream_regressor(css4):
@@ -103,3 +107,50 @@ def test_nested_parameters_are_settable():
     embedder = small_embedder()
     embedder.set_params(sampler__threshold=0.3)
     assert embedder.get_params()["sampler__threshold"] == 0.3
+
+
+def test_default_cv_grid_search_scores_held_out_names(xkcd):
+    X, y = xkcd
+    embedder = words_embedder(sampler=PairSampler(n_pairs=10_000), epochs=10)
+    grid = {"n_components": [2, 3]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # names without a known word
+        search = GridSearchCV(embedder, grid).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all() and (scores > 0.3).all()
+    # a split's score is the embedder's score on that split's held-out names
+    train, test = next(KFold(5).split(X))
+    refit = clone(embedder).set_params(n_components=2).fit(X.iloc[train], y.iloc[train])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = refit.score(X.iloc[test], y.iloc[test])
+    assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("handle_unknown", ["error", "nan"])
+def test_held_out_items_of_a_lookup_name_both_ways_out(css4, handle_unknown):
+    X, y = css4
+    search = GridSearchCV(
+        small_embedder(epochs=2, handle_unknown=handle_unknown),
+        {"n_components": [2]},
+        error_score="raise",
+    )
+    with pytest.raises(ValueError, match=r"cv=InSampleSplit\(\).*vectorizer"):
+        search.fit(X, y)
+
+
+def test_a_pipeline_predicts_the_colour_of_names_it_never_saw(xkcd):
+    X, y = xkcd
+    predictor = make_pipeline(
+        words_embedder(sampler=PairSampler(n_pairs=20_000), epochs=20),
+        SimpleImputer(),  # a name with no known word gets the mean vector
+        KNeighborsRegressor(5),
+    )
+    folds = KFold(3, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        error = -cross_val_score(predictor, X, y, cv=folds, scoring="neg_root_mean_squared_error")
+    baseline = -cross_val_score(
+        DummyRegressor(), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+    )
+    assert error.mean() < 0.85 * baseline.mean()
