@@ -370,6 +370,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def __sklearn_tags__(self):
         tags = set_item_tags(super().__sklearn_tags__())
         tags.transformer_tags.preserves_dtype = []
+        if self.vectorizer is not None:
+            # One column of text, as scikit-learn's vectorizers and skrub's
+            # string encoders: the checks that feed numbers do not apply.
+            tags.input_tags.two_d_array = False
         return tags
 
     # -- helpers -------------------------------------------------------------

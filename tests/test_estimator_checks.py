@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, on small configurations."""
 
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
@@ -25,6 +26,7 @@ def expected_failed_checks(estimator):
         PairSimilarityEmbedder(**FAST),
         PairSimilarityEmbedder(**FAST, handle_unknown="nan"),
         PairSimilarityEmbedder(3, **FAST, normalize=True, handle_unknown="nan"),
+        PairSimilarityEmbedder(**FAST, vectorizer=TfidfVectorizer()),
     ],
     expected_failed_checks=expected_failed_checks,
 )
