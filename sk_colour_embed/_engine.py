@@ -289,7 +289,12 @@ def make_trainer(
     sparse="auto",
     jit_compile="auto",
 ):
-    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``."""
+    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``.
+
+    A batch larger than all the pairs is one batch of all the pairs, as in
+    ``model.fit``: memory follows the data, not ``batch_size``.
+    """
+    batch_size = min(batch_size, n_pairs)
     n_values = int(np.prod(embedding_variable(model).shape))
     n_steps = n_epochs * -(-n_pairs // batch_size)
     if sparse == "auto":

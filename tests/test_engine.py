@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -213,3 +216,43 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
     np.testing.assert_array_equal(first[1], second[1])
     assert not np.array_equal(first[0], other[0])  # a fresh shuffle per seed
     assert first[1][-1] < first[1][0] - 0.1
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_fewer_pairs_than_a_batch_train_as_one_batch(jit_compile):
+    # XLA used to fail to compile the loop's batch slice when it was larger than the pairs.
+    pairs, labels = labelled_pairs(10, 50)
+
+    def run(batch_size):
+        model = build_pair_model(10, 2, tokens_per_item=1, seed=1)
+        losses = train(
+            model,
+            *lookup_table(10),
+            pairs,
+            labels,
+            epochs=3,
+            batch_size=batch_size,
+            learning_rate=0.01,
+            rng=np.random.default_rng(0),
+            jit_compile=jit_compile,
+        )
+        return embedding(model), losses
+
+    (too_large, losses), (exact, exact_losses) = run(64), run(50)
+    np.testing.assert_array_equal(too_large, exact)
+    np.testing.assert_array_equal(losses, exact_losses)
+
+
+def test_memory_follows_the_pairs_not_the_batch_size():
+    code = """
+import resource, numpy as np
+from sk_colour_embed import build_pair_model
+from sk_colour_embed._engine import train
+train(build_pair_model(2, 2, tokens_per_item=1), np.arange(2)[:, None], np.ones((2, 1)),
+      np.array([[0, 1], [1, 0]]), np.array([1.0, 0.0]), epochs=2, batch_size=10**9,
+      learning_rate=0.01, rng=np.random.default_rng(0))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) < 1.5  # GiB; TensorFlow itself takes about 0.5
