@@ -1,16 +1,30 @@
-"""The ``sk-colour-embed`` command: fit colour vectors and write them out."""
+"""The ``sk-colour-embed`` command: fit colour vectors and write them out.
+
+Exit codes: 0 done; 1 the run failed (a colour file that cannot be read, a
+file that cannot be written); 2 the command line is wrong (an option, an
+unknown ``--source``, an ``--out`` that cannot be a folder of results), told
+before any training; 130 interrupted. Output files appear whole or not at
+all: each is written to a temporary file in ``--out`` and renamed into place
+once all of them are written.
+"""
 
 import argparse
 import json
+import math
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from sk_colour_embed._data import ColourFileError, load_colours
+from sk_colour_embed._data import BUILTIN_SOURCES, ColourFileError, load_colours
 from sk_colour_embed._embedder import PairSimilarityEmbedder
 from sk_colour_embed._sampling import PairSampler
 
 PROG = "sk-colour-embed"
+_MAX_SEED = 2**32 - 1
+# --out names a folder: a name with one of these endings was meant as a file.
+_FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt"}
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -18,28 +32,40 @@ class _OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive(kind):
+def _number(kind, low, high=math.inf, low_inclusive=False):
+    """An argparse type: a finite ``kind`` above ``low`` (or from it) and up to ``high``."""
+    noun = "an integer" if kind is int else "a number"
+
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a value above 0, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        above = value >= low if low_inclusive else value > low
+        if not (math.isfinite(value) and above and value <= high):
+            bounds = f"from {low}" if low_inclusive else f"above {low}"
+            if high < math.inf:
+                bounds += f" to {high}"
+            raise argparse.ArgumentTypeError(f"expected {noun} {bounds}, got {text!r}")
         return value
 
     return parse
 
 
 def build_parser():
+    from sk_colour_embed import __version__
+
     parser = _OneLineErrorParser(
         prog=PROG,
+        allow_abbrev=False,
         description=(
             "Learn a vector for each colour name from random pairs of colours "
             "labelled similar or dissimilar (the tutorial's model), and write "
             "the vectors, a picture of them and their score."
         ),
+        epilog="Exit codes: 0 done, 1 the run failed, 2 a wrong command line, 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--source",
         default="xkcd",
@@ -47,27 +73,27 @@ def build_parser():
         "path of a CSV in the tutorial's Kaggle format",
     )
     parser.add_argument(
-        "--dims", type=_positive(int), default=2, help="dimension of the vectors (default: 2)"
+        "--dims", type=_number(int, 0), default=2, help="dimension of the vectors (default: 2)"
     )
     parser.add_argument(
         "--threshold",
-        type=_positive(float),
+        type=_number(float, 0),
         default=0.2,
         help="a pair is similar when its mean squared RGB difference is below "
         "threshold * U**2, U uniform (default: 0.2)",
     )
     parser.add_argument(
         "--n-pairs",
-        type=_positive(int),
+        type=_number(int, 0),
         default=100_000,
         help="random pairs to train on (default: 100000)",
     )
     parser.add_argument(
-        "--epochs", type=_positive(int), default=500, help="passes over the pairs (default: 500)"
+        "--epochs", type=_number(int, 0), default=500, help="passes over the pairs (default: 500)"
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_number(int, 0, _MAX_SEED, low_inclusive=True),
         default=0,
         help="random seed; the same seed gives the same result (default: 0)",
     )
@@ -75,7 +101,7 @@ def build_parser():
         "--out",
         type=Path,
         default=Path("results"),
-        help="folder for the output files (default: results)",
+        help="folder for the output files, made if needed (default: results)",
     )
     parser.add_argument(
         "--animate",
@@ -84,6 +110,57 @@ def build_parser():
     )
     parser.add_argument("--quiet", action="store_true", help="print no progress bar")
     return parser
+
+
+def _command_line_problem(args):
+    """What is wrong with ``--source`` or ``--out``, found before any training; or None."""
+    if args.source not in BUILTIN_SOURCES and not Path(args.source).is_file():
+        return (
+            f"argument --source: {args.source!r} is neither one of "
+            f"{sorted(BUILTIN_SOURCES)} nor a file"
+        )
+    out = args.out
+    if out.exists() and not out.is_dir():
+        return f"argument --out: {str(out)!r} is a file, not a folder"
+    if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
+        return f"argument --out: names the folder for the results; {str(out)!r} looks like a file"
+    existing = next(parent for parent in [out, *out.parents] if parent.exists())
+    if not existing.is_dir():
+        return f"argument --out: {str(out)!r} is under {str(existing)!r}, which is a file"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"argument --out: cannot write in {str(existing)!r}"
+    return None
+
+
+class _Outputs:
+    """Files written to temporary names in one folder, renamed into place together."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.pending = {}
+
+    def path(self, name):
+        """A temporary path in the folder for the file ``name``."""
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{name}.", suffix=Path(name).suffix, dir=self.folder
+        )
+        os.close(handle)
+        self.pending[name] = Path(temporary)
+        return self.pending[name]
+
+    def commit(self):
+        for name, temporary in self.pending.items():
+            os.replace(temporary, self.folder / name)
+        written, self.pending = list(self.pending), {}
+        return written
+
+    def discard(self):
+        for temporary in self.pending.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _finite_or_none(value):
+    return value if math.isfinite(value) else None
 
 
 def run(args):
@@ -102,49 +179,73 @@ def run(args):
         epochs=args.epochs,
         record_every=1 if args.animate else None,
         random_state=args.seed,
-        verbose=0 if args.quiet else 1,
+        # A progress bar on a terminal only; a log gets the summary line.
+        verbose=0 if args.quiet or not sys.stdout.isatty() else 1,
     )
     start = time.perf_counter()
     embedder.fit(X, y)
     seconds = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
-    written = ["embedding.csv", "embedding.png", "metrics.json"]
-    embedder.embedding_.rename_axis("name").to_csv(args.out / "embedding.csv")
-    ax = plot_embedding(embedder, X, y)
-    ax.figure.savefig(args.out / "embedding.png", dpi=120)
-    plt.close(ax.figure)
-    if args.animate:
-        animate_training(embedder, X, y, args.out / "training.gif")
-        written.append("training.gif")
-    metrics = {
-        "score": embedder.score(X, y),
-        "score_name": "Spearman correlation of embedding and RGB distances",
-        "final_loss": embedder.history_["loss"][-1],
-        "fit_seconds": round(seconds, 2),
-        "n_items": len(embedder.vectors_),
-        "settings": {
-            "source": str(args.source),
-            "dims": args.dims,
-            "threshold": args.threshold,
-            "n_pairs": args.n_pairs,
-            "epochs": args.epochs,
-            "seed": args.seed,
-        },
-    }
-    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    outputs = _Outputs(args.out)
+    try:
+        embedder.embedding_.rename_axis("name").to_csv(outputs.path("embedding.csv"))
+        ax = plot_embedding(embedder, X, y, title=f"{len(X)} colours, {args.dims}-D embedding")
+        ax.figure.savefig(outputs.path("embedding.png"), dpi=120)
+        plt.close(ax.figure)
+        if args.animate:
+            animate_training(embedder, X, y, outputs.path("training.gif"))
+        metrics = {
+            "score": _finite_or_none(embedder.score(X, y)),
+            "score_name": "Spearman correlation of embedding and RGB distances",
+            "final_loss": _finite_or_none(embedder.history_["loss"][-1]),
+            "fit_seconds": round(seconds, 2),
+            "n_items": len(embedder.vectors_),
+            "settings": {
+                "source": str(args.source),
+                "dims": args.dims,
+                "threshold": args.threshold,
+                "n_pairs": args.n_pairs,
+                "epochs": args.epochs,
+                "seed": args.seed,
+            },
+        }
+        text = json.dumps(metrics, indent=2, allow_nan=False) + "\n"
+        outputs.path("metrics.json").write_text(text)
+        written = outputs.commit()
+    finally:
+        outputs.discard()
     return metrics, written
 
 
+def _say(text):
+    """Print to stdout; a reader that closed the pipe (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = _command_line_problem(args)
+    if problem is not None:
+        parser.error(problem)
     try:
         metrics, written = run(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no output file was changed", file=sys.stderr)
+        return 130
     except (ColourFileError, OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    print(
-        f"score {metrics['score']:.3f} ({metrics['score_name']}); "
-        f"wrote {', '.join(written)} to {args.out}"
+    score, loss = (
+        "nan" if metrics[key] is None else f"{metrics[key]:.{digits}f}"
+        for key, digits in (("score", 3), ("final_loss", 4))
+    )
+    _say(
+        f"trained {args.epochs} epochs in {metrics['fit_seconds']} s, final loss {loss}; "
+        f"score {score} ({metrics['score_name']}); wrote {', '.join(written)} to {args.out}"
     )
     return 0
 

@@ -34,6 +34,8 @@ _BUILTIN = {
     ),
 }
 
+BUILTIN_SOURCES = tuple(_BUILTIN)
+
 _DESCR_TEMPLATE = """Colour names and their RGB values
 =================================
 

@@ -396,6 +396,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _fitted_sampler(self, X, y, seed):
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())
+        # fit below skips nested validation: check the sampler's parameters here.
+        sampler._validate_params()
         if sampler.random_state is None:
             sampler.set_params(random_state=seed)
         return sampler.fit(X, y)

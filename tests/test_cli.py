@@ -50,7 +50,7 @@ def test_main_job_writes_its_files(tmp_path, capsys):
     assert -1 <= metrics["score"] <= 1
     out = capsys.readouterr().out
     assert f"score {metrics['score']:.3f}" in out
-    assert "wrote embedding.csv, embedding.png, metrics.json, training.gif" in out
+    assert "wrote embedding.csv, embedding.png, training.gif, metrics.json" in out
     image = np.asarray(Image.open(tmp_path / "embedding.png").convert("L"))
     assert image.std() > 10  # not blank
     assert Image.open(tmp_path / "training.gif").n_frames > 1
@@ -70,19 +70,23 @@ def test_console_command_runs_end_to_end(tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--dims", "0"], "argument --dims: expected a value above 0, got '0'"),
-        (["--epochs", "many"], "argument --epochs: expected a int, got 'many'"),
+        (["--dims", "0"], "argument --dims: expected an integer above 0, got '0'"),
+        (["--epochs", "many"], "argument --epochs: expected an integer, got 'many'"),
+        (["--threshold", "nan"], "argument --threshold: expected a number above 0, got 'nan'"),
+        (["--threshold", "inf"], "argument --threshold: expected a number above 0, got 'inf'"),
+        (["--seed", "-1"], "argument --seed: expected an integer from 0 to 4294967295, got '-1'"),
         (["--colour"], "unrecognized arguments: --colour"),
-        (["--source", "missing.csv"], "source='missing.csv' is neither one of"),
+        (["--dim", "3"], "unrecognized arguments: --dim 3"),  # no abbreviations
+        (["--source", "missing.csv"], "argument --source: 'missing.csv' is neither one of"),
     ],
 )
-def test_bad_options_give_one_line_and_no_traceback(tmp_path, argv, message):
+def test_bad_options_give_one_line_exit_2_and_no_traceback(tmp_path, argv, message):
     result = subprocess.run(
         [sys.executable, "-m", "sk_colour_embed", *argv, "--out", str(tmp_path)],
         capture_output=True,
         text=True,
     )
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert message in result.stderr
 
@@ -112,3 +116,73 @@ def test_help_explains_each_option(capsys):
         "--animate",
     ]:
         assert option in text
+
+
+def run_command(*argv, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "sk_colour_embed", *argv], capture_output=True, text=True, **kwargs
+    )
+
+
+def test_out_is_checked_before_training(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    cases = [
+        (a_file, "is a file, not a folder"),
+        (a_file / "results", "which is a file"),
+        (tmp_path / "out.png", "looks like a file"),
+    ]
+    for out, message in cases:
+        result = run_command(*SMALL, "--out", str(out))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_version():
+    from sk_colour_embed import __version__
+
+    result = run_command("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"sk-colour-embed {__version__}"
+
+
+def test_a_failed_run_leaves_the_previous_outputs_whole(tmp_path, monkeypatch, capsys):
+    assert main([*SMALL, "--out", str(tmp_path)]) == 0
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    import sk_colour_embed.plotting
+
+    monkeypatch.setattr(sk_colour_embed.plotting, "animate_training", fail)
+    # The csv and the picture are written before the animation fails.
+    assert main([*SMALL, "--seed", "3", "--animate", "--out", str(tmp_path)]) == 1
+    assert "disk full" in capsys.readouterr().err
+    after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert after == before  # no partial file, no temporary file, nothing from the new run
+
+
+def test_metrics_are_strict_json(tmp_path):
+    assert main([*SMALL, "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "metrics.json").read_text()
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    command = (
+        f"{sys.executable} -m sk_colour_embed {' '.join(SMALL)} --out {tmp_path} | true; "
+        "exit ${PIPESTATUS[0]}"
+    )
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_log_gets_one_summary_line_not_a_progress_bar(tmp_path):
+    result = run_command(
+        "--source", "css4", "--n-pairs", "3000", "--epochs", "6", "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "\r" not in result.stdout
+    assert result.stdout.startswith("trained 6 epochs in ")

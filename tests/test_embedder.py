@@ -261,3 +261,23 @@ def test_verbose_shows_a_progress_bar_over_epochs():
     assert result.returncode == 0, result.stderr
     assert "7/7" in result.stdout and "loss" in result.stdout
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "sampler_params, message",
+    [
+        ({"n_pairs": 0}, "'n_pairs' parameter of PairSampler"),
+        ({"n_pairs": -5}, "'n_pairs' parameter of PairSampler"),
+        ({"threshold": float("nan")}, "'threshold' parameter of PairSampler"),
+        ({"threshold": float("inf")}, "'threshold' parameter of PairSampler"),
+        ({"threshold": -1}, "'threshold' parameter of PairSampler"),
+        ({"threshold": 0}, "'threshold' parameter of PairSampler"),
+    ],
+)
+def test_the_samplers_parameters_are_checked_inside_the_embedder(css4, sampler_params, message):
+    X, y = css4
+    with pytest.raises(ValueError, match=message):
+        small_embedder(sampler=PairSampler(**sampler_params)).fit(X, y)
+    name, value = next(iter(sampler_params.items()))
+    with pytest.raises(ValueError, match=message):
+        PairSimilarityEmbedder(epochs=1).set_params(**{f"sampler__{name}": value}).fit(X, y)
