@@ -1,5 +1,6 @@
 """PairSimilarityEmbedder: item vectors learned from labelled pairs."""
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,22 @@ from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._tokens import TokenReader, names_of, padded
 from sk_colour_embed._vectors import ItemVectors
 from sk_colour_embed._warnings import warn_user
+
+
+@contextmanager
+def _all_or_nothing(estimator):
+    """Restore ``estimator``'s attributes if the block fails or is interrupted.
+
+    A fit either completes or leaves the estimator as it was: no mix of a new
+    ``n_features_in_`` with old vectors, no half-fitted first fit.
+    """
+    state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(state)
+        raise
 
 
 def _spread_seeds(random_state, n):
@@ -228,25 +245,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         self : PairSimilarityEmbedder
         """
-        X, y = validate_items(self, X, y)
-        if self.vectorizer is not None:
-            names_of(X)
-        sampler_seed, init_seed, order_seed = _spread_seeds(self.random_state, 3)
-        sampler = self._fitted_sampler(X, y, sampler_seed)
-        tokens, weights = self._read_tokens(sampler.items_.keys)
-        trained, recorder = self._train(sampler, weights, init_seed, order_seed)
-        self.sampler_ = sampler
-        self.vectors_ = ItemVectors(
-            sampler.items_.keys,
-            trained.token_vectors,
-            distance_scale=trained.distance_scale,
-            similarity_bias=trained.similarity_bias,
-            tokens=tokens,
-            normalize=self.normalize,
-        )
-        self.history_ = {"loss": trained.losses.tolist()}
-        if recorder is not None:
-            self.recorded_epochs_, self.recording_ = recorder.result()
+        with _all_or_nothing(self):
+            self._fit(X, y)
         return self
 
     def set_params(self, **params):
@@ -286,7 +286,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Float64; NaN rows for items without a vector under
             ``handle_unknown="nan"``.
         """
-        return self.vectors_.get_vectors(self._keys(X), self.handle_unknown)
+        keys = self._keys(X)
+        return self.vectors_.get_vectors(keys, self.handle_unknown)
 
     def score(self, X, y):
         """Spearman rank correlation of embedding and descriptor distances.
@@ -393,6 +394,30 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if self.vectors_.tokens is not None:
             names_of(X)
         return keys_of(X)
+
+    def _fit(self, X, y):
+        """Validate, sample, train, keep the vectors."""
+        X, y = validate_items(self, X, y)
+        if self.vectorizer is not None:
+            names_of(X)
+        sampler_seed, init_seed, order_seed = _spread_seeds(self.random_state, 3)
+        sampler = self._fitted_sampler(X, y, sampler_seed)
+        tokens, weights = self._read_tokens(sampler.items_.keys)
+        trained, recorder = self._train(sampler, weights, init_seed, order_seed)
+        self.sampler_ = sampler
+        self.vectors_ = ItemVectors(
+            sampler.items_.keys,
+            trained.token_vectors,
+            distance_scale=trained.distance_scale,
+            similarity_bias=trained.similarity_bias,
+            tokens=tokens,
+            normalize=self.normalize,
+        )
+        self.history_ = {"loss": trained.losses.tolist()}
+        for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit
+            vars(self).pop(name, None)
+        if recorder is not None:
+            self.recorded_epochs_, self.recording_ = recorder.result()
 
     def _fitted_sampler(self, X, y, seed):
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())

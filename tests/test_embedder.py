@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
+from sklearn.exceptions import NotFittedError
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 
@@ -281,3 +282,45 @@ def test_the_samplers_parameters_are_checked_inside_the_embedder(css4, sampler_p
     name, value = next(iter(sampler_params.items()))
     with pytest.raises(ValueError, match=message):
         PairSimilarityEmbedder(epochs=1).set_params(**{f"sampler__{name}": value}).fit(X, y)
+
+
+def interrupt_training(monkeypatch):
+    import sk_colour_embed._engine
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sk_colour_embed._engine, "fit_pair_model", interrupted)
+
+
+def test_an_interrupted_first_fit_leaves_the_embedder_unfitted(css4, monkeypatch):
+    X, y = css4
+    embedder = small_embedder()
+    interrupt_training(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        embedder.fit(X, y)
+    with pytest.raises(NotFittedError):
+        embedder.transform(X)
+    assert vars(embedder) == vars(small_embedder())
+
+
+def test_a_failed_refit_leaves_the_previous_fit_whole(css4, monkeypatch):
+    X, y = css4
+    embedder = small_embedder(epochs=2, record_every=1).fit(X, y)
+    before = dict(vars(embedder))
+    interrupt_training(monkeypatch)
+    other = X.rename(columns={"name": "colour"}).head(50)
+    with pytest.raises(KeyboardInterrupt):
+        embedder.set_params(record_every=None).fit(other, y.head(50))
+    embedder.set_params(record_every=1)
+    assert vars(embedder).keys() == before.keys()
+    assert all(vars(embedder)[key] is before[key] for key in before)
+    assert embedder.transform(X).shape == (148, 2)  # feature names of the first fit
+
+
+def test_a_refit_without_recording_drops_the_old_recording(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=2, record_every=1).fit(X, y)
+    assert hasattr(embedder, "recording_")
+    embedder.set_params(record_every=None).fit(X, y)
+    assert not hasattr(embedder, "recording_") and not hasattr(embedder, "recorded_epochs_")
