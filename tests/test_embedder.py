@@ -301,7 +301,7 @@ def test_an_interrupted_first_fit_leaves_the_embedder_unfitted(css4, monkeypatch
         embedder.fit(X, y)
     with pytest.raises(NotFittedError):
         embedder.transform(X)
-    assert vars(embedder) == vars(small_embedder())
+    assert vars(embedder).keys() == vars(small_embedder()).keys()  # no fitted attribute
 
 
 def test_a_failed_refit_leaves_the_previous_fit_whole(css4, monkeypatch):
