@@ -13,7 +13,7 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
 from sk_colour_embed._items import (
@@ -22,6 +22,7 @@ from sk_colour_embed._items import (
     keys_of,
     set_item_tags,
     validate_items,
+    validate_keys,
 )
 from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._tokens import TokenReader, names_of, padded
@@ -319,6 +320,12 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
         items = ItemTable.from_rows(X, y)
+        n_fitted = self.sampler_.items_.descriptors.shape[1]
+        if items.descriptors.shape[1] != n_fitted:
+            raise ValueError(
+                f"y has {items.descriptors.shape[1]} descriptor column(s), but fit saw "
+                f"{n_fitted}: score compares the same descriptors."
+            )
         return self.vectors_.score(items.keys, items.descriptors, self.handle_unknown)
 
     def similarity(self, key_a, key_b):
@@ -390,9 +397,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _keys(self, X):
         """Validate ``X`` against fit and give each row's key."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, reset=False)
+        X = validate_keys(self, X)
         if self.vectors_.tokens is not None:
-            names_of(X)
+            names_of(X, allow_missing=True)
         return keys_of(X)
 
     def _fit(self, X, y):

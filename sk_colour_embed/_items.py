@@ -25,11 +25,46 @@ def set_item_tags(tags):
     return tags
 
 
+# Squared differences of descriptors beyond this overflow float64.
+_MAX_DESCRIPTOR = 6e153
+
+
+def missing_rows(X):
+    """Positions of the rows of the validated 2-D array ``X`` with a missing key (None, NaN)."""
+    return np.flatnonzero(pd.isna(pd.DataFrame(X)).to_numpy().any(axis=1))
+
+
+def validate_keys(estimator, X, reset=False):
+    """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in."""
+    return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+
 def validate_items(estimator, X, y, reset=True):
-    """``validate_data`` for item keys ``X`` (any dtype) and descriptors ``y``."""
-    return validate_data(
-        estimator, X, y, reset=reset, dtype=None, multi_output=True, y_numeric=True
+    """``validate_data`` for item keys ``X`` (any dtype) and descriptors ``y``.
+
+    Every row must name an item, and the descriptors must be numbers whose
+    squared differences are finite.
+    """
+    try:
+        y = y if y is None else np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"y must hold numeric descriptors: {error}") from None
+    X, y = validate_data(
+        estimator, X, y, reset=reset, dtype=None, ensure_all_finite=False, multi_output=True
     )
+    missing = missing_rows(X)
+    if len(missing):
+        raise ValueError(
+            f"X must give every row an item key, but {len(missing)} row(s) have a missing "
+            f"key (None or NaN), the first at row {missing[0]}."
+        )
+    largest = float(np.max(np.abs(y), initial=0.0))
+    if not largest <= _MAX_DESCRIPTOR:
+        raise ValueError(
+            f"y must hold finite descriptors below {_MAX_DESCRIPTOR:.0e} in size, whose "
+            f"squared differences are finite; its largest is {largest!r}. Rescale it."
+        )
+    return X, y
 
 
 def keys_of(X):

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 
 from sk_colour_embed._items import (
     ItemTable,
+    describe_keys,
     descriptor_distances,
     set_item_tags,
     validate_items,
@@ -90,7 +91,13 @@ class PairSampler(BaseEstimator):
         self : PairSampler
         """
         X, y = validate_items(self, X, y)
-        self.items_ = ItemTable.from_rows(X, y)
+        items = ItemTable.from_rows(X, y)
+        if len(items) < 2:
+            raise ValueError(
+                f"pairs need at least 2 distinct items, but X holds {len(items)}: "
+                f"{describe_keys(items.keys)}."
+            )
+        self.items_ = items
         return self
 
     def fit_resample(self, X, y):

@@ -6,21 +6,25 @@ the token weights of a weighted sum of token vectors.
 """
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
 
-def names_of(X):
+def names_of(X, allow_missing=False):
     """The one column of string names in the validated 2-D array ``X``.
 
     A vectorizer reads names: anything else is an error that says where.
+    With ``allow_missing``, a missing name (None, NaN) is let through.
     """
     if X.shape[1] != 1:
         raise ValueError(
             f"with a vectorizer, X must hold one column of names; it has {X.shape[1]} columns."
         )
     names = X[:, 0]
-    not_text = np.flatnonzero([not isinstance(name, str) for name in names])
+    not_text = np.flatnonzero(
+        [not (isinstance(name, str) or (allow_missing and pd.isna(name))) for name in names]
+    )
     if len(not_text):
         row = not_text[0]
         raise ValueError(
@@ -88,7 +92,9 @@ class TokenReader:
     def weights(self, names):
         """CSR token weights of shape ``(len(names), len(self))``.
 
-        A row is zero when the name has no token that training saw.
+        A row is zero when the name has no token that training saw, or is
+        missing (None, NaN).
         """
+        names = np.where(pd.isna(names), "", names)
         matrix = sp.csc_matrix(self.vectorizer.transform(names))
         return absolute(matrix[:, self.columns])

@@ -49,7 +49,10 @@ def _projector(vectors):
         return (lambda v: v), "component"
     mean = vectors.mean(axis=0)
     _, _, vt = np.linalg.svd(vectors - mean, full_matrices=False)
-    return (lambda v: (v - mean) @ vt[:3].T), "PCA component"
+    # Fewer than 3 vectors span fewer than 3 directions: pad with zero axes.
+    axes = np.zeros((3, n_components))
+    axes[: min(3, len(vt))] = vt[:3]
+    return (lambda v: (v - mean) @ axes.T), "PCA component"
 
 
 def _axes_for(n_dims, ax=None):

@@ -324,3 +324,36 @@ def test_a_refit_without_recording_drops_the_old_recording(css4):
     assert hasattr(embedder, "recording_")
     embedder.set_params(record_every=None).fit(X, y)
     assert not hasattr(embedder, "recording_") and not hasattr(embedder, "recorded_epochs_")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda X, y: (X.assign(name=X["name"].mask(X.index == 5)), y), r"missing key .* row 5"),
+        (lambda X, y: (X, y * 1e160), "y must hold finite descriptors below"),
+        (lambda X, y: (X, np.full(y.shape, "a")), "y must hold numeric descriptors"),
+        (lambda X, y: (X.head(1), y.head(1)), "at least 2 distinct items, but X holds 1"),
+    ],
+)
+def test_bad_items_and_descriptors_are_named(css4, change, message):
+    X, y = change(*css4)
+    with pytest.raises(ValueError, match=message):
+        small_embedder(epochs=1).fit(X, y)
+
+
+def test_missing_keys_in_transform_follow_handle_unknown(fitted_css4):
+    rows = pd.DataFrame({"name": ["red", None, np.nan]})
+    with pytest.raises(ValueError, match=r"item\(s\) have no vector: nan"):
+        fitted_css4.transform(rows)
+    fitted_css4.set_params(handle_unknown="nan")
+    try:
+        out = fitted_css4.transform(rows)
+    finally:
+        fitted_css4.set_params(handle_unknown="error")
+    assert np.isfinite(out[0]).all() and np.isnan(out[1:]).all()
+
+
+def test_score_needs_the_descriptors_fit_saw(fitted_css4, css4):
+    X, y = css4
+    with pytest.raises(ValueError, match=r"y has 2 descriptor column\(s\), but fit saw 3"):
+        fitted_css4.score(X, y.iloc[:, :2])

@@ -126,3 +126,10 @@ def test_new_names_are_drawn_among_the_training_names(fitted_words, xkcd_split):
         ValueError, match=rf"row\(s\) of X have no vector to draw \(first: row {first_unknown}\)"
     ):
         plot_embedding(fitted_words, X_test, y_test)
+
+
+def test_one_item_of_many_dimensions_is_drawn(css4):
+    X, y = css4
+    five = small_embedder(n_components=5, epochs=1).fit(X, y)
+    ax = plot_embedding(five, X.head(1), y.head(1))
+    assert ax.name == "3d" and len(ax.collections[0]._offsets3d[0]) == 1
