@@ -5,6 +5,9 @@ Each is called as ``callback(epoch, loss, token_vectors)`` before training
 the token vectors at that point.
 """
 
+import sys
+import time
+
 import numpy as np
 
 from sk_colour_embed._vectors import compose
@@ -35,15 +38,34 @@ class Recorder:
 
 
 class ProgressBar:
-    """Keras's progress bar over epochs, showing each epoch's own loss."""
+    """Progress over epochs: a bar on a terminal, one summary line elsewhere.
 
-    def __init__(self, n_epochs):
-        from sk_colour_embed._keras_env import keras
+    The bar is Keras's, showing each epoch's own loss. Written to a log or a
+    pipe, a bar is a long line of carriage returns, so there the fit prints
+    one plain line when it ends.
+    """
 
-        self.bar = keras.utils.Progbar(
-            n_epochs, verbose=1, unit_name="epoch", stateful_metrics=["loss"]
-        )
+    def __init__(self, n_epochs, stream=None):
+        self.n_epochs = n_epochs
+        self.stream = stream if stream is not None else sys.stdout
+        self.bar = None
+        if self.stream.isatty():
+            from sk_colour_embed._keras_env import keras
+
+            self.bar = keras.utils.Progbar(
+                n_epochs, verbose=1, unit_name="epoch", stateful_metrics=["loss"]
+            )
+        self.start = time.perf_counter()
 
     def __call__(self, epoch, loss, token_vectors):
-        if epoch > 0:
+        if epoch == 0:
+            return
+        if self.bar is not None:
             self.bar.update(epoch, [("loss", loss)])
+        elif epoch == self.n_epochs:
+            seconds = time.perf_counter() - self.start
+            print(
+                f"{epoch} epochs in {seconds:.1f} s; loss {loss:.4f} at the last epoch",
+                file=self.stream,
+                flush=True,
+            )

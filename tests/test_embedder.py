@@ -257,11 +257,43 @@ def test_default_fit_prints_nothing():
     assert (result.stdout, result.stderr) == ("", "")
 
 
-def test_verbose_shows_a_progress_bar_over_epochs():
-    result = run_python(QUIET_FIT.format(n_fits=1, epochs=7, verbose=1))
+LAST_LOSS = "\nimport sys; print(f'{embedder.history_[\"loss\"][-1]:.4f}', file=sys.stderr)"
+
+
+def test_verbose_in_a_log_prints_one_summary_line():
+    result = run_python(QUIET_FIT.format(n_fits=1, epochs=7, verbose=1) + LAST_LOSS)
     assert result.returncode == 0, result.stderr
-    assert "7/7" in result.stdout and "loss" in result.stdout
-    assert result.stderr == ""
+    last_loss = result.stderr.strip()
+    assert result.stdout.startswith("7 epochs in ") and result.stdout.count("\n") == 1
+    assert result.stdout.endswith(f"; loss {last_loss} at the last epoch\n")
+    assert "\r" not in result.stdout and "\x1b" not in result.stdout
+
+
+def test_verbose_on_a_terminal_shows_a_bar_with_each_epochs_loss():
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    code = QUIET_FIT.format(n_fits=1, epochs=7, verbose=1) + LAST_LOSS
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=follower, stderr=subprocess.PIPE, text=True
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    last_loss = process.communicate()[1].strip()
+    assert process.returncode == 0
+    text = output.decode()
+    assert "7/7" in text
+    assert text.rstrip().endswith(f"loss: {last_loss}")  # the last epoch's, not a running mean
 
 
 @pytest.mark.parametrize(
