@@ -19,6 +19,9 @@ from sklearn.utils.validation import check_is_fitted
 from sk_colour_embed._items import keys_of
 
 _POINT_SIZE = 12
+# A thin translucent dark ring: near-white points show on the white
+# background, and dark points still show their fill.
+_POINT_STYLE = {"s": _POINT_SIZE, "edgecolors": (0.0, 0.0, 0.0, 0.5), "linewidths": 0.5}
 
 
 def _point_colours(y, n_points):
@@ -149,7 +152,7 @@ def plot_embedding(
     points = project(_vectors_to_draw(embedder, X))
     n_dims = points.shape[1]
     ax = _axes_for(n_dims, ax)
-    ax.scatter(*points.T, c=_point_colours(y, len(points)), s=_POINT_SIZE, edgecolors="none")
+    ax.scatter(*points.T, c=_point_colours(y, len(points)), **_POINT_STYLE)
     for key in labels or []:
         position = project(embedder.vectors_.get_vector(key)[None, :])[0]
         ax.text(*position, str(key), fontsize=8)
@@ -228,16 +231,20 @@ def animate_training(
     n_dims = frames[0].shape[1]
 
     ax = _axes_for(n_dims)
-    points = ax.scatter(*frames[0].T, c=colours, s=_POINT_SIZE, edgecolors="none")
+    points = ax.scatter(*frames[0].T, c=colours, **_POINT_STYLE)
     _label_axes(ax, n_dims, axis_name)
+    # Fixed axes over the whole animation, as the tutorial's: the points move,
+    # not the frame.
+    low, high = np.min([f.min(axis=0) for f in frames], axis=0), np.max(
+        [f.max(axis=0) for f in frames], axis=0
+    )
+    margin = 0.05 * np.maximum(high - low, 1e-9)
     set_limits = (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None))[:n_dims]
+    for set_limit, lo, hi in zip(set_limits, low - margin, high + margin, strict=True):
+        set_limit(lo, hi)
 
     def draw(i):
         frame = frames[i]
-        low, high = frame.min(axis=0), frame.max(axis=0)
-        margin = 0.05 * np.maximum(high - low, 1e-9)
-        for set_limit, lo, hi in zip(set_limits, low - margin, high + margin, strict=True):
-            set_limit(lo, hi)
         if n_dims == 3:
             points._offsets3d = tuple(frame.T)
         else:

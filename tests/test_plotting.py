@@ -133,3 +133,36 @@ def test_one_item_of_many_dimensions_is_drawn(css4):
     five = small_embedder(n_components=5, epochs=1).fit(X, y)
     ax = plot_embedding(five, X.head(1), y.head(1))
     assert ax.name == "3d" and len(ax.collections[0]._offsets3d[0]) == 1
+
+
+def test_near_white_colours_show_on_the_background(fitted_css4, css4, tmp_path):
+    X, y = css4
+    white = (X["name"] == "white").to_numpy()
+    ax = plot_embedding(fitted_css4, X[white], y[white])
+    ax.figure.set_size_inches(4, 4)
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.collections[0].set_offsets([[0.0, 0.0]])
+    ax.figure.savefig(tmp_path / "white.png", dpi=100)
+    image = np.asarray(Image.open(tmp_path / "white.png").convert("L")).astype(int)
+    x, y_pixel = ax.transData.transform((0.0, 0.0))
+    row, column = image.shape[0] - int(round(y_pixel)), int(round(x))
+    around = image[row - 6 : row + 7, column - 6 : column + 7]
+    assert around.min() < 180  # the point's outline, not white on white
+
+
+def test_animation_axes_stay_fixed(css4, tmp_path):
+    X, y = css4
+    embedder = small_embedder(epochs=30, record_every=1).fit(X, y)
+    path = tmp_path / "training.gif"
+    animate_training(embedder, X, y, path, n_frames=4)
+    gif = Image.open(path)
+    frames = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        frames.append(np.asarray(gif.convert("L")).astype(int))
+    # The tick labels below the axes are the same in every frame (up to the
+    # GIF palette of each frame); the points move.
+    bottom = slice(int(0.92 * frames[0].shape[0]), None)
+    assert all(np.abs(frames[0][bottom] - frame[bottom]).max() <= 16 for frame in frames[1:])
+    assert np.abs(frames[0] - frames[-1]).max() > 100
