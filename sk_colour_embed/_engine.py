@@ -300,7 +300,10 @@ def make_trainer(
     if sparse == "auto":
         sparse = n_values >= SPARSE_MIN_VALUES
     if jit_compile == "auto":
-        jit_compile = n_steps >= XLA_MIN_STEPS
+        # The lazy update's scatters add repeated rows in an order that
+        # TensorFlow's graph threads do not fix; under XLA the order is fixed,
+        # so the same seed gives the same fit.
+        jit_compile = sparse or n_steps >= XLA_MIN_STEPS
     settings = dict(batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
     if sparse:
         return LazyAdamTrainer(model, item_tokens, item_weights, n_steps=n_steps, **settings)
@@ -347,7 +350,8 @@ def train(
     jit_compile : "auto" or bool, default="auto"
         Compile each epoch with XLA (``True``) or run it as a TensorFlow
         graph (``False``); ``"auto"`` compiles when the fit has at least
-        ``XLA_MIN_STEPS`` steps.
+        ``XLA_MIN_STEPS`` steps, and always for the lazy update (whose
+        graph-mode scatters are not reproducible).
     callbacks : sequence of callables, default=()
         Each is called as ``callback(epoch, loss, token_vectors)`` before the
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
