@@ -46,6 +46,25 @@ def _all_or_nothing(estimator):
         raise
 
 
+def _warn_if_labels(y):
+    """Warn when ``y`` looks like class labels, not descriptors.
+
+    Inside a Pipeline the embedder is fitted on the pipeline's target; for a
+    classifier downstream that is a column of labels, and the vectors then
+    learn the labels.
+    """
+    if y.ndim == 1 or y.shape[1] == 1:
+        n_values = len(np.unique(y))
+        if n_values <= 2:
+            warn_user(
+                f"y holds {n_values} distinct value(s), like class labels: the vectors "
+                "are learned from y, as descriptors of the items. Inside a Pipeline, "
+                "the embedder is fitted on the pipeline's target; to use vectors learned "
+                "from other descriptors, fit the embedder on them first and wrap it in "
+                "sklearn.frozen.FrozenEstimator."
+            )
+
+
 def _spread_seeds(random_state, n):
     return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
 
@@ -407,6 +426,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         X, y = validate_items(self, X, y)
         if self.vectorizer is not None:
             names_of(X)
+        _warn_if_labels(y)
         sampler_seed, init_seed, order_seed = _spread_seeds(self.random_state, 3)
         sampler = self._fitted_sampler(X, y, sampler_seed)
         tokens, weights = self._read_tokens(sampler.items_.keys)

@@ -4,13 +4,17 @@ import sys
 import warnings
 from pathlib import Path
 
+import joblib
 import sklearn
 
-_INTERNAL = (str(Path(__file__).parent), str(Path(sklearn.__file__).parent))
+# scikit-learn calls fit through joblib too (a Pipeline's steps).
+_INTERNAL = tuple(
+    str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__)
+)
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
-    """Warn at the first caller outside sk_colour_embed and scikit-learn.
+    """Warn at the first caller outside sk_colour_embed, scikit-learn and joblib.
 
     A warning raised while fitting passes through scikit-learn's wrappers and
     this package's estimators; a fixed ``stacklevel`` would name one of them.

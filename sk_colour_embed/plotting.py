@@ -235,8 +235,9 @@ def animate_training(
     _label_axes(ax, n_dims, axis_name)
     # Fixed axes over the whole animation, as the tutorial's: the points move,
     # not the frame.
-    low, high = np.min([f.min(axis=0) for f in frames], axis=0), np.max(
-        [f.max(axis=0) for f in frames], axis=0
+    low, high = (
+        np.min([f.min(axis=0) for f in frames], axis=0),
+        np.max([f.max(axis=0) for f in frames], axis=0),
     )
     margin = 0.05 * np.maximum(high - low, 1e-9)
     set_limits = (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None))[:n_dims]

@@ -9,7 +9,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
@@ -154,3 +154,16 @@ def test_a_pipeline_predicts_the_colour_of_names_it_never_saw(xkcd):
         DummyRegressor(), X, y, cv=folds, scoring="neg_root_mean_squared_error"
     )
     assert error.mean() < 0.85 * baseline.mean()
+
+
+def test_a_pipeline_that_would_learn_vectors_from_class_labels_warns(css4):
+    X, y = css4
+    warm = (y["r"] - y["b"] > 0.2).to_numpy()
+    pipeline = make_pipeline(small_embedder(epochs=2), LogisticRegression())
+    with pytest.warns(UserWarning, match=r"like class labels.*FrozenEstimator") as record:
+        pipeline.fit(X, warm)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # real descriptors: no warning
+        small_embedder(epochs=2).fit(X, y)
+        small_embedder(epochs=2).fit(X, y["r"])
