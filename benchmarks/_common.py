@@ -43,12 +43,12 @@ def lookup_table(n_items):
     return np.arange(n_items)[:, None], np.ones((n_items, 1))
 
 
-def token_table(X, vectorizer):
+def token_table(X, vectorizer, name_vectors=True):
     """The engine's tables for the names of ``X`` read by ``vectorizer``, and the token count."""
     from sk_colour_embed._tokens import TokenReader, padded
 
     names = X["name"].to_numpy(dtype=object)
-    tokens = TokenReader.fit(vectorizer, names)
+    tokens = TokenReader.fit(vectorizer, names, name_vectors)
     return (*padded(tokens.weights(names)), len(tokens))
 
 

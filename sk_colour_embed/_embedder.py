@@ -117,6 +117,12 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``"l1"`` gives a weighted mean, TF-IDF's default ``"l2"`` measured
         best on held-out names (see the design notes). None looks keys up
         exactly.
+    name_vectors : bool, default=True
+        With a vectorizer, also learn a vector of each training name's own,
+        added to its tokens' (as fastText does for words): training names
+        then fit as closely as with a lookup, and a new name has its tokens'
+        vectors alone. Names the vectorizer reads the same way (``"Red"``,
+        ``" red "``) share it. Ignored without a vectorizer.
     epochs : int, default=500
         Passes over the pairs.
     batch_size : int, default=512
@@ -210,6 +216,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "sampler": [PairSampler, None],
         "vectorizer": [HasMethods(["fit", "transform"]), None],
+        "name_vectors": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -226,6 +233,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         *,
         sampler=None,
         vectorizer=None,
+        name_vectors=True,
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
@@ -238,6 +246,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.n_components = n_components
         self.sampler = sampler
         self.vectorizer = vectorizer
+        self.name_vectors = name_vectors
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -459,7 +468,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if self.vectorizer is None:
             return None, None
         names = np.asarray(keys, dtype=object)
-        tokens = TokenReader.fit(self.vectorizer, names)
+        tokens = TokenReader.fit(self.vectorizer, names, self.name_vectors)
         weights = tokens.weights(names)
         no_token = np.diff(weights.indptr) == 0
         if no_token.any():

@@ -62,8 +62,31 @@ def padded(matrix):
     return ids, weights
 
 
+def _reader(vectorizer):
+    """A function from a name to how ``vectorizer`` reads it, hashable.
+
+    For scikit-learn's vectorizers that is the list of tokens their analyzer
+    makes (so "Red" and " red " read alike, and "light red" does not read as
+    "red" when "light" is out of the vocabulary); a union reads with each of
+    its parts. Any other transformer is read by its output row.
+    """
+    if hasattr(vectorizer, "build_analyzer"):
+        analyze = vectorizer.build_analyzer()
+        return lambda name: tuple(analyze(name))
+    if hasattr(vectorizer, "transformer_list"):
+        parts = [_reader(part) for _, part in vectorizer.transformer_list]
+        return lambda name: tuple(read(name) for read in parts)
+
+    def by_output(name):
+        row = sp.csr_matrix(vectorizer.transform([name]))
+        row.sort_indices()
+        return row.indices.tobytes() + row.data.tobytes()
+
+    return by_output
+
+
 class TokenReader:
-    """A fitted vectorizer and the token columns that training names used.
+    """A fitted vectorizer, the token columns training used, and per-name vectors.
 
     Parameters
     ----------
@@ -72,22 +95,36 @@ class TokenReader:
     columns : ndarray of int
         The vectorizer's columns that some training name used, sorted; token
         ``i`` of the embedding is column ``columns[i]``.
+    own : dict or None, default=None
+        With per-name vectors, how the vectorizer reads each training name
+        (see ``_reader``) to its own extra token, numbered after the
+        columns; names the vectorizer reads the same way share it.
     """
 
-    def __init__(self, vectorizer, columns):
+    def __init__(self, vectorizer, columns, own=None):
         self.vectorizer = vectorizer
         self.columns = columns
+        self.own = own
 
     @classmethod
-    def fit(cls, vectorizer, names):
-        """Clone and fit ``vectorizer`` on ``names``; keep the columns they use."""
+    def fit(cls, vectorizer, names, name_vectors=False):
+        """Clone and fit ``vectorizer`` on ``names``; keep the columns they use.
+
+        With ``name_vectors``, each distinct training name (as the vectorizer
+        reads it) gets a token of its own, of weight 1, beside its tokens.
+        """
         vectorizer = clone(vectorizer)
         matrix = sp.csc_matrix(vectorizer.fit_transform(names))
-        columns = np.flatnonzero(np.diff(matrix.indptr) > 0)
-        return cls(vectorizer, columns)
+        reader = cls(vectorizer, np.flatnonzero(np.diff(matrix.indptr) > 0))
+        if name_vectors:
+            has_tokens = np.diff(reader._token_weights(names).indptr) > 0
+            read = _reader(vectorizer)
+            keys = dict.fromkeys(read(name) for name in names[has_tokens])
+            reader.own = {key: len(reader.columns) + i for i, key in enumerate(keys)}
+        return reader
 
     def __len__(self):
-        return len(self.columns)
+        return len(self.columns) + len(self.own or ())
 
     def weights(self, names):
         """CSR token weights of shape ``(len(names), len(self))``.
@@ -95,6 +132,22 @@ class TokenReader:
         A row is zero when the name has no token that training saw, or is
         missing (None, NaN).
         """
+        tokens = self._token_weights(names)
+        if not self.own:
+            return tokens
+        read = _reader(self.vectorizer)
+        own = np.array(
+            [-1 if pd.isna(name) else self.own.get(read(name), -1) for name in names],
+            dtype=np.int64,
+        )
+        rows = np.flatnonzero(own >= 0)
+        extra = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, own[rows])), shape=(len(names), len(self))
+        )
+        tokens = sp.csr_matrix((tokens.data, tokens.indices, tokens.indptr), shape=extra.shape)
+        return sp.csr_matrix(tokens + extra)
+
+    def _token_weights(self, names):
         names = np.where(pd.isna(names), "", names)
         matrix = sp.csc_matrix(self.vectorizer.transform(names))
-        return absolute(matrix[:, self.columns])
+        return sp.csr_matrix(absolute(matrix[:, self.columns]))

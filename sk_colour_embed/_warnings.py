@@ -8,9 +8,7 @@ import joblib
 import sklearn
 
 # scikit-learn calls fit through joblib too (a Pipeline's steps).
-_INTERNAL = tuple(
-    str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__)
-)
+_INTERNAL = tuple(str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__))
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:

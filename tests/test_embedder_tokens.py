@@ -68,9 +68,10 @@ def test_hashing_vectorizer_keeps_only_the_tokens_training_used(xkcd_split):
     X_train, y_train, X_test, _ = xkcd_split
     embedder = words_embedder(vectorizer=HashingVectorizer(n_features=2**20), epochs=2)
     embedder.fit(X_train, y_train)
-    n_words = len(CountVectorizer().fit(X_train["name"]).vocabulary_)
-    # one row per word of the training names, not 2**20 rows
-    assert embedder.vectors_.token_vectors.shape == (n_words, 3)
+    words = CountVectorizer().fit(X_train["name"])
+    n_names = len({tuple(words.build_analyzer()(name)) for name in X_train["name"]})
+    # one row per word of the training names and one per name, not 2**20 rows
+    assert embedder.vectors_.token_vectors.shape == (len(words.vocabulary_) + n_names, 3)
     assert embedder.transform(X_test).shape == (len(X_test), 3)
 
 
@@ -111,3 +112,17 @@ print(embedder.most_similar('Dusty Lavender', topn=1)[0][0])
     assert result.returncode == 0, result.stderr
     expected = fitted_words.transform(names("Dusty Lavender")).tolist()
     assert result.stdout.splitlines()[0] == str(expected)
+
+
+def test_training_names_add_their_own_vector_to_their_words(fitted_words, xkcd_split):
+    # The gain in fit is measured at full settings in benchmarks/bench_open_vocabulary.py.
+    vectors = fitted_words.vectors_
+    n_words = len(vectors.tokens.columns)
+    words_of = vectors.tokens.weights(np.array(["dark red", "Dark Sky Blue-ish"], dtype=object))
+    own = words_of[:, n_words:].toarray()
+    assert own[0].sum() == 1 and own[1].sum() == 0  # a training name; a new one
+    words_only = words_of[:, :n_words] @ vectors.token_vectors[:n_words]
+    out = fitted_words.transform(names("dark red", "Dark Sky Blue-ish"))
+    assert np.abs(out[0] - words_only[0]).max() > 0.05
+    np.testing.assert_allclose(out[1], words_only[1])
+    assert np.ptp(vectors.token_vectors[n_words:]) > 0.2  # trained, not left at their start

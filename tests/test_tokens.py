@@ -47,3 +47,19 @@ def test_names_must_be_one_column_of_strings():
         names_of(np.array([["a", "b"]], dtype=object))
     with pytest.raises(ValueError, match=r"row 1 holds 3 \(int\), and 2 row\(s\)"):
         names_of(np.array([["a"], [3], [None]], dtype=object))
+
+
+def test_name_vectors_add_one_token_per_distinct_training_name():
+    names = np.array(["red", "Red", "dark red", "!!!"], dtype=object)
+    tokens = TokenReader.fit(CountVectorizer(), names, name_vectors=True)
+    words = TokenReader.fit(CountVectorizer(), names)
+    assert len(tokens) == len(words) + 2  # 'red' (read like 'Red') and 'dark red'; '!!!' none
+    weights = tokens.weights(
+        np.array(["RED", " red ", "dark red", "light red", "!!!"], dtype=object)
+    )
+    dense = weights.toarray()
+    np.testing.assert_array_equal(dense[0], dense[1])
+    own = dense[:, len(words) :]
+    assert own[0].sum() == own[2].sum() == 1 and own[0].argmax() != own[2].argmax()
+    assert own[3].sum() == 0 and dense[3, : len(words)].sum() > 0  # a new name: words only
+    assert dense[4].sum() == 0
