@@ -68,19 +68,23 @@ ax.figure.tight_layout()
 ax.figure.savefig(out / "grid_search.png", dpi=100)
 # [pipeline]
 import pandas as pd
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 # A downstream task: is a paint sold more in summer? (made-up data: warm colours)
-paints = pd.DataFrame({"name": X["name"].sample(500, replace=True, random_state=0).to_list()})
+paints = pd.DataFrame({"colour": X["name"].sample(500, replace=True, random_state=0).to_list()})
 paints["price"] = range(500)
-warm = paints["name"].map(dict(zip(X["name"], y["r"] - y["b"], strict=True))) > 0.2
+warm = paints["colour"].map(dict(zip(X["name"], y["r"] - y["b"], strict=True))) > 0.2
+# Fit the embedder on the colour table, under the column name the paints use,
+# and freeze it: refitted inside the pipeline it would learn from `warm`.
+colours_embedder = clone(search.best_estimator_).fit(X.rename(columns={"name": "colour"}), y)
 model = make_pipeline(
     ColumnTransformer(
         [
-            ("colour", FrozenEstimator(search.best_estimator_), ["name"]),
+            ("colour", FrozenEstimator(colours_embedder), ["colour"]),
             ("price", "passthrough", ["price"]),
         ]
     ),
@@ -99,8 +103,8 @@ words = PairSimilarityEmbedder(
     handle_unknown="nan",  # a name with no known word gets a NaN row
     random_state=0,
 ).fit(X_train, y_train)
-print(words.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Lavender"]})))
-print(words.most_similar("Dusty Lavender", topn=3))  # searches the training names
+print(words.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Rose Pink"]})))
+print(words.most_similar("Dusty Rose Pink", topn=3))  # searches the training names
 print(f"held-out score: {words.score(X_new, y_new):.3f}")  # the 20% never seen in fit
 # [names-plot]
 new_vectors = words.transform(X_new)

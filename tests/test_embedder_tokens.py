@@ -35,7 +35,7 @@ def test_case_and_spaces_do_not_change_a_names_vector(fitted_words):
 
 
 def test_unseen_names_get_the_vectors_of_their_tokens(fitted_words):
-    out = fitted_words.transform(names("Dusty Lavender", "dark sky blue-ish", "qwxz"))
+    out = fitted_words.transform(names("Dusty Rose Pink", "dark sky blue-ish", "qwxz"))
     assert np.isfinite(out[:2]).all() and np.isnan(out[2]).all()
     with pytest.raises(ValueError, match=r"1 item\(s\) have no vector: 'qwxz'.*handle_unknown"):
         fitted_words.set_params(handle_unknown="error").transform(names("qwxz"))
@@ -105,12 +105,12 @@ sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
 sys.modules['keras'] = None
 import pickle, pandas as pd
 embedder = pickle.loads(open({str(path)!r}, 'rb').read())
-print(embedder.transform(pd.DataFrame({{'name': ['Dusty Lavender']}})).tolist())
-print(embedder.most_similar('Dusty Lavender', topn=1)[0][0])
+print(embedder.transform(pd.DataFrame({{'name': ['Dusty Rose Pink']}})).tolist())
+print(embedder.most_similar('Dusty Rose Pink', topn=1)[0][0])
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    expected = fitted_words.transform(names("Dusty Lavender")).tolist()
+    expected = fitted_words.transform(names("Dusty Rose Pink")).tolist()
     assert result.stdout.splitlines()[0] == str(expected)
 
 

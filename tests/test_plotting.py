@@ -117,10 +117,10 @@ def test_new_names_are_drawn_among_the_training_names(fitted_words, xkcd_split):
     X_train, y_train, X_test, y_test = xkcd_split
     vectors = fitted_words.transform(X_test)
     known = ~np.isnan(vectors[:, 0])
-    ax = plot_embedding(fitted_words, X_test[known], y_test[known], labels=["Dusty Lavender"])
+    ax = plot_embedding(fitted_words, X_test[known], y_test[known], labels=["Dusty Rose Pink"])
     assert ax.name == "3d"
     np.testing.assert_allclose(np.column_stack(ax.collections[0]._offsets3d), vectors[known])
-    assert [t.get_text() for t in ax.texts] == ["Dusty Lavender"]
+    assert [t.get_text() for t in ax.texts] == ["Dusty Rose Pink"]
     first_unknown = int(np.flatnonzero(~known)[0])
     with pytest.raises(
         ValueError, match=rf"row\(s\) of X have no vector to draw \(first: row {first_unknown}\)"
