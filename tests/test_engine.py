@@ -279,3 +279,132 @@ def test_short_lazy_fits_of_many_values_are_reproducible():
         return embedding(model)
 
     np.testing.assert_array_equal(run(), run())
+
+
+def test_each_epoch_takes_the_pairs_in_a_fresh_order():
+    pairs, labels = labelled_pairs(30, 600)
+    table = lookup_table(30)
+
+    def run(orders):
+        model = model_for(30, table)
+        trainer = make_trainer(
+            model,
+            *table,
+            n_epochs=len(orders),
+            n_pairs=600,
+            batch_size=64,
+            learning_rate=0.01,
+            sparse=False,
+            jit_compile=False,
+        )
+        for order in orders:
+            trainer.train_epoch(tf.constant(pairs), tf.constant(labels), tf.constant(order))
+        return embedding(model)
+
+    rng = np.random.default_rng(3)
+    fresh = [rng.permutation(600).astype(np.int32) for _ in range(3)]
+    model = model_for(30, table)
+    train(
+        model,
+        *table,
+        pairs,
+        labels,
+        epochs=3,
+        batch_size=64,
+        learning_rate=0.01,
+        rng=np.random.default_rng(3),
+        sparse=False,
+        jit_compile=False,
+    )
+    np.testing.assert_allclose(embedding(model), run(fresh), atol=1e-7)
+    assert np.abs(embedding(model) - run([fresh[0]] * 3)).max() > 1e-4  # not one order reused
+
+
+def numpy_loss(trained, table, pairs, labels, normalize):
+    """The binary cross-entropy of the returned weights, computed with NumPy alone."""
+    import scipy.sparse as sp
+
+    from sk_colour_embed._vectors import compose
+
+    ids, weights = table
+    matrix = sp.csr_matrix(
+        (weights.ravel(), (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.ravel()))
+    )
+    vectors = compose(matrix, trained.token_vectors, normalize)
+    squared = np.sum((vectors[pairs[:, 0]] - vectors[pairs[:, 1]]) ** 2, axis=1)
+    p = 1 / (1 + np.exp(-(trained.similarity_bias - trained.distance_scale * squared)))
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(np.mean(-(labels * np.log(p) + (1 - labels) * np.log(1 - p))))
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_the_model_trains_the_composition_it_is_asked_for(normalize):
+    # With a learning rate of ~0 the epoch's loss is the loss of the initial
+    # weights, which must be the loss of the same composition in NumPy:
+    # training without UnitNormalization under normalize=True fails here.
+    from sk_colour_embed._engine import fit_pair_model
+
+    pairs, labels = labelled_pairs(12, 256)
+    n_tokens, *table = TABLES["tokens"](12)
+    trained = fit_pair_model(
+        *table,
+        pairs,
+        labels,
+        n_tokens=n_tokens,
+        n_components=3,
+        normalize=normalize,
+        seed=2,
+        epochs=1,
+        batch_size=256,
+        learning_rate=1e-12,
+        rng=np.random.default_rng(0),
+    )
+    assert trained.losses[0] == pytest.approx(
+        numpy_loss(trained, table, pairs, labels, normalize), rel=1e-5
+    )
+    other = numpy_loss(trained, table, pairs, labels, not normalize)
+    assert abs(other - trained.losses[0]) > 1e-4
+
+
+def test_a_step_lowers_the_loss_of_its_batch():
+    from sk_colour_embed._engine import fit_pair_model
+
+    pairs, labels = labelled_pairs(20, 256)
+    n_tokens, *table = TABLES["tokens"](20)
+    settings = dict(
+        n_tokens=n_tokens,
+        n_components=2,
+        normalize=False,
+        seed=4,
+        batch_size=256,
+        learning_rate=0.05,
+        rng=np.random.default_rng(0),
+    )
+    before = fit_pair_model(*table, pairs, labels, epochs=1, **{**settings, "learning_rate": 1e-12})
+    after = fit_pair_model(*table, pairs, labels, epochs=1, **settings)  # one step
+    assert not np.allclose(after.token_vectors, before.token_vectors)
+    assert (
+        numpy_loss(after, table, pairs, labels, False)
+        < numpy_loss(before, table, pairs, labels, False) - 1e-3
+    )
+
+
+def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
+    # 50 items, batches of 32 (a last batch of 16): rows skip many steps.
+    pairs, labels = labelled_pairs(50, 1040)
+    table = lookup_table(50)
+    reference, reference_losses = fit_with_keras(pairs, labels, 50, table, 12, 32)
+    model, losses = fit_with_engine(pairs, labels, 50, table, 12, 32, sparse=True)  # 396 steps
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-3)
+    # epsilon is left out of skipped steps: over ~400 steps that moves weights
+    # of size about 1 by at most half a percent here
+    np.testing.assert_allclose(embedding(model), embedding(reference), atol=5e-3)
+
+
+def test_keras_adam_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_scale():
+    pairs, labels = labelled_pairs(949, 100_000)
+    table = lookup_table(949)
+    reference, reference_losses = fit_with_keras(pairs, labels, 949, table, 6, 512)
+    model, losses = fit_with_engine(pairs, labels, 949, table, 6, 512, sparse=False)  # 1,176 steps
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
