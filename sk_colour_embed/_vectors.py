@@ -48,10 +48,6 @@ def _score_pairs(n_items):
     return first, second
 
 
-def _log_sigmoid(z):
-    return -np.logaddexp(0.0, -z)
-
-
 class ItemVectors:
     """Learned vectors of items (or of their names' tokens) and the model's similarity.
 
@@ -208,8 +204,7 @@ class ItemVectors:
             ``sigmoid(similarity_bias - distance_scale * squared_distance)``,
             as the Keras model's last layer computes it.
         """
-        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
-        return np.exp(_log_sigmoid(z))
+        return np.exp(self._log_probability(squared_distance))
 
     def similarity_of(self, squared_distance):
         """Similarity in [0, 1] of vectors at ``squared_distance``: 1 at distance 0.
@@ -225,8 +220,7 @@ class ItemVectors:
             probability of similar relative to its probability for identical
             vectors (an item and itself). It falls towards 0 with distance.
         """
-        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
-        return np.exp(_log_sigmoid(z) - _log_sigmoid(self.similarity_bias))
+        return np.exp(self._log_probability(squared_distance) - self._log_probability(0.0))
 
     def similarity(self, key_a, key_b):
         """Similarity of two items (in token mode, of any two readable names).
@@ -341,6 +335,11 @@ class ItemVectors:
         return float(spearmanr(embedded, described).statistic)
 
     # -- helpers ---------------------------------------------------------------
+
+    def _log_probability(self, squared_distance):
+        """The log of the model's probability of similar, without overflow."""
+        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
+        return -np.logaddexp(0.0, -z)
 
     def _as_index(self, keys):
         if isinstance(keys, pd.Index):
