@@ -5,7 +5,11 @@ names never seen in training.
 ``docs/getting_started.rst`` shows this script's sections; running it writes
 the pictures that page shows:
 
-    python docs/tutorial.py [--out docs/_static]
+    python docs/tutorial.py [--out docs/_static] [--quick]
+
+``--quick`` runs the same code with small settings (few pairs and epochs), as
+the test suite does so that this code cannot rot; the pictures it then makes
+show little.
 """
 
 import argparse
@@ -17,8 +21,16 @@ matplotlib.use("Agg")
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", type=Path, default=Path(__file__).parent / "_static")
-out = parser.parse_args().out
+parser.add_argument("--quick", action="store_true", help="small settings, for the tests")
+args = parser.parse_args()
+out = args.out
 out.mkdir(parents=True, exist_ok=True)
+if args.quick:
+    from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+
+    # The defaults that the code below relies on, made small.
+    PairSampler.__init__.__defaults__ = (5_000, *PairSampler.__init__.__defaults__[1:])
+    PairSimilarityEmbedder.__init__.__kwdefaults__["epochs"] = 5
 
 # [data]
 from sk_colour_embed import load_colours

@@ -17,3 +17,15 @@ def test_docs_build_without_warnings(tmp_path):
     assert result.stderr == ""
     assert (tmp_path / "getting_started.html").exists() and (tmp_path / "api.html").exists()
     assert "PairSimilarityEmbedder.most_similar" in (tmp_path / "api.html").read_text()
+
+
+def test_the_getting_started_code_runs(tmp_path):
+    tutorial = DOCS / "tutorial.py"
+    result = subprocess.run(
+        [sys.executable, tutorial, "--quick", "--out", tmp_path], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    pictures = {"embedding_2d.png", "embedding_3d.png", "training.gif", "grid_search.png"}
+    pictures |= {"new_names.png", "predicted_swatches.png"}
+    assert pictures <= {path.name for path in tmp_path.iterdir()}
+    assert "RGB error, colour vectors:" in result.stdout

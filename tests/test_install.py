@@ -1,0 +1,51 @@
+"""The package as a user installs it: a plain (not editable) install and its console script."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_the_console_script_of_a_plain_install_writes_its_files(tmp_path):
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", target, ROOT],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import sk_colour_embed; print(sk_colour_embed.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(target)  # the installed copy, not the source
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [
+            target / "bin" / "sk-colour-embed",
+            "--source",
+            "css4",
+            "--n-pairs",
+            "3000",
+            "--epochs",
+            "5",
+            "--animate",
+            "--out",
+            out,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    files = {"embedding.csv", "embedding.png", "metrics.json", "training.gif"}
+    assert {path.name for path in out.iterdir()} == files
+    assert json.loads((out / "metrics.json").read_text())["n_items"] == 148
