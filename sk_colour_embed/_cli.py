@@ -189,7 +189,7 @@ def run(args):
     outputs = _Outputs(args.out)
     try:
         embedder.embedding_.rename_axis("name").to_csv(outputs.path("embedding.csv"))
-        ax = plot_embedding(embedder, X, y, title=f"{len(X)} colours, {args.dims}-D embedding")
+        ax = plot_embedding(embedder, X, y)
         ax.figure.savefig(outputs.path("embedding.png"), dpi=120)
         plt.close(ax.figure)
         if args.animate:

@@ -11,6 +11,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -63,6 +64,28 @@ def _warn_if_labels(y):
                 "from other descriptors, fit the embedder on them first and wrap it in "
                 "sklearn.frozen.FrozenEstimator."
             )
+
+
+# The loss over the last tenth of the epochs falling by more than this share
+# of the tenth before: training has clearly not converged.
+_STILL_FALLING = 0.01
+_MIN_EPOCHS_TO_JUDGE = 20
+
+
+def _warn_if_not_converged(losses, epochs):
+    """Say once when the loss was still falling fast at the end of training."""
+    if len(losses) < _MIN_EPOCHS_TO_JUDGE:
+        return
+    tenth = len(losses) // 10
+    before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
+    drop = (before - last) / before
+    if drop > _STILL_FALLING:
+        warn_user(
+            f"training has not converged: the loss fell by {drop:.1%} over the last "
+            f"{tenth} of {epochs} epochs, so the vectors (and most_similar) are not settled "
+            "yet. Raise epochs, or learning_rate.",
+            ConvergenceWarning,
+        )
 
 
 def _spread_seeds(random_state, n):
@@ -450,6 +473,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             normalize=self.normalize,
         )
         self.history_ = {"loss": trained.losses.tolist()}
+        _warn_if_not_converged(trained.losses, self.epochs)
         for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit
             vars(self).pop(name, None)
         if recorder is not None:

@@ -124,6 +124,8 @@ def plot_embedding(
         Items to annotate with their key (with a vectorizer, any names it
         can read).
     title : str, default=None
+        By default, the number of points ("colours" when ``y`` colours them)
+        and the dimension.
 
     Returns
     -------
@@ -157,9 +159,10 @@ def plot_embedding(
         position = project(embedder.vectors_.get_vector(key)[None, :])[0]
         ax.text(*position, str(key), fontsize=8)
     _label_axes(ax, n_dims, axis_name)
-    ax.set_title(
-        title if title is not None else f"{len(points)} items, {embedder.n_components}-D embedding"
-    )
+    if title is None:  # points drawn in their true colours are colours
+        kind = "items" if y is None else "colours"
+        title = f"{len(points)} {kind}, {embedder.n_components}-D embedding"
+    ax.set_title(title)
     return ax
 
 

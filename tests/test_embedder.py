@@ -1,12 +1,13 @@
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 
@@ -389,3 +390,17 @@ def test_score_needs_the_descriptors_fit_saw(fitted_css4, css4):
     X, y = css4
     with pytest.raises(ValueError, match=r"y has 2 descriptor column\(s\), but fit saw 3"):
         fitted_css4.score(X, y.iloc[:, :2])
+
+
+def test_a_fit_stopped_while_the_loss_still_falls_says_so(css4):
+    X, y = css4
+    with pytest.warns(ConvergenceWarning, match=r"not converged: the loss fell by .* Raise epochs"):
+        small_embedder(epochs=30).fit(X, y)
+
+
+def test_a_converged_fit_does_not_warn(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=150, learning_rate=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        embedder.fit(X, y)

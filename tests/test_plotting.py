@@ -166,3 +166,9 @@ def test_animation_axes_stay_fixed(css4, tmp_path):
     bottom = slice(int(0.92 * frames[0].shape[0]), None)
     assert all(np.abs(frames[0][bottom] - frame[bottom]).max() <= 16 for frame in frames[1:])
     assert np.abs(frames[0] - frames[-1]).max() > 100
+
+
+def test_the_default_title_counts_colours_when_drawn_in_their_colours(fitted_css4, css4):
+    X, y = css4
+    assert plot_embedding(fitted_css4, X, y).get_title() == "148 colours, 2-D embedding"
+    assert plot_embedding(fitted_css4, X).get_title() == "148 items, 2-D embedding"

@@ -1,16 +1,21 @@
 """The tutorial's settings on the default dataset recover the colour structure."""
 
+import pandas as pd
 import pytest
+from sklearn.decomposition import PCA
 
-from sk_colour_embed import PairSimilarityEmbedder, load_colours
+from sk_colour_embed import ItemVectors, PairSimilarityEmbedder
 
-# Reference: PCA of the true RGB to 2-D scores 0.90.
 MINIMUM_SCORE = {2: 0.85, 3: 0.95}
 
 
-@pytest.fixture(scope="module")
-def xkcd():
-    return load_colours(return_X_y=True)
+def pca_of_rgb_score(X, y, n_components):
+    """The score of the true RGB projected to ``n_components`` by PCA: 0.847 in 2-D."""
+    vectors = PCA(n_components).fit_transform(y)
+    keys = pd.Index(X["name"])
+    return ItemVectors(keys, vectors, distance_scale=1.0, similarity_bias=0.0).score(
+        keys, y.to_numpy()
+    )
 
 
 @pytest.mark.parametrize("n_components", [2, 3])
@@ -18,4 +23,7 @@ def xkcd():
 def test_tutorial_settings_recover_rgb_geometry(xkcd, n_components, random_state):
     X, y = xkcd
     embedder = PairSimilarityEmbedder(n_components, random_state=random_state).fit(X, y)
-    assert embedder.score(X, y) >= MINIMUM_SCORE[n_components]
+    score = embedder.score(X, y)
+    assert score >= MINIMUM_SCORE[n_components]
+    if n_components == 2:  # learned from labels alone, it beats PCA of the true colours
+        assert score > pca_of_rgb_score(X, y, 2)
