@@ -1,3 +1,6 @@
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +71,27 @@ def fitted_words(xkcd_split):
     """A word-token embedder fitted once on 80% of the xkcd names."""
     X_train, y_train, _, _ = xkcd_split
     return words_embedder().fit(X_train, y_train)
+
+
+NO_TENSORFLOW = """
+import sys
+sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
+sys.modules['keras'] = None
+import pickle, pandas as pd
+embedder = pickle.loads(open({path!r}, 'rb').read())
+print(embedder.transform(pd.DataFrame({{'name': [{name!r}]}})).tolist())
+print(embedder.most_similar({name!r}, topn=1)[0][0])
+"""
+
+
+def query_in_a_process_without_tensorflow(embedder, name, tmp_path):
+    """Unpickle ``embedder`` where TensorFlow cannot be imported; transform and query ``name``.
+
+    Returns the printed vector of ``name`` (a string), checking that the process succeeded.
+    """
+    path = tmp_path / "embedder.pkl"
+    path.write_bytes(pickle.dumps(embedder))
+    code = NO_TENSORFLOW.format(path=str(path), name=name)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[0]

@@ -1,4 +1,3 @@
-import pickle
 import subprocess
 import sys
 import warnings
@@ -11,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 
-from conftest import small_embedder
+from conftest import query_in_a_process_without_tensorflow, small_embedder
 
 
 def run_python(code, **kwargs):
@@ -223,21 +222,8 @@ def test_import_does_not_load_tensorflow():
 
 
 def test_pickled_model_transforms_without_tensorflow(fitted_css4, tmp_path):
-    path = tmp_path / "embedder.pkl"
-    path.write_bytes(pickle.dumps(fitted_css4))
-    code = f"""
-import sys
-sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
-sys.modules['keras'] = None
-import pickle, pandas as pd
-embedder = pickle.loads(open({str(path)!r}, 'rb').read())
-print(embedder.transform(pd.DataFrame({{'name': ['red']}})).tolist())
-print(embedder.most_similar('red', topn=1)[0][0])
-"""
-    result = run_python(code)
-    assert result.returncode == 0, result.stderr
-    expected = fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist()
-    assert result.stdout.splitlines()[0] == str(expected)
+    printed = query_in_a_process_without_tensorflow(fitted_css4, "red", tmp_path)
+    assert printed == str(fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist())
 
 
 QUIET_FIT = """

@@ -1,15 +1,11 @@
 """PairSimilarityEmbedder with a vectorizer: any name with a known token gets a vector."""
 
-import pickle
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 
-from conftest import words_embedder
+from conftest import query_in_a_process_without_tensorflow, words_embedder
 
 
 def names(*values):
@@ -97,21 +93,8 @@ def test_a_vectorizer_needs_one_column_of_strings(X, message):
 
 
 def test_pickled_token_embedder_reads_new_names_without_tensorflow(fitted_words, tmp_path):
-    path = tmp_path / "embedder.pkl"
-    path.write_bytes(pickle.dumps(fitted_words))
-    code = f"""
-import sys
-sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
-sys.modules['keras'] = None
-import pickle, pandas as pd
-embedder = pickle.loads(open({str(path)!r}, 'rb').read())
-print(embedder.transform(pd.DataFrame({{'name': ['Dusty Rose Pink']}})).tolist())
-print(embedder.most_similar('Dusty Rose Pink', topn=1)[0][0])
-"""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    expected = fitted_words.transform(names("Dusty Rose Pink")).tolist()
-    assert result.stdout.splitlines()[0] == str(expected)
+    printed = query_in_a_process_without_tensorflow(fitted_words, "Dusty Rose Pink", tmp_path)
+    assert printed == str(fitted_words.transform(names("Dusty Rose Pink")).tolist())
 
 
 def test_training_names_add_their_own_vector_to_their_words(fitted_words, xkcd_split):

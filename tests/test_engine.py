@@ -88,6 +88,16 @@ def embedding(model):
     return model.get_layer("embedding").get_weights()[0]
 
 
+def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
+    """Train a lookup model of ``n_items`` with :func:`train`; its embedding and losses."""
+    model = build_pair_model(n_items, n_components, tokens_per_item=1, seed=7)
+    settings = {"learning_rate": 0.01, **settings}
+    losses = train(
+        model, *lookup_table(n_items), pairs, labels, rng=np.random.default_rng(seed), **settings
+    )
+    return embedding(model), losses
+
+
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
@@ -176,16 +186,7 @@ def test_training_leaves_tensorflow_logging_as_it_was():
     before = logger.level
     logger.setLevel(5)
     try:
-        train(
-            build_pair_model(10, 2, tokens_per_item=1),
-            *lookup_table(10),
-            pairs,
-            labels,
-            epochs=1,
-            batch_size=50,
-            learning_rate=0.01,
-            rng=np.random.default_rng(0),
-        )
+        lookup_fit(10, pairs, labels, epochs=1, batch_size=50)
         assert logger.level == 5
     finally:
         logger.setLevel(before)
@@ -197,20 +198,16 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
     pairs, labels = labelled_pairs(60, 3000)
 
     def run(seed):
-        model = build_pair_model(60, 2, tokens_per_item=1, seed=1)
-        losses = train(
-            model,
-            *lookup_table(60),
+        return lookup_fit(
+            60,
             pairs,
             labels,
+            seed=seed,
             epochs=15,
             batch_size=64,
-            learning_rate=0.01,
-            rng=np.random.default_rng(seed),
             sparse=sparse,
             jit_compile=jit_compile,
         )
-        return embedding(model), losses
 
     first, second, other = run(0), run(0), run(1)
     np.testing.assert_array_equal(first[0], second[0])
@@ -225,19 +222,9 @@ def test_fewer_pairs_than_a_batch_train_as_one_batch(jit_compile):
     pairs, labels = labelled_pairs(10, 50)
 
     def run(batch_size):
-        model = build_pair_model(10, 2, tokens_per_item=1, seed=1)
-        losses = train(
-            model,
-            *lookup_table(10),
-            pairs,
-            labels,
-            epochs=3,
-            batch_size=batch_size,
-            learning_rate=0.01,
-            rng=np.random.default_rng(0),
-            jit_compile=jit_compile,
+        return lookup_fit(
+            10, pairs, labels, epochs=3, batch_size=batch_size, jit_compile=jit_compile
         )
-        return embedding(model), losses
 
     (too_large, losses), (exact, exact_losses) = run(64), run(50)
     np.testing.assert_array_equal(too_large, exact)
@@ -265,18 +252,7 @@ def test_short_lazy_fits_of_many_values_are_reproducible():
     pairs, labels = labelled_pairs(1000, 20000)
 
     def run():
-        model = build_pair_model(1000, 100, tokens_per_item=1, seed=1)
-        train(
-            model,
-            *lookup_table(1000),
-            pairs,
-            labels,
-            epochs=2,
-            batch_size=512,
-            learning_rate=0.01,
-            rng=np.random.default_rng(0),
-        )
-        return embedding(model)
+        return lookup_fit(1000, pairs, labels, n_components=100, epochs=2, batch_size=512)[0]
 
     np.testing.assert_array_equal(run(), run())
 
@@ -303,21 +279,11 @@ def test_each_epoch_takes_the_pairs_in_a_fresh_order():
 
     rng = np.random.default_rng(3)
     fresh = [rng.permutation(600).astype(np.int32) for _ in range(3)]
-    model = model_for(30, table)
-    train(
-        model,
-        *table,
-        pairs,
-        labels,
-        epochs=3,
-        batch_size=64,
-        learning_rate=0.01,
-        rng=np.random.default_rng(3),
-        sparse=False,
-        jit_compile=False,
+    trained, _ = lookup_fit(
+        30, pairs, labels, seed=3, epochs=3, batch_size=64, sparse=False, jit_compile=False
     )
-    np.testing.assert_allclose(embedding(model), run(fresh), atol=1e-7)
-    assert np.abs(embedding(model) - run([fresh[0]] * 3)).max() > 1e-4  # not one order reused
+    np.testing.assert_allclose(trained, run(fresh), atol=1e-7)
+    assert np.abs(trained - run([fresh[0]] * 3)).max() > 1e-4  # not one order reused
 
 
 def numpy_loss(trained, table, pairs, labels, normalize):
@@ -337,56 +303,43 @@ def numpy_loss(trained, table, pairs, labels, normalize):
     return float(np.mean(-(labels * np.log(p) + (1 - labels) * np.log(1 - p))))
 
 
-@pytest.mark.parametrize("normalize", [False, True])
-def test_the_model_trains_the_composition_it_is_asked_for(normalize):
-    # With a learning rate of ~0 the epoch's loss is the loss of the initial
-    # weights, which must be the loss of the same composition in NumPy:
-    # training without UnitNormalization under normalize=True fails here.
+def one_step(n_items, learning_rate, normalize=False, n_components=2):
+    """One Adam step over all of 256 pairs of token items; the weights and the data."""
     from sk_colour_embed._engine import fit_pair_model
 
-    pairs, labels = labelled_pairs(12, 256)
-    n_tokens, *table = TABLES["tokens"](12)
+    pairs, labels = labelled_pairs(n_items, 256)
+    n_tokens, *table = TABLES["tokens"](n_items)
     trained = fit_pair_model(
         *table,
         pairs,
         labels,
         n_tokens=n_tokens,
-        n_components=3,
+        n_components=n_components,
         normalize=normalize,
-        seed=2,
+        seed=4,
         epochs=1,
         batch_size=256,
-        learning_rate=1e-12,
+        learning_rate=learning_rate,
         rng=np.random.default_rng(0),
     )
-    assert trained.losses[0] == pytest.approx(
-        numpy_loss(trained, table, pairs, labels, normalize), rel=1e-5
-    )
-    other = numpy_loss(trained, table, pairs, labels, not normalize)
-    assert abs(other - trained.losses[0]) > 1e-4
+    return trained, (table, pairs, labels)
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_the_model_trains_the_composition_it_is_asked_for(normalize):
+    # With a learning rate of ~0 the epoch's loss is the loss of the initial
+    # weights, which must be the loss of the same composition in NumPy:
+    # training without UnitNormalization under normalize=True fails here.
+    trained, data = one_step(12, 1e-12, normalize, n_components=3)
+    assert trained.losses[0] == pytest.approx(numpy_loss(trained, *data, normalize), rel=1e-5)
+    assert abs(numpy_loss(trained, *data, not normalize) - trained.losses[0]) > 1e-4
 
 
 def test_a_step_lowers_the_loss_of_its_batch():
-    from sk_colour_embed._engine import fit_pair_model
-
-    pairs, labels = labelled_pairs(20, 256)
-    n_tokens, *table = TABLES["tokens"](20)
-    settings = dict(
-        n_tokens=n_tokens,
-        n_components=2,
-        normalize=False,
-        seed=4,
-        batch_size=256,
-        learning_rate=0.05,
-        rng=np.random.default_rng(0),
-    )
-    before = fit_pair_model(*table, pairs, labels, epochs=1, **{**settings, "learning_rate": 1e-12})
-    after = fit_pair_model(*table, pairs, labels, epochs=1, **settings)  # one step
+    before, data = one_step(20, 1e-12)
+    after, _ = one_step(20, 0.05)
     assert not np.allclose(after.token_vectors, before.token_vectors)
-    assert (
-        numpy_loss(after, table, pairs, labels, False)
-        < numpy_loss(before, table, pairs, labels, False) - 1e-3
-    )
+    assert numpy_loss(after, *data, False) < numpy_loss(before, *data, False) - 1e-3
 
 
 def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
