@@ -114,9 +114,7 @@ def in_sample(X, y, dims, config, seeds=range(5)):
     params = {} if config == "lookup" else CONFIGS[config]()
     return np.array(
         [
-            PairSimilarityEmbedder(dims, **params, random_state=seed)
-            .fit(X, y)
-            .score(X, y)
+            PairSimilarityEmbedder(dims, **params, random_state=seed).fit(X, y).score(X, y)
             for seed in seeds
         ]
     )
