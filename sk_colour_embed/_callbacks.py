@@ -49,18 +49,20 @@ class ProgressBar:
         self.n_epochs = n_epochs
         self.stream = stream if stream is not None else sys.stdout
         self.bar = None
-        if self.stream.isatty():
-            from sk_colour_embed._keras_env import keras
-
-            self.bar = keras.utils.Progbar(
-                n_epochs, verbose=1, unit_name="epoch", stateful_metrics=["loss"]
-            )
         self.start = time.perf_counter()
 
     def __call__(self, epoch, loss, token_vectors):
         if epoch == 0:
             return
-        if self.bar is not None:
+        if self.stream.isatty():
+            if self.bar is None:
+                # Made after the first epoch, whose time includes compiling the
+                # epoch function: the bar's time per epoch, and its ETA, leave that out.
+                from sk_colour_embed._keras_env import keras
+
+                self.bar = keras.utils.Progbar(
+                    self.n_epochs, verbose=1, unit_name="epoch", stateful_metrics=["loss"]
+                )
             self.bar.update(epoch, [("loss", loss)])
         elif epoch == self.n_epochs:
             seconds = time.perf_counter() - self.start
