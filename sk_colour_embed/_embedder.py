@@ -21,6 +21,7 @@ from sk_colour_embed._items import (
     ItemTable,
     describe_keys,
     keys_of,
+    missing_rows,
     set_item_tags,
     validate_items,
     validate_keys,
@@ -449,6 +450,12 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """Validate ``X`` against fit and give each row's key."""
         check_is_fitted(self)
         X = validate_keys(self, X)
+        missing = missing_rows(X)
+        if len(missing) and self.handle_unknown == "error":
+            raise ValueError(
+                f"X has a missing key (None or NaN) in {len(missing)} row(s), the first at row "
+                f"{missing[0]}; use handle_unknown='nan' to give such rows NaN vectors."
+            )
         if self.vectors_.tokens is not None:
             names_of(X, allow_missing=True)
         return keys_of(X)

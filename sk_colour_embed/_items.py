@@ -45,10 +45,14 @@ def validate_items(estimator, X, y, reset=True):
     Every row must name an item, and the descriptors must be numbers whose
     squared differences are finite.
     """
-    try:
-        y = y if y is None else np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"y must hold numeric descriptors: {error}") from None
+    if y is not None:
+        y = np.asarray(y)
+        if np.iscomplexobj(y):
+            raise ValueError("Complex data not supported: y must hold real descriptors.")
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"y must hold numeric descriptors: {error}") from None
     X, y = validate_data(
         estimator, X, y, reset=reset, dtype=None, ensure_all_finite=False, multi_output=True
     )
@@ -58,6 +62,9 @@ def validate_items(estimator, X, y, reset=True):
             f"X must give every row an item key, but {len(missing)} row(s) have a missing "
             f"key (None or NaN), the first at row {missing[0]}."
         )
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
+        raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
     largest = float(np.max(np.abs(y), initial=0.0))
     if not largest <= _MAX_DESCRIPTOR:
         raise ValueError(

@@ -94,8 +94,8 @@ class PairSampler(BaseEstimator):
         items = ItemTable.from_rows(X, y)
         if len(items) < 2:
             raise ValueError(
-                f"pairs need at least 2 distinct items, but X holds {len(items)}: "
-                f"{describe_keys(items.keys)}."
+                f"pairs need at least 2 distinct items, but X holds {len(items)} "
+                f"(in {len(X)} sample(s)): {describe_keys(items.keys)}."
             )
         self.items_ = items
         return self

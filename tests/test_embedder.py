@@ -369,7 +369,9 @@ def test_bad_items_and_descriptors_are_named(css4, change, message):
 
 def test_missing_keys_in_transform_follow_handle_unknown(fitted_css4):
     rows = pd.DataFrame({"name": ["red", None, np.nan]})
-    with pytest.raises(ValueError, match=r"item\(s\) have no vector: nan"):
+    with pytest.raises(
+        ValueError, match=r"missing key \(None or NaN\) in 2 row\(s\), the first at row 1"
+    ):
         fitted_css4.transform(rows)
     fitted_css4.set_params(handle_unknown="nan")
     try:

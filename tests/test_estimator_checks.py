@@ -14,10 +14,17 @@ EXPECTED_FAILED = {
 }
 
 
+NAN_AS_UNKNOWN = {
+    # Under handle_unknown="nan", a missing or infinite key in transform is an item
+    # without a vector and gets a NaN row, by design; fit still refuses it.
+    "check_estimators_nan_inf": "missing keys in transform are unknown items: NaN rows",
+}
+
+
 def expected_failed_checks(estimator):
-    if isinstance(estimator, PairSimilarityEmbedder) and estimator.handle_unknown == "error":
-        return EXPECTED_FAILED
-    return {}
+    if not isinstance(estimator, PairSimilarityEmbedder):
+        return {}
+    return EXPECTED_FAILED if estimator.handle_unknown == "error" else NAN_AS_UNKNOWN
 
 
 @parametrize_with_checks(
