@@ -54,7 +54,7 @@ class ProgressBar:
     def __call__(self, epoch, loss, token_vectors):
         if epoch == 0:
             return
-        if self.stream.isatty():
+        if self.stream.isatty() or "ipykernel" in sys.modules:  # as Keras decides
             if self.bar is None:
                 # Made after the first epoch, whose time includes compiling the
                 # epoch function: the bar's time per epoch, and its ETA, leave that out.

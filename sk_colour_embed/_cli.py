@@ -23,6 +23,7 @@ from sk_colour_embed._sampling import PairSampler
 
 PROG = "sk-colour-embed"
 _MAX_SEED = 2**32 - 1
+_MAX_COUNT = 2**31 - 1
 # --out names a folder: a name with one of these endings was meant as a file.
 _FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt"}
 
@@ -42,7 +43,8 @@ def _number(kind, low, high=math.inf, low_inclusive=False):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
         above = value >= low if low_inclusive else value > low
-        if not (math.isfinite(value) and above and value <= high):
+        finite = kind is int or math.isfinite(value)
+        if not (finite and above and value <= high):
             bounds = f"from {low}" if low_inclusive else f"above {low}"
             if high < math.inf:
                 bounds += f" to {high}"
@@ -73,7 +75,10 @@ def build_parser():
         "path of a CSV in the tutorial's Kaggle format",
     )
     parser.add_argument(
-        "--dims", type=_number(int, 0), default=2, help="dimension of the vectors (default: 2)"
+        "--dims",
+        type=_number(int, 0, _MAX_COUNT),
+        default=2,
+        help="dimension of the vectors (default: 2)",
     )
     parser.add_argument(
         "--threshold",
@@ -84,12 +89,15 @@ def build_parser():
     )
     parser.add_argument(
         "--n-pairs",
-        type=_number(int, 0),
+        type=_number(int, 0, _MAX_COUNT),
         default=100_000,
         help="random pairs to train on (default: 100000)",
     )
     parser.add_argument(
-        "--epochs", type=_number(int, 0), default=500, help="passes over the pairs (default: 500)"
+        "--epochs",
+        type=_number(int, 0, _MAX_COUNT),
+        default=500,
+        help="passes over the pairs (default: 500)",
     )
     parser.add_argument(
         "--seed",
@@ -149,7 +157,10 @@ class _Outputs:
         return self.pending[name]
 
     def commit(self):
+        umask = os.umask(0)
+        os.umask(umask)
         for name, temporary in self.pending.items():
+            os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
             os.replace(temporary, self.folder / name)
         written, self.pending = list(self.pending), {}
         return written

@@ -98,8 +98,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     ``fit(X, y)`` takes item keys ``X`` and numeric descriptors ``y`` (for
     colours, r, g, b). It draws labelled pairs of items with ``sampler``,
-    trains a Keras model ``Embedding -> squared distance -> probability of
-    similar`` on them with Adam, and keeps the learned vectors in
+    trains a Keras model ``Embedding -> [weighted sum of tokens] -> squared
+    distance -> probability of similar`` on them with Adam, and keeps the learned vectors in
     ``vectors_``. ``transform(X)`` gives the vector of each row.
 
     Two modes:
@@ -156,11 +156,13 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     normalize : bool, default=False
         Put the vectors on the unit sphere.
     handle_unknown : {"error", "nan"}, default="error"
-        What :meth:`transform` and :meth:`score` do with an item that has no
-        vector (a key not seen in fit; with a vectorizer, a name with no
-        token seen in fit). ``"error"`` raises a ``ValueError`` naming them;
-        ``"nan"`` gives their rows NaN vectors in :meth:`transform`, and
-        :meth:`score` leaves them out with a warning.
+        What :meth:`transform` does with an item that has no vector (a key
+        not seen in fit; with a vectorizer, a name with no token seen in
+        fit): ``"error"`` raises a ``ValueError`` naming them, ``"nan"`` gives
+        their rows NaN vectors. Without a vectorizer, :meth:`score` follows
+        it too (leaving such items out with a warning under ``"nan"``); with
+        one, :meth:`score` always leaves out, with a warning, the held-out
+        names that have no vector, so that cross-validation scores the rest.
     record_every : int or None, default=None
         Record the vectors every ``record_every`` epochs during fit, for
         :func:`sk_colour_embed.plotting.animate_training`. The recording costs
@@ -367,10 +369,15 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Returns
         -------
         score : float
-            NaN, with an ``UndefinedMetricWarning``, for fewer than 3 items.
+            NaN, with an ``UndefinedMetricWarning``, for fewer than 3 items
+            with a vector. Without a vectorizer, items not seen in fit raise
+            a ``ValueError`` that names the ways out, unless
+            ``handle_unknown="nan"`` and at least 3 of them were seen.
         """
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
+        if self.vectors_.tokens is not None:
+            names_of(X)
         items = ItemTable.from_rows(X, y)
         n_fitted = self.sampler_.items_.descriptors.shape[1]
         if items.descriptors.shape[1] != n_fitted:
@@ -440,11 +447,11 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self.vectors_.n_components
 
     def _feature_names(self):
         prefix = self.__class__.__name__.lower()
-        return [f"{prefix}{i}" for i in range(self.n_components)]
+        return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
 
     def _keys(self, X):
         """Validate ``X`` against fit and give each row's key."""
@@ -502,16 +509,16 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tokens = TokenReader.fit(self.vectorizer, names, self.name_vectors)
         weights = tokens.weights(names)
         no_token = np.diff(weights.indptr) == 0
-        if no_token.any():
+        if no_token.any() and np.sum(~no_token) >= 2:
             warn_user(
                 f"{no_token.sum()} training name(s) have no token that the vectorizer keeps, "
                 f"so they get no vector and their pairs are left out of training: "
                 f"{describe_keys(keys[no_token])}."
             )
-        if len(tokens) == 0:
+        if np.sum(~no_token) < 2:
             raise ValueError(
-                "the vectorizer finds no token in any training name; check its analyzer, "
-                "token_pattern, min_df and max_df."
+                f"the vectorizer finds a token in {np.sum(~no_token)} training name(s); pairs "
+                "need at least 2. Check its analyzer, token_pattern, min_df and max_df."
             )
         return tokens, weights
 
@@ -529,6 +536,11 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             has_tokens = np.diff(weights.indptr) > 0
             keep = has_tokens[first] & has_tokens[second]
             pairs, similar = pairs[keep], similar[keep]
+            if len(pairs) == 0:
+                raise ValueError(
+                    "every pair drawn has a name with no token, so nothing is left to train "
+                    "on; draw more pairs (sampler__n_pairs) or read more of the names."
+                )
         recorder = (
             Recorder(self.record_every, weights, self.normalize)
             if self.record_every is not None

@@ -192,10 +192,9 @@ def embedding_variable(model):
 
 
 def head_layers(model):
-    """The layers after the embedding, in order, to apply to gathered token vectors.
+    """The layers after the embedding of a token-form model, in order.
 
-    The first takes ``[token_vectors, weights]`` in the token form; in the
-    lookup form the first takes the pair's item vectors.
+    The first, the weighted sum, takes ``[token_vectors, weights]``.
     """
     names = [WEIGHTED_SUM, UNIT_NORMALIZATION, SQUARED_DISTANCE, PROBABILITY]
     present = {layer.name: layer for layer in model.layers}

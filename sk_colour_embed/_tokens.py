@@ -74,7 +74,11 @@ def _reader(vectorizer):
         analyze = vectorizer.build_analyzer()
         return lambda name: tuple(analyze(name))
     if hasattr(vectorizer, "transformer_list"):
-        parts = [_reader(part) for _, part in vectorizer.transformer_list]
+        parts = [
+            _reader(part)
+            for _, part in vectorizer.transformer_list
+            if part not in ("drop", "passthrough")
+        ]
         return lambda name: tuple(read(name) for read in parts)
 
     def by_output(name):

@@ -249,14 +249,18 @@ class ItemVectors:
         Returns
         -------
         items : list of (key, similarity) tuples
-            The query is never returned for itself: training items whose
-            vector is identical to a key query's (in token mode, names the
-            vectorizer reads the same way, such as ``"Red"`` for ``"red"``)
-            are left out.
+            A key query is never returned for itself; in token mode, neither
+            are the training names the vectorizer reads the same way (such as
+            ``"red"`` for ``"Red"``), whose vector is the query's.
         """
         if isinstance(query, np.ndarray):
             return self.similar_by_vector(query, topn)
-        return self._nearest(self.get_vector(query), topn, leave_out_identical=True)
+        vector = self.get_vector(query)
+        if self.tokens is None:  # a lookup: the query's own item
+            itself = self.get_index([query])
+        else:  # and the names the vectorizer reads as the query, which share its vector
+            itself = np.flatnonzero(np.all(self.vectors == vector, axis=1))
+        return self._nearest(vector, topn, leave_out=itself)
 
     def similar_by_vector(self, vector, topn=10):
         """The training items nearest to ``vector``, most similar first.
@@ -275,14 +279,16 @@ class ItemVectors:
             raise ValueError(
                 f"the query vector must have shape ({self.n_components},); got {vector.shape}."
             )
-        return self._nearest(vector, topn, leave_out_identical=False)
+        return self._nearest(vector, topn)
 
-    def _nearest(self, vector, topn, leave_out_identical):
+    def _nearest(self, vector, topn, leave_out=()):
         if not isinstance(topn, Integral) or topn < 1:
             raise ValueError(f"topn must be a positive integer, got {topn!r}.")
         squared = np.sum(np.square(self.vectors - vector), axis=1)
         similarities = self.similarity_of(squared)
-        candidates = np.flatnonzero(squared > 0) if leave_out_identical else np.arange(len(self))
+        keep = np.isfinite(squared)  # training names without a token have no vector
+        keep[leave_out] = False
+        candidates = np.flatnonzero(keep)
         order = candidates[np.argsort(squared[candidates], kind="stable")][:topn]
         return [(self.keys[i], float(similarities[i])) for i in order]
 
@@ -297,10 +303,11 @@ class ItemVectors:
             Distinct keys (names in token mode).
         descriptors : ndarray of shape (n_keys, n_descriptors)
         handle_unknown : {"error", "nan"}, default="error"
-            Keys without a vector raise under ``"error"``; under ``"nan"``
-            they are left out with a warning. In lookup mode, when fewer than
-            3 keys have a vector, either raises a ``ValueError`` that names
-            the ways out (``InSampleSplit``, a vectorizer).
+            In lookup mode, keys without a vector raise under ``"error"``;
+            under ``"nan"`` they are left out with a warning, and when fewer
+            than 3 keys have a vector it raises a ``ValueError`` that names
+            the ways out (``InSampleSplit``, a vectorizer). In token mode,
+            names without a vector are always left out with a warning.
 
         Returns
         -------
@@ -309,6 +316,10 @@ class ItemVectors:
             when there are more; NaN with an ``UndefinedMetricWarning`` for
             fewer than 3 keys.
         """
+        # In token mode a held-out name without a known token is expected (cross-
+        # validation holds names out): the score is over the names with a vector.
+        if self.tokens is not None:
+            handle_unknown = "nan"
         vectors = self.get_vectors(keys, handle_unknown=handle_unknown)
         known = ~np.isnan(vectors[:, 0])
         if not known.all():

@@ -50,6 +50,7 @@ def _projector(vectors):
         return (lambda v: np.column_stack([v, np.zeros(len(v))])), "component"
     if n_components <= 3:
         return (lambda v: v), "component"
+    vectors = vectors[np.isfinite(vectors).all(axis=1)]  # names without a token have none
     mean = vectors.mean(axis=0)
     _, _, vt = np.linalg.svd(vectors - mean, full_matrices=False)
     # Fewer than 3 vectors span fewer than 3 directions: pad with zero axes.

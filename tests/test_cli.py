@@ -186,3 +186,19 @@ def test_a_log_gets_one_summary_line_not_a_progress_bar(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 1 and "\r" not in result.stdout
     assert result.stdout.startswith("trained 6 epochs in ")
+
+
+def test_a_huge_count_is_an_option_error(tmp_path):
+    result = run_command("--epochs", "1" + "0" * 400, "--out", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "argument --epochs: expected an integer above 0 to 2147483647" in result.stderr
+
+
+def test_output_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert main([*SMALL, "--out", str(tmp_path)]) == 0
+    for path in tmp_path.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name

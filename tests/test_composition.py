@@ -111,7 +111,10 @@ def test_nested_parameters_are_settable():
 
 def test_default_cv_grid_search_scores_held_out_names(xkcd):
     X, y = xkcd
-    embedder = words_embedder(sampler=PairSampler(n_pairs=10_000), epochs=10)
+    # the default handle_unknown: held-out names with no known word are left out of the score
+    embedder = words_embedder(
+        sampler=PairSampler(n_pairs=10_000), epochs=10, handle_unknown="error"
+    )
     grid = {"n_components": [2, 3]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # names without a known word

@@ -418,3 +418,11 @@ PairSimilarityEmbedder(
     assert first_eta is not None, plain
     minutes, seconds = first_eta.groups()
     assert int(minutes or 0) * 60 + int(seconds) <= 5
+
+
+def test_the_fitted_width_survives_a_change_of_n_components(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=1).fit(X, y)
+    embedder.set_params(n_components=3)
+    assert embedder.embedding_.shape == (148, 2)
+    assert len(embedder.get_feature_names_out()) == 2

@@ -109,3 +109,14 @@ def test_training_names_add_their_own_vector_to_their_words(fitted_words, xkcd_s
     assert np.abs(out[0] - words_only[0]).max() > 0.05
     np.testing.assert_allclose(out[1], words_only[1])
     assert np.ptp(vectors.token_vectors[n_words:]) > 0.2  # trained, not left at their start
+
+
+def test_too_few_names_with_tokens_is_a_clear_error():
+    X = names("a", "b", "red")
+    with pytest.raises(ValueError, match=r"finds a token in 1 training name\(s\); pairs need"):
+        words_embedder(vectorizer=CountVectorizer(), epochs=1).fit(X, np.eye(3))
+
+
+def test_score_reads_names_only(fitted_words):
+    with pytest.raises(ValueError, match=r"must hold names as strings; row 0 holds"):
+        fitted_words.score(pd.DataFrame({"name": [3, 4, 5]}), np.eye(3))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
-from sklearn.pipeline import make_union
+from sklearn.pipeline import FeatureUnion, make_union
 
 from sk_colour_embed._tokens import TokenReader, absolute, names_of, padded
 
@@ -63,3 +63,9 @@ def test_name_vectors_add_one_token_per_distinct_training_name():
     assert own[0].sum() == own[2].sum() == 1 and own[0].argmax() != own[2].argmax()
     assert own[3].sum() == 0 and dense[3, : len(words)].sum() > 0  # a new name: words only
     assert dense[4].sum() == 0
+
+
+def test_a_union_with_a_dropped_part_reads_names():
+    union = FeatureUnion([("words", CountVectorizer()), ("unused", "drop")])
+    tokens = TokenReader.fit(union, NAMES, name_vectors=True)
+    assert len(tokens) == len(TokenReader.fit(CountVectorizer(), NAMES)) + len(NAMES)

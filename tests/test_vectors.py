@@ -158,3 +158,28 @@ def test_score_of_unseen_lookup_items_names_both_ways_out(lookup):
     with pytest.warns(UserWarning, match=r"leaves out 1 item\(s\) .*'z'"):
         partial = lookup.score(pd.Index(["a", "b", "c", "z"]), descriptors, "nan")
     assert partial == lookup.score(pd.Index(["a", "b", "c"]), descriptors[:3])
+
+
+def test_a_lookup_query_leaves_out_itself_only():
+    vectors = ItemVectors(
+        pd.Index(["a", "b", "c"]),
+        np.array([[1.0], [1.0], [-1.0]]),
+        distance_scale=1.0,
+        similarity_bias=0.0,
+    )
+    assert [key for key, _ in vectors.most_similar("a")] == ["b", "c"]
+
+
+def test_names_without_a_token_are_never_neighbours():
+    names = np.array(["red", "dark red", "!!!"], dtype=object)
+    tokens = TokenReader.fit(CountVectorizer(), names)
+    vectors = ItemVectors(
+        pd.Index(names),
+        np.ones((len(tokens), 2)),
+        distance_scale=1.0,
+        similarity_bias=0.0,
+        tokens=tokens,
+    )
+    assert np.isnan(vectors.vectors[2]).all()
+    assert "!!!" not in [key for key, _ in vectors.similar_by_vector([0.0, 0.0], topn=5)]
+    assert "!!!" not in [key for key, _ in vectors.most_similar("dark", topn=5)]
