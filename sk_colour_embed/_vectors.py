@@ -281,16 +281,17 @@ class ItemVectors:
             )
         return self._nearest(vector, topn)
 
-    def _nearest(self, vector, topn, leave_out=()):
+    def _nearest(self, vector, topn, leave_out=None):
         if not isinstance(topn, Integral) or topn < 1:
             raise ValueError(f"topn must be a positive integer, got {topn!r}.")
         squared = np.sum(np.square(self.vectors - vector), axis=1)
-        similarities = self.similarity_of(squared)
         keep = np.isfinite(squared)  # training names without a token have no vector
-        keep[leave_out] = False
+        if leave_out is not None:
+            keep[leave_out] = False
         candidates = np.flatnonzero(keep)
         order = candidates[np.argsort(squared[candidates], kind="stable")][:topn]
-        return [(self.keys[i], float(similarities[i])) for i in order]
+        similarities = self.similarity_of(squared[order])
+        return [(self.keys[i], float(s)) for i, s in zip(order, similarities, strict=True)]
 
     # -- scoring ---------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def test_console_command_runs_end_to_end(tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--dims", "0"], "argument --dims: expected an integer above 0, got '0'"),
+        (["--dims", "0"], "argument --dims: expected an integer above 0 to 2147483647, got '0'"),
         (["--epochs", "many"], "argument --epochs: expected an integer, got 'many'"),
         (["--threshold", "nan"], "argument --threshold: expected a number above 0, got 'nan'"),
         (["--threshold", "inf"], "argument --threshold: expected a number above 0, got 'inf'"),
