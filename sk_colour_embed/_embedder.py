@@ -73,7 +73,7 @@ _STILL_FALLING = 0.01
 _MIN_EPOCHS_TO_JUDGE = 20
 
 
-def _warn_if_not_converged(losses, epochs):
+def _warn_if_not_converged(losses):
     """Say once when the loss was still falling fast at the end of training."""
     if len(losses) < _MIN_EPOCHS_TO_JUDGE:
         return
@@ -83,7 +83,7 @@ def _warn_if_not_converged(losses, epochs):
     if drop > _STILL_FALLING:
         warn_user(
             f"training has not converged: the loss fell by {drop:.1%} over the last "
-            f"{tenth} of {epochs} epochs, so the vectors (and most_similar) are not settled "
+            f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not settled "
             "yet. Raise epochs, or learning_rate.",
             ConvergenceWarning,
         )
@@ -487,7 +487,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             normalize=self.normalize,
         )
         self.history_ = {"loss": trained.losses.tolist()}
-        _warn_if_not_converged(trained.losses, self.epochs)
+        _warn_if_not_converged(trained.losses)
         for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit
             vars(self).pop(name, None)
         if recorder is not None:

@@ -16,7 +16,6 @@ from sk_colour_embed._keras_env import keras
 
 layers = keras.layers
 ops = keras.ops
-UnitNormalization = layers.UnitNormalization
 
 EMBEDDING = "embedding"
 WEIGHTED_SUM = "weighted_sum"
@@ -89,7 +88,7 @@ class DistanceToProbability(layers.Layer):
 
 def _head(normalize):
     """The layers from a pair of item vectors to the probability of similar."""
-    head = [UnitNormalization(name=UNIT_NORMALIZATION)] if normalize else []
+    head = [layers.UnitNormalization(name=UNIT_NORMALIZATION)] if normalize else []
     return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
 
 

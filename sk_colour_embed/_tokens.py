@@ -121,7 +121,8 @@ class TokenReader:
         matrix = sp.csc_matrix(vectorizer.fit_transform(names))
         reader = cls(vectorizer, np.flatnonzero(np.diff(matrix.indptr) > 0))
         if name_vectors:
-            has_tokens = np.diff(reader._token_weights(names).indptr) > 0
+            # The kept columns are all the used ones: a row has tokens where it has entries.
+            has_tokens = np.diff(sp.csr_matrix(matrix).indptr) > 0
             read = _reader(vectorizer)
             keys = dict.fromkeys(read(name) for name in names[has_tokens])
             reader.own = {key: len(reader.columns) + i for i, key in enumerate(keys)}

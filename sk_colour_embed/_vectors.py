@@ -361,7 +361,7 @@ class ItemVectors:
     def _compose(self, keys):
         """Vectors of ``keys`` and whether each has one (unknown rows are NaN)."""
         if self.tokens is None:
-            index = self.keys.get_indexer(keys)
+            index = self.get_index(keys, missing="ignore")
             known = index >= 0
             vectors = np.full((len(keys), self.n_components), np.nan)
             vectors[known] = compose(None, self.token_vectors[index[known]], self.normalize)
