@@ -29,6 +29,8 @@ Two update rules share that loop:
 """
 
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +49,8 @@ from sk_colour_embed._model import (
 BETA_1 = 0.9
 BETA_2 = 0.999
 EPSILON = 1e-7
+# How fast a skipped row's momentum fades against its step size.
+RHO = BETA_1 / np.sqrt(BETA_2)
 # After this many skipped steps a row's remaining momentum is below 1e-13 of it.
 _SKIP_HORIZON = 300
 # Above this many embedding values, the lazy update is faster than the dense one.
@@ -69,17 +73,30 @@ class EpochTrainer:
 
     def __init__(self, model, item_tokens, item_weights, *, batch_size, jit_compile=True):
         self.model = model
-        self.item_tokens = tf.constant(item_tokens, tf.int32)
-        self.item_weights = tf.constant(item_weights, tf.float32)
         self.batch_size = batch_size
+        self.set_items(item_tokens, item_weights)
+        # The tables are arguments, not constants of the function, so that
+        # another fit of the same shapes reuses the traced, compiled epoch.
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
+
+    def set_items(self, item_tokens, item_weights):
+        """Train on items of these token ids and weights from now on."""
+        self.table = {
+            "tokens": tf.constant(item_tokens, tf.int32),
+            "weights": tf.constant(item_weights, tf.float32),
+        }
+
+    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
+        """Start a new fit from the model weights ``weights``, with fresh optimizer state."""
+        self.model.set_weights(weights)
+        self.set_items(item_tokens, item_weights)
 
     def train_epoch(self, pairs, labels, order):
         """One epoch over ``pairs`` taken in ``order``; return its mean loss.
 
         The mean is weighted by batch size, as Keras reports it.
         """
-        return float(self._run_epoch(pairs, labels, order))
+        return float(self._run_epoch(pairs, labels, order, self.table))
 
     def current_embedding(self):
         """The token vectors as they stand after the last step, as a NumPy array."""
@@ -88,14 +105,12 @@ class EpochTrainer:
     def finish(self):
         """Leave the model's weights as they are after the last step."""
 
-    def _inputs(self, pairs):
+    @staticmethod
+    def _inputs(pairs, table):
         """The model's inputs for item-index ``pairs``: each item's tokens and weights."""
-        return {
-            "tokens": tf.gather(self.item_tokens, pairs),
-            "weights": tf.gather(self.item_weights, pairs),
-        }
+        return {name: tf.gather(table[name], pairs) for name in ("tokens", "weights")}
 
-    def _epoch(self, pairs, labels, order):
+    def _epoch(self, pairs, labels, order, table):
         pairs, labels = tf.gather(pairs, order), tf.gather(labels, order)
         n_pairs, batch = pairs.shape[0], self.batch_size
         n_full = n_pairs // batch
@@ -104,16 +119,16 @@ class EpochTrainer:
             start = i * batch
             batch_pairs = tf.slice(pairs, [start, 0], [batch, 2])
             batch_labels = tf.slice(labels, [start], [batch])
-            return i + 1, total + self._train_step(batch_pairs, batch_labels) * batch
+            return i + 1, total + self._train_step(batch_pairs, batch_labels, table) * batch
 
         _, total = tf.while_loop(lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0)))
         rest = n_pairs - n_full * batch
         if rest:  # the last, smaller batch has a shape of its own
             start = n_full * batch
-            total += self._train_step(pairs[start:], labels[start:]) * rest
+            total += self._train_step(pairs[start:], labels[start:], table) * rest
         return total / n_pairs
 
-    def _train_step(self, pairs, labels):
+    def _train_step(self, pairs, labels, table):
         raise NotImplementedError
 
 
@@ -127,8 +142,16 @@ class KerasAdamTrainer(EpochTrainer):
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
-    def _train_step(self, pairs, labels):
-        inputs = self._inputs(pairs)
+    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
+        super().restart(
+            weights, item_tokens, item_weights, learning_rate=learning_rate, n_steps=n_steps
+        )
+        for variable in self.optimizer.variables:  # the step count and the moments
+            variable.assign(tf.zeros_like(variable))
+        self.optimizer.learning_rate = learning_rate
+
+    def _train_step(self, pairs, labels, table):
+        inputs = self._inputs(pairs, table)
         with tf.GradientTape() as tape:
             loss = _binary_crossentropy(labels[:, None], self.model(inputs, training=True))
         variables = self.model.trainable_variables
@@ -153,11 +176,10 @@ class AdamSchedule:
         steps = np.arange(n_steps + _SKIP_HORIZON + 1, dtype=np.float64)
         alpha = np.zeros_like(steps)
         alpha[1:] = learning_rate * np.sqrt(1 - BETA_2 ** steps[1:]) / (1 - BETA_1 ** steps[1:])
-        rho = BETA_1 / np.sqrt(BETA_2)
         skip_sum = np.zeros_like(alpha)
         for tau in range(len(alpha) - 2, -1, -1):
-            skip_sum[tau] = rho * (alpha[tau + 1] + skip_sum[tau + 1])
-        return cls(alpha.astype(np.float32), skip_sum.astype(np.float32), float(rho))
+            skip_sum[tau] = RHO * (alpha[tau + 1] + skip_sum[tau + 1])
+        return cls(alpha.astype(np.float32), skip_sum.astype(np.float32), float(RHO))
 
 
 class LazyAdamTrainer(EpochTrainer):
@@ -175,10 +197,8 @@ class LazyAdamTrainer(EpochTrainer):
         self.embeddings = embedding_variable(model).value
         self.head = head_layers(model)
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
-        schedule = AdamSchedule.for_steps(n_steps, learning_rate)
-        self.alpha = tf.constant(schedule.alpha)
-        self.skip_sum = tf.constant(schedule.skip_sum)
-        self.rho = tf.constant(schedule.rho, tf.float32)
+        self.rho = tf.constant(RHO, tf.float32)
+        self._set_schedule(n_steps, learning_rate)
 
         def zeros(shape, dtype=tf.float32):
             return tf.Variable(tf.zeros(shape, dtype), trainable=False)
@@ -190,6 +210,19 @@ class LazyAdamTrainer(EpochTrainer):
         self.last_step = zeros((n_items,), tf.int32)
         self.head_m = [zeros(v.shape) for v in self.head_variables]
         self.head_v = [zeros(v.shape) for v in self.head_variables]
+
+    def _set_schedule(self, n_steps, learning_rate):
+        schedule = AdamSchedule.for_steps(n_steps, learning_rate)
+        self.table["alpha"] = tf.constant(schedule.alpha)
+        self.table["skip_sum"] = tf.constant(schedule.skip_sum)
+
+    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
+        super().restart(
+            weights, item_tokens, item_weights, learning_rate=learning_rate, n_steps=n_steps
+        )
+        self._set_schedule(n_steps, learning_rate)
+        for variable in (self.step, self.m, self.v, self.last_step, *self.head_m, *self.head_v):
+            variable.assign(tf.zeros_like(variable))
 
     def current_embedding(self):
         return self._all_caught_up()[1].numpy()
@@ -203,14 +236,14 @@ class LazyAdamTrainer(EpochTrainer):
     def _all_caught_up(self):
         """Every row's index, weights and moments as they are after the last step."""
         rows = tf.range(self.embeddings.shape[0])
-        return (rows, *self._caught_up(rows, self.step + 1))
+        return (rows, *self._caught_up(rows, self.step + 1, self.table["skip_sum"]))
 
-    def _caught_up(self, rows, step):
+    def _caught_up(self, rows, step, skip_sum):
         """Weights and moments of ``rows`` just before ``step``."""
         last = tf.gather(self.last_step, rows)
         skipped = tf.cast(step - 1 - last, tf.float32)[:, None]
-        drift = tf.gather(self.skip_sum, last)[:, None] - tf.pow(self.rho, skipped) * tf.gather(
-            self.skip_sum, step - 1
+        drift = tf.gather(skip_sum, last)[:, None] - tf.pow(self.rho, skipped) * tf.gather(
+            skip_sum, step - 1
         )
         m = tf.gather(self.m, rows)
         v = tf.gather(self.v, rows)
@@ -222,12 +255,12 @@ class LazyAdamTrainer(EpochTrainer):
         self.embeddings.scatter_update(tf.IndexedSlices(w, rows))
         self.last_step.scatter_update(tf.IndexedSlices(tf.fill(tf.shape(rows), step), rows))
 
-    def _train_step(self, pairs, labels):
+    def _train_step(self, pairs, labels, table):
         step = self.step.assign_add(1)
-        inputs = self._inputs(pairs)
+        inputs = self._inputs(pairs, table)
         token_shape = tf.shape(inputs["tokens"])
         rows = tf.reshape(inputs["tokens"], [-1])
-        w, m, v = self._caught_up(rows, step)
+        w, m, v = self._caught_up(rows, step, table["skip_sum"])
         with tf.GradientTape() as tape:
             tape.watch(w)
             token_vectors = tf.reshape(w, tf.concat([token_shape, tf.shape(w)[1:]], axis=0))
@@ -236,7 +269,7 @@ class LazyAdamTrainer(EpochTrainer):
                 probabilities = layer(probabilities)
             loss = _binary_crossentropy(labels[:, None], probabilities)
         grad_w, *grad_head = tape.gradient(loss, [w, *self.head_variables])
-        alpha = tf.gather(self.alpha, step)
+        alpha = tf.gather(table["alpha"], step)
 
         # Occurrences of one row share its moments: write the decayed moments,
         # then add every occurrence's share of the gradient.
@@ -261,8 +294,8 @@ class LazyAdamTrainer(EpochTrainer):
 def _tensorflow_logs_silenced():
     """Hide TensorFlow's warnings, and restore its logger's level after.
 
-    Every fit traces its own epoch function once, by design; TensorFlow would
-    warn about the repeated tracing after a few fits.
+    Fits of new shapes trace new epoch functions, by design; TensorFlow would
+    warn about the repeated tracing after a few of them.
     """
     logger = tf.get_logger()
     level = logger.level
@@ -277,6 +310,46 @@ def _shuffled(rng, n):
     return rng.permutation(n).astype(np.int32)
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The choices of :func:`train`, resolved for one fit."""
+
+    batch_size: int
+    n_steps: int
+    sparse: bool
+    jit_compile: bool
+
+    @classmethod
+    def resolve(cls, n_values, *, n_epochs, n_pairs, batch_size, sparse, jit_compile):
+        # A batch larger than all the pairs is one batch of all the pairs, as
+        # in model.fit: memory follows the data, not batch_size.
+        batch_size = min(batch_size, n_pairs)
+        n_steps = n_epochs * -(-n_pairs // batch_size)
+        if sparse == "auto":
+            sparse = n_values >= SPARSE_MIN_VALUES
+        if jit_compile == "auto":
+            # The lazy update's scatters add repeated rows in an order that
+            # TensorFlow's graph threads do not fix; under XLA the order is
+            # fixed, so the same seed gives the same fit.
+            jit_compile = sparse or n_steps >= XLA_MIN_STEPS
+        return cls(batch_size, n_steps, bool(sparse), bool(jit_compile))
+
+    def trainer(self, model, item_tokens, item_weights, learning_rate):
+        common = dict(batch_size=self.batch_size, jit_compile=self.jit_compile)
+        if self.sparse:
+            return LazyAdamTrainer(
+                model,
+                item_tokens,
+                item_weights,
+                learning_rate=learning_rate,
+                n_steps=self.n_steps,
+                **common,
+            )
+        return KerasAdamTrainer(
+            model, item_tokens, item_weights, learning_rate=learning_rate, **common
+        )
+
+
 def make_trainer(
     model,
     item_tokens,
@@ -289,25 +362,40 @@ def make_trainer(
     sparse="auto",
     jit_compile="auto",
 ):
-    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``.
+    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``."""
+    settings = _Settings.resolve(
+        int(np.prod(embedding_variable(model).shape)),
+        n_epochs=n_epochs,
+        n_pairs=n_pairs,
+        batch_size=batch_size,
+        sparse=sparse,
+        jit_compile=jit_compile,
+    )
+    return settings.trainer(model, item_tokens, item_weights, learning_rate)
 
-    A batch larger than all the pairs is one batch of all the pairs, as in
-    ``model.fit``: memory follows the data, not ``batch_size``.
-    """
-    batch_size = min(batch_size, n_pairs)
-    n_values = int(np.prod(embedding_variable(model).shape))
-    n_steps = n_epochs * -(-n_pairs // batch_size)
-    if sparse == "auto":
-        sparse = n_values >= SPARSE_MIN_VALUES
-    if jit_compile == "auto":
-        # The lazy update's scatters add repeated rows in an order that
-        # TensorFlow's graph threads do not fix; under XLA the order is fixed,
-        # so the same seed gives the same fit.
-        jit_compile = sparse or n_steps >= XLA_MIN_STEPS
-    settings = dict(batch_size=batch_size, learning_rate=learning_rate, jit_compile=jit_compile)
-    if sparse:
-        return LazyAdamTrainer(model, item_tokens, item_weights, n_steps=n_steps, **settings)
-    return KerasAdamTrainer(model, item_tokens, item_weights, **settings)
+
+def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
+    """Train ``trainer`` for ``epochs`` epochs; the mean loss of each."""
+    n_pairs = len(pairs)
+    pairs = tf.constant(pairs, tf.int32)
+    labels = tf.constant(labels, tf.float32)
+    losses = np.empty(epochs)
+    for callback in callbacks:
+        callback(0, np.nan, trainer.current_embedding)
+    # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
+    # draw the next epoch's order on a second thread while this one trains.
+    # The draws stay in sequence, so a seeded rng gives the same orders.
+    with _tensorflow_logs_silenced(), ThreadPoolExecutor(max_workers=1) as pool:
+        next_order = pool.submit(_shuffled, rng, n_pairs)
+        for epoch in range(epochs):
+            order = next_order.result()
+            if epoch + 1 < epochs:
+                next_order = pool.submit(_shuffled, rng, n_pairs)
+            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order))
+            for callback in callbacks:
+                callback(epoch + 1, losses[epoch], trainer.current_embedding)
+    trainer.finish()
+    return losses
 
 
 def train(
@@ -374,26 +462,54 @@ def train(
         sparse=sparse,
         jit_compile=jit_compile,
     )
-    n_pairs = len(pairs)
-    pairs = tf.constant(pairs, tf.int32)
-    labels = tf.constant(labels, tf.float32)
-    losses = np.empty(epochs)
-    for callback in callbacks:
-        callback(0, np.nan, trainer.current_embedding)
-    # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
-    # draw the next epoch's order on a second thread while this one trains.
-    # The draws stay in sequence, so a seeded rng gives the same orders.
-    with _tensorflow_logs_silenced(), ThreadPoolExecutor(max_workers=1) as pool:
-        next_order = pool.submit(_shuffled, rng, n_pairs)
-        for epoch in range(epochs):
-            order = next_order.result()
-            if epoch + 1 < epochs:
-                next_order = pool.submit(_shuffled, rng, n_pairs)
-            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order))
-            for callback in callbacks:
-                callback(epoch + 1, losses[epoch], trainer.current_embedding)
-    trainer.finish()
-    return losses
+    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
+
+
+class _TrainerCache:
+    """Idle trainers kept for the next fit of the same shapes in this process.
+
+    Tracing and compiling an epoch takes about as long as 300 epochs of the
+    tutorial's fit. A trainer's epoch function takes the item tables as
+    arguments and keeps its compiled code per shape, so a later fit of the
+    same model shapes and settings (the candidates of a grid search, the
+    folds of a cross-validation) restarts an idle trainer instead of
+    compiling again. A trainer is lent to one fit at a time, so fits on
+    several threads never share one. Only embeddings of up to
+    ``max_values`` values are kept, at most ``max_trainers`` of them, the
+    least recently used leaving first.
+    """
+
+    def __init__(self, max_trainers=16, max_values=2**20):
+        self.max_trainers = max_trainers
+        self.max_values = max_values
+        self._idle = OrderedDict()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lend(self, key, n_values, new_trainer):
+        """A trainer for ``key``: an idle one (``reused`` True) or ``new_trainer()``.
+
+        Yields ``(trainer, reused)``. The trainer is kept for later fits only
+        when the block completes.
+        """
+        with self._lock:
+            trainer = self._idle.pop(key, None)
+        reused = trainer is not None
+        if not reused:
+            trainer = new_trainer()
+        yield trainer, reused
+        if n_values <= self.max_values:
+            with self._lock:
+                self._idle[key] = trainer
+                while len(self._idle) > self.max_trainers:
+                    self._idle.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._idle.clear()
+
+
+TRAINERS = _TrainerCache()
 
 
 @dataclass(frozen=True)
@@ -416,22 +532,50 @@ def fit_pair_model(
     n_components,
     normalize,
     seed,
-    **train_params,
+    epochs,
+    batch_size,
+    learning_rate,
+    rng,
+    sparse="auto",
+    jit_compile="auto",
+    callbacks=(),
 ):
     """Build the token-form model, train it, and return its weights as arrays.
 
-    ``train_params`` are those of :func:`train` after ``labels``.
+    The parameters after ``seed`` are those of :func:`train`. Fits of the
+    same shapes and settings in one process reuse a compiled trainer (see
+    :class:`_TrainerCache`); the result is the same as with a new one.
 
     Returns
     -------
     TrainedWeights
     """
-    model = build_pair_model(
-        n_tokens,
-        n_components,
-        tokens_per_item=item_tokens.shape[1],
-        normalize=normalize,
-        seed=seed,
+    shape = dict(tokens_per_item=item_tokens.shape[1], normalize=normalize)
+    model = build_pair_model(n_tokens, n_components, seed=seed, **shape)
+    n_values = n_tokens * n_components
+    settings = _Settings.resolve(
+        n_values,
+        n_epochs=epochs,
+        n_pairs=len(pairs),
+        batch_size=batch_size,
+        sparse=sparse,
+        jit_compile=jit_compile,
     )
-    losses = train(model, item_tokens, item_weights, pairs, labels, **train_params)
-    return TrainedWeights(*trained_weights(model), losses=losses)
+    # Fits of one key share the epoch function; it retraces for new data shapes.
+    key = (n_tokens, n_components, *shape.values(), settings.batch_size, settings.sparse)
+    key += (settings.jit_compile,)
+
+    def new_trainer():
+        return settings.trainer(model, item_tokens, item_weights, learning_rate)
+
+    with TRAINERS.lend(key, n_values, new_trainer) as (trainer, reused):
+        if reused:
+            trainer.restart(
+                model.get_weights(),
+                item_tokens,
+                item_weights,
+                learning_rate=learning_rate,
+                n_steps=settings.n_steps,
+            )
+        losses = _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
+        return TrainedWeights(*trained_weights(trainer.model), losses=losses)

@@ -1,4 +1,4 @@
-"""Import Keras on the TensorFlow backend, without TensorFlow's log noise.
+"""Import Keras on the TensorFlow backend, quietly, with the threads the process may use.
 
 The environment variables must be set before TensorFlow is first imported;
 a user's own settings win.
@@ -10,6 +10,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # oneDNN announces itself on stderr at import; the training runs in XLA anyway.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The parallel workers of joblib (loky) and Dask set OMP_NUM_THREADS to the
+# cores each may use. TensorFlow does not read it and would start a thread per
+# core of the machine in every worker, so several workers oversubscribe the
+# cores; its intra-op threads follow OMP_NUM_THREADS instead.
+if "OMP_NUM_THREADS" in os.environ:
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", os.environ["OMP_NUM_THREADS"])
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

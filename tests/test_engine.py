@@ -361,3 +361,111 @@ def test_keras_adam_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_s
     model, losses = fit_with_engine(pairs, labels, 949, table, 6, 512, sparse=False)  # 1,176 steps
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
+
+
+def cached_fit(n_tokens, table, pairs, labels, *, seed=0, learning_rate=0.01, **settings):
+    """fit_pair_model with the trainer cache; the trained weights."""
+    from sk_colour_embed._engine import fit_pair_model
+
+    settings = {"epochs": 4, "batch_size": 64, "jit_compile": False, **settings}
+    return fit_pair_model(
+        *table,
+        pairs,
+        labels,
+        n_tokens=n_tokens,
+        n_components=2,
+        normalize=False,
+        seed=seed,
+        learning_rate=learning_rate,
+        rng=np.random.default_rng(seed),
+        **settings,
+    )
+
+
+def the_idle_trainer():
+    from sk_colour_embed._engine import TRAINERS
+
+    (trainer,) = TRAINERS._idle.values()
+    return trainer
+
+
+@pytest.fixture
+def empty_trainer_cache():
+    from sk_colour_embed._engine import TRAINERS
+
+    TRAINERS.clear()
+    yield TRAINERS
+    TRAINERS.clear()
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
+    empty_trainer_cache, table_kind, sparse
+):
+    pairs, labels = labelled_pairs(40, 600)
+    n_tokens, *table = TABLES[table_kind](40)
+    other_pairs, other_labels = labelled_pairs(40, 600, seed=1)
+    _, *other_table = TABLES[table_kind](40)
+    other_table[1] = other_table[1][::-1].copy()  # other items of the same shapes
+
+    runs = [
+        lambda: cached_fit(n_tokens, table, pairs, labels, sparse=sparse),
+        lambda: cached_fit(n_tokens, other_table, other_pairs, other_labels, seed=1, sparse=sparse),
+        lambda: cached_fit(n_tokens, table, pairs, labels, learning_rate=0.05, sparse=sparse),
+    ]
+    reused = [run() for run in runs]
+    assert the_idle_trainer()._run_epoch.experimental_get_tracing_count() == 1
+    fresh = []
+    for run in runs:
+        empty_trainer_cache.clear()
+        fresh.append(run())
+    for got, expected in zip(reused, fresh, strict=True):
+        np.testing.assert_array_equal(got.token_vectors, expected.token_vectors)
+        np.testing.assert_array_equal(got.losses, expected.losses)
+        assert got.distance_scale == expected.distance_scale
+    assert not np.array_equal(reused[0].token_vectors, reused[2].token_vectors)
+
+
+def test_an_interrupted_fit_leaves_no_trainer_behind(empty_trainer_cache):
+    pairs, labels = labelled_pairs(30, 300)
+    table = lookup_table(30)
+    expected = cached_fit(30, table, pairs, labels)
+    empty_trainer_cache.clear()
+
+    def interrupt(epoch, loss, vectors):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cached_fit(30, table, pairs, labels, callbacks=[interrupt])
+    assert not empty_trainer_cache._idle
+    np.testing.assert_array_equal(
+        cached_fit(30, table, pairs, labels).token_vectors, expected.token_vectors
+    )
+
+
+def test_fits_on_threads_each_get_a_trainer_of_their_own(empty_trainer_cache):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs, labels = labelled_pairs(30, 3000)
+    table = lookup_table(30)
+    expected = [cached_fit(30, table, pairs, labels, seed=seed).token_vectors for seed in range(4)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        got = list(pool.map(lambda seed: cached_fit(30, table, pairs, labels, seed=seed), range(4)))
+    for trained, vectors in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(trained.token_vectors, vectors)
+
+
+def test_the_cache_keeps_the_most_recent_trainers_of_bounded_size():
+    from sk_colour_embed._engine import _TrainerCache
+
+    cache = _TrainerCache(max_trainers=2, max_values=100)
+    for key in "abc":
+        with cache.lend(key, 10, object):
+            pass
+    with cache.lend("big", 101, object):
+        pass
+    assert list(cache._idle) == ["b", "c"]
+    with cache.lend("b", 10, object) as (trainer, reused):
+        assert reused and "b" not in cache._idle
