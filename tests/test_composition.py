@@ -1,4 +1,6 @@
+import os
 import pickle
+import sys
 import warnings
 
 import numpy as np
@@ -61,6 +63,31 @@ def test_grid_search_over_the_default_sampler(css4):
         embedder.set_params(sampler__power=1.0).sampler.get_params()
         == PairSampler(power=1.0).get_params()
     )
+
+
+def test_grid_search_on_a_dask_cluster_of_worker_processes(css4):
+    import joblib
+    from dask.distributed import Client, LocalCluster
+
+    X, y = css4
+    grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.4]}
+    serial = GridSearchCV(small_embedder(), grid, cv=InSampleSplit()).fit(X, y)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+        joblib.parallel_config(backend="dask"),
+    ):
+        search = GridSearchCV(small_embedder(), grid, cv=InSampleSplit(), n_jobs=-1).fit(X, y)
+        trained_in = client.run(lambda: "sk_colour_embed._engine" in sys.modules)
+        threads = client.run(lambda: os.environ.get("TF_NUM_INTRAOP_THREADS"))
+    assert any(trained_in.values())  # the fits ran in the worker processes
+    assert list(threads.values()) == ["1", "1"]  # TensorFlow keeps to its worker's thread
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+    assert search.best_params_ == serial.best_params_
 
 
 def test_in_sample_split_trains_and_tests_on_all_rows(css4):

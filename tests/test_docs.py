@@ -29,3 +29,10 @@ def test_the_getting_started_code_runs(tmp_path):
     pictures |= {"new_names.png", "predicted_swatches.png"}
     assert pictures <= {path.name for path in tmp_path.iterdir()}
     assert "RGB error, colour vectors:" in result.stdout
+
+
+def test_the_dask_example_runs():
+    example = DOCS / "beyond_one_machine.py"
+    result = subprocess.run([sys.executable, example, "--quick"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "'n_components'" in result.stdout and "held-out score 0." in result.stdout
