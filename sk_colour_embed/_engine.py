@@ -60,8 +60,32 @@ SPARSE_MIN_VALUES = 2**16
 XLA_MIN_STEPS = 5_000
 
 
-def _binary_crossentropy(labels, probabilities):
-    return keras.ops.mean(keras.losses.binary_crossentropy(labels, probabilities))
+def _binary_crossentropy(labels, probabilities, sample_weight=None):
+    losses = keras.losses.binary_crossentropy(labels, probabilities)
+    if sample_weight is None:
+        return keras.ops.mean(losses)
+    return keras.ops.sum(losses * sample_weight) / keras.ops.sum(sample_weight)
+
+
+def _partners(pairs, labels, n_items, negative, ns_exponent):
+    """The partner distribution when ``negative`` > 0, else None."""
+    if not negative:
+        return None
+    return partner_distribution(np.asarray(pairs), np.asarray(labels), n_items, ns_exponent)
+
+
+def partner_distribution(pairs, labels, n_items, ns_exponent):
+    """Cumulative probabilities of drawing each item as a negative partner.
+
+    Items of the similar pairs, in proportion to their number of similar
+    pairs to the power ``ns_exponent`` (word2vec's unigram distribution);
+    other items are never drawn.
+    """
+    counts = np.bincount(pairs[labels == 1].ravel(), minlength=n_items).astype(np.float64)
+    weights = np.where(counts > 0, counts**ns_exponent, 0.0)
+    cdf = np.cumsum(weights) / weights.sum()
+    cdf[np.flatnonzero(weights)[-1] :] = 1.0  # a uniform draw below 1 never passes the end
+    return cdf.astype(np.float32)
 
 
 class EpochTrainer:
@@ -69,34 +93,55 @@ class EpochTrainer:
 
     ``item_tokens`` and ``item_weights``, both of shape ``(n_items, n_slots)``,
     give each item's token ids and weights; the pairs are pairs of items.
+
+    With ``negative`` > 0, every similar pair ``(a, b)`` of a batch brings
+    ``negative`` dissimilar pairs ``(a, c)`` into the same step, each ``c``
+    drawn from the cumulative distribution ``partners`` (see
+    :func:`partner_distribution`) inside the compiled epoch, with TensorFlow's
+    stateless random numbers: the same seeds draw the same partners.
     """
 
-    def __init__(self, model, item_tokens, item_weights, *, batch_size, jit_compile=True):
+    def __init__(
+        self,
+        model,
+        item_tokens,
+        item_weights,
+        *,
+        batch_size,
+        jit_compile=True,
+        negative=0,
+        partners=None,
+    ):
         self.model = model
         self.batch_size = batch_size
-        self.set_items(item_tokens, item_weights)
+        self.negative = negative
+        self.set_items(item_tokens, item_weights, partners)
         # The tables are arguments, not constants of the function, so that
         # another fit of the same shapes reuses the traced, compiled epoch.
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
 
-    def set_items(self, item_tokens, item_weights):
+    def set_items(self, item_tokens, item_weights, partners=None):
         """Train on items of these token ids and weights from now on."""
         self.table = {
             "tokens": tf.constant(item_tokens, tf.int32),
             "weights": tf.constant(item_weights, tf.float32),
         }
+        if self.negative:
+            self.table["partners"] = tf.constant(partners, tf.float32)
 
-    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
+    def restart(self, weights, item_tokens, item_weights, partners, *, learning_rate, n_steps):
         """Start a new fit from the model weights ``weights``, with fresh optimizer state."""
         self.model.set_weights(weights)
-        self.set_items(item_tokens, item_weights)
+        self.set_items(item_tokens, item_weights, partners)
 
-    def train_epoch(self, pairs, labels, order):
+    def train_epoch(self, pairs, labels, order, seed=(0, 0)):
         """One epoch over ``pairs`` taken in ``order``; return its mean loss.
 
-        The mean is weighted by batch size, as Keras reports it.
+        The mean is weighted by batch size, as Keras reports it. ``seed``, two
+        integers, seeds the negative partners.
         """
-        return float(self._run_epoch(pairs, labels, order, self.table))
+        seed = tf.constant(seed, tf.int32)
+        return float(self._run_epoch(pairs, labels, order, self.table, seed))
 
     def current_embedding(self):
         """The token vectors as they stand after the last step, as a NumPy array."""
@@ -110,50 +155,73 @@ class EpochTrainer:
         """The model's inputs for item-index ``pairs``: each item's tokens and weights."""
         return {name: tf.gather(table[name], pairs) for name in ("tokens", "weights")}
 
-    def _epoch(self, pairs, labels, order, table):
+    def _epoch(self, pairs, labels, order, table, seed):
         pairs, labels = tf.gather(pairs, order), tf.gather(labels, order)
         n_pairs, batch = pairs.shape[0], self.batch_size
         n_full = n_pairs // batch
+
+        def step(i, batch_pairs, batch_labels):
+            if not self.negative:
+                return self._train_step(batch_pairs, batch_labels, table)
+            step_seed = tf.random.experimental.stateless_fold_in(seed, i)
+            pairs_, labels_, weights = self._with_negatives(
+                batch_pairs, batch_labels, table["partners"], step_seed
+            )
+            return self._train_step(pairs_, labels_, table, weights)
 
         def body(i, total):
             start = i * batch
             batch_pairs = tf.slice(pairs, [start, 0], [batch, 2])
             batch_labels = tf.slice(labels, [start], [batch])
-            return i + 1, total + self._train_step(batch_pairs, batch_labels, table) * batch
+            return i + 1, total + step(i, batch_pairs, batch_labels) * batch
 
         _, total = tf.while_loop(lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0)))
         rest = n_pairs - n_full * batch
         if rest:  # the last, smaller batch has a shape of its own
             start = n_full * batch
-            total += self._train_step(pairs[start:], labels[start:], table) * rest
+            total += step(n_full, pairs[start:], labels[start:]) * rest
         return total / n_pairs
 
-    def _train_step(self, pairs, labels, table):
+    def _with_negatives(self, pairs, labels, partners, seed):
+        """The batch and its negative pairs, their labels, and the loss weights.
+
+        Every pair brings ``negative`` pairs labelled 0; those of pairs not
+        labelled similar weigh 0, so that shapes stay fixed.
+        """
+        k = self.negative
+        draws = tf.random.stateless_uniform([tf.shape(pairs)[0] * k], seed=seed)
+        drawn = tf.searchsorted(partners, draws, side="right", out_type=tf.int32)
+        negatives = tf.stack([tf.repeat(pairs[:, 0], k), drawn], axis=1)
+        similar = tf.cast(labels, tf.float32)
+        return (
+            tf.concat([pairs, negatives], axis=0),
+            tf.concat([labels, tf.zeros_like(drawn, labels.dtype)], axis=0),
+            tf.concat([tf.ones_like(similar), tf.repeat(similar, k)], axis=0),
+        )
+
+    def _train_step(self, pairs, labels, table, sample_weight=None):
         raise NotImplementedError
 
 
 class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
-    def __init__(self, model, item_tokens, item_weights, *, batch_size, learning_rate, jit_compile):
-        super().__init__(
-            model, item_tokens, item_weights, batch_size=batch_size, jit_compile=jit_compile
-        )
+    def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
+        super().__init__(model, item_tokens, item_weights, **settings)
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
 
-    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
-        super().restart(
-            weights, item_tokens, item_weights, learning_rate=learning_rate, n_steps=n_steps
-        )
+    def restart(self, *items, learning_rate, n_steps):
+        super().restart(*items, learning_rate=learning_rate, n_steps=n_steps)
         for variable in self.optimizer.variables:  # the step count and the moments
             variable.assign(tf.zeros_like(variable))
         self.optimizer.learning_rate = learning_rate
 
-    def _train_step(self, pairs, labels, table):
+    def _train_step(self, pairs, labels, table, sample_weight=None):
         inputs = self._inputs(pairs, table)
         with tf.GradientTape() as tape:
-            loss = _binary_crossentropy(labels[:, None], self.model(inputs, training=True))
+            probabilities = self.model(inputs, training=True)
+            loss = _binary_crossentropy(labels[:, None], probabilities, sample_weight)
         variables = self.model.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
@@ -188,12 +256,8 @@ class LazyAdamTrainer(EpochTrainer):
     The head's few weights follow Keras's dense Adam update.
     """
 
-    def __init__(
-        self, model, item_tokens, item_weights, *, batch_size, learning_rate, n_steps, jit_compile
-    ):
-        super().__init__(
-            model, item_tokens, item_weights, batch_size=batch_size, jit_compile=jit_compile
-        )
+    def __init__(self, model, item_tokens, item_weights, *, learning_rate, n_steps, **settings):
+        super().__init__(model, item_tokens, item_weights, **settings)
         self.embeddings = embedding_variable(model).value
         self.head = head_layers(model)
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
@@ -216,10 +280,8 @@ class LazyAdamTrainer(EpochTrainer):
         self.table["alpha"] = tf.constant(schedule.alpha)
         self.table["skip_sum"] = tf.constant(schedule.skip_sum)
 
-    def restart(self, weights, item_tokens, item_weights, *, learning_rate, n_steps):
-        super().restart(
-            weights, item_tokens, item_weights, learning_rate=learning_rate, n_steps=n_steps
-        )
+    def restart(self, *items, learning_rate, n_steps):
+        super().restart(*items, learning_rate=learning_rate, n_steps=n_steps)
         self._set_schedule(n_steps, learning_rate)
         for variable in (self.step, self.m, self.v, self.last_step, *self.head_m, *self.head_v):
             variable.assign(tf.zeros_like(variable))
@@ -255,7 +317,7 @@ class LazyAdamTrainer(EpochTrainer):
         self.embeddings.scatter_update(tf.IndexedSlices(w, rows))
         self.last_step.scatter_update(tf.IndexedSlices(tf.fill(tf.shape(rows), step), rows))
 
-    def _train_step(self, pairs, labels, table):
+    def _train_step(self, pairs, labels, table, sample_weight=None):
         step = self.step.assign_add(1)
         inputs = self._inputs(pairs, table)
         token_shape = tf.shape(inputs["tokens"])
@@ -267,7 +329,7 @@ class LazyAdamTrainer(EpochTrainer):
             probabilities = self.head[0]([token_vectors, inputs["weights"]])
             for layer in self.head[1:]:
                 probabilities = layer(probabilities)
-            loss = _binary_crossentropy(labels[:, None], probabilities)
+            loss = _binary_crossentropy(labels[:, None], probabilities, sample_weight)
         grad_w, *grad_head = tape.gradient(loss, [w, *self.head_variables])
         alpha = tf.gather(table["alpha"], step)
 
@@ -318,9 +380,10 @@ class _Settings:
     n_steps: int
     sparse: bool
     jit_compile: bool
+    negative: int
 
     @classmethod
-    def resolve(cls, n_values, *, n_epochs, n_pairs, batch_size, sparse, jit_compile):
+    def resolve(cls, n_values, *, n_epochs, n_pairs, batch_size, sparse, jit_compile, negative):
         # A batch larger than all the pairs is one batch of all the pairs, as
         # in model.fit: memory follows the data, not batch_size.
         batch_size = min(batch_size, n_pairs)
@@ -332,22 +395,19 @@ class _Settings:
             # TensorFlow's graph threads do not fix; under XLA the order is
             # fixed, so the same seed gives the same fit.
             jit_compile = sparse or n_steps >= XLA_MIN_STEPS
-        return cls(batch_size, n_steps, bool(sparse), bool(jit_compile))
+        return cls(batch_size, n_steps, bool(sparse), bool(jit_compile), int(negative))
 
-    def trainer(self, model, item_tokens, item_weights, learning_rate):
-        common = dict(batch_size=self.batch_size, jit_compile=self.jit_compile)
-        if self.sparse:
-            return LazyAdamTrainer(
-                model,
-                item_tokens,
-                item_weights,
-                learning_rate=learning_rate,
-                n_steps=self.n_steps,
-                **common,
-            )
-        return KerasAdamTrainer(
-            model, item_tokens, item_weights, learning_rate=learning_rate, **common
+    def trainer(self, model, item_tokens, item_weights, partners, learning_rate):
+        common = dict(
+            batch_size=self.batch_size,
+            jit_compile=self.jit_compile,
+            negative=self.negative,
+            partners=partners,
+            learning_rate=learning_rate,
         )
+        if self.sparse:
+            return LazyAdamTrainer(model, item_tokens, item_weights, n_steps=self.n_steps, **common)
+        return KerasAdamTrainer(model, item_tokens, item_weights, **common)
 
 
 def make_trainer(
@@ -361,8 +421,13 @@ def make_trainer(
     learning_rate,
     sparse="auto",
     jit_compile="auto",
+    negative=0,
+    partners=None,
 ):
-    """The trainer for ``model``; see :func:`train` for ``sparse`` and ``jit_compile``."""
+    """The trainer for ``model``; see :func:`train` for the parameters.
+
+    ``partners`` is the :func:`partner_distribution` of the negative partners.
+    """
     settings = _Settings.resolve(
         int(np.prod(embedding_variable(model).shape)),
         n_epochs=n_epochs,
@@ -370,8 +435,9 @@ def make_trainer(
         batch_size=batch_size,
         sparse=sparse,
         jit_compile=jit_compile,
+        negative=negative,
     )
-    return settings.trainer(model, item_tokens, item_weights, learning_rate)
+    return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
 
 
 def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
@@ -380,6 +446,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
     losses = np.empty(epochs)
+    negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     for callback in callbacks:
         callback(0, np.nan, trainer.current_embedding)
     # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
@@ -391,7 +458,8 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
             order = next_order.result()
             if epoch + 1 < epochs:
                 next_order = pool.submit(_shuffled, rng, n_pairs)
-            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order))
+            seed = (negative_seed, epoch)
+            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order), seed)
             for callback in callbacks:
                 callback(epoch + 1, losses[epoch], trainer.current_embedding)
     trainer.finish()
@@ -411,6 +479,8 @@ def train(
     rng,
     sparse="auto",
     jit_compile="auto",
+    negative=0,
+    ns_exponent=0.75,
     callbacks=(),
 ):
     """Train the token-form ``model`` on item-index ``pairs`` and 0/1 ``labels``.
@@ -440,6 +510,12 @@ def train(
         graph (``False``); ``"auto"`` compiles when the fit has at least
         ``XLA_MIN_STEPS`` steps, and always for the lazy update (whose
         graph-mode scatters are not reproducible).
+    negative : int, default=0
+        Dissimilar pairs drawn for each pair labelled 1 in every step: its
+        first item with a partner drawn from the items of the similar pairs
+        (see :func:`partner_distribution`), fresh in every epoch.
+    ns_exponent : float, default=0.75
+        The exponent of :func:`partner_distribution`.
     callbacks : sequence of callables, default=()
         Each is called as ``callback(epoch, loss, token_vectors)`` before the
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
@@ -461,6 +537,8 @@ def train(
         learning_rate=learning_rate,
         sparse=sparse,
         jit_compile=jit_compile,
+        negative=negative,
+        partners=_partners(pairs, labels, len(item_tokens), negative, ns_exponent),
     )
     return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
 
@@ -538,6 +616,8 @@ def fit_pair_model(
     rng,
     sparse="auto",
     jit_compile="auto",
+    negative=0,
+    ns_exponent=0.75,
     callbacks=(),
 ):
     """Build the token-form model, train it, and return its weights as arrays.
@@ -560,13 +640,15 @@ def fit_pair_model(
         batch_size=batch_size,
         sparse=sparse,
         jit_compile=jit_compile,
+        negative=negative,
     )
+    partners = _partners(pairs, labels, len(item_tokens), negative, ns_exponent)
     # Fits of one key share the epoch function; it retraces for new data shapes.
     key = (n_tokens, n_components, *shape.values(), settings.batch_size, settings.sparse)
-    key += (settings.jit_compile,)
+    key += (settings.jit_compile, settings.negative)
 
     def new_trainer():
-        return settings.trainer(model, item_tokens, item_weights, learning_rate)
+        return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
 
     with TRAINERS.lend(key, n_values, new_trainer) as (trainer, reused):
         if reused:
@@ -574,6 +656,7 @@ def fit_pair_model(
                 model.get_weights(),
                 item_tokens,
                 item_weights,
+                partners,
                 learning_rate=learning_rate,
                 n_steps=settings.n_steps,
             )

@@ -1,0 +1,448 @@
+"""PairSimilarityClassifier: the tutorial's model as a classifier of pairs of items."""
+
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from sk_colour_embed._callbacks import ProgressBar, Recorder
+from sk_colour_embed._items import describe_keys, keys_of, missing_rows, validate_keys
+from sk_colour_embed._tokens import TokenReader, names_of, padded
+from sk_colour_embed._vectors import ItemVectors
+from sk_colour_embed._warnings import warn_user
+
+
+@contextmanager
+def all_or_nothing(estimator):
+    """Restore ``estimator``'s attributes if the block fails or is interrupted.
+
+    A fit either completes or leaves the estimator as it was: no mix of a new
+    ``n_features_in_`` with old vectors, no half-fitted first fit.
+    """
+    state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(state)
+        raise
+
+
+def spread_seeds(random_state, n):
+    """``n`` seeds drawn from ``random_state``: one per random part of a fit."""
+    return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
+
+
+# The loss over the last tenth of the epochs falling by more than this share
+# of the tenth before: training has clearly not converged.
+_STILL_FALLING = 0.01
+_MIN_EPOCHS_TO_JUDGE = 20
+
+
+def _warn_if_not_converged(losses):
+    """Say once when the loss was still falling fast at the end of training."""
+    if len(losses) < _MIN_EPOCHS_TO_JUDGE:
+        return
+    tenth = len(losses) // 10
+    before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
+    drop = (before - last) / before
+    if drop > _STILL_FALLING:
+        warn_user(
+            f"training has not converged: the loss fell by {drop:.1%} over the last "
+            f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not settled "
+            "yet. Raise epochs, or learning_rate.",
+            ConvergenceWarning,
+        )
+
+
+def _read_tokens(vectorizer, name_vectors, keys):
+    """The token reader and the items' token weights (None, None for a lookup)."""
+    if vectorizer is None:
+        return None, None
+    names = np.asarray(keys, dtype=object)
+    tokens = TokenReader.fit(vectorizer, names, name_vectors)
+    weights = tokens.weights(names)
+    no_token = np.diff(weights.indptr) == 0
+    if no_token.any() and np.sum(~no_token) >= 2:
+        warn_user(
+            f"{no_token.sum()} training name(s) have no token that the vectorizer keeps, "
+            f"so they get no vector and their pairs are left out of training: "
+            f"{describe_keys(keys[no_token])}."
+        )
+    if np.sum(~no_token) < 2:
+        raise ValueError(
+            f"the vectorizer finds a token in {np.sum(~no_token)} training name(s); pairs "
+            "need at least 2. Check its analyzer, token_pattern, min_df and max_df."
+        )
+    return tokens, weights
+
+
+_TRAINING_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "vectorizer": [HasMethods(["fit", "transform"]), None],
+    "name_vectors": ["boolean"],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "normalize": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
+    """Classify pairs of items as similar or not, learning a vector per item.
+
+    The tutorial's model as a scikit-learn classifier whose samples are
+    pairs: ``fit(X, y)`` takes pairs of item keys ``X`` (two columns: the
+    first item and the second) and their 0/1 labels ``y``, and trains the
+    Keras model ``Embedding -> [weighted sum of tokens] -> squared distance
+    -> probability of similar`` with the package's engine. The learned
+    vectors are kept in ``vectors_``, which also answers ``most_similar`` and
+    ``similarity`` with NumPy alone.
+
+    The pairs can be anything users have: products bought together, synonyms,
+    human "same / different" judgements, the edges of a graph, or the pairs
+    :meth:`PairSampler.fit_resample` draws from descriptors.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the vectors.
+    vectorizer : transformer or None, default=None
+        As in :class:`PairSimilarityEmbedder`: None looks keys up exactly; a
+        scikit-learn text vectorizer reads the two columns of names into
+        tokens, so that pairs of names never seen in fit can be classified.
+    name_vectors : bool, default=True
+        With a vectorizer, also learn a vector of each training name's own.
+    negative : int or "auto", default="auto"
+        Dissimilar partners drawn for every similar pair, fresh in each epoch:
+        a pair ``(a, b)`` labelled 1 adds ``negative`` pairs ``(a, c)``
+        labelled 0, ``c`` drawn at random from the items of the similar pairs
+        (word2vec's negative sampling). ``"auto"`` draws 5 when every label
+        is 1 (only similar pairs are known) and none otherwise.
+    ns_exponent : float, default=0.75
+        An item is drawn as a negative partner with probability proportional
+        to its number of similar pairs to this power, as in word2vec; 0 draws
+        uniformly among them.
+    epochs : int, default=500
+        Passes over the pairs.
+    batch_size : int, default=512
+        Pairs per Adam step (before their negative partners).
+    learning_rate : float, default=0.001
+        Adam's learning rate.
+    normalize : bool, default=False
+        Put the vectors on the unit sphere.
+    threshold : float, default=0.5
+        :meth:`predict` calls a pair similar when its probability is at least
+        this; :meth:`calibrate_threshold` chooses it from data instead.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial vectors, the order of the pairs in each epoch and
+        the negative partners. The same value gives the same fit on the same
+        machine.
+    verbose : int, default=0
+        0 prints nothing; 1 shows a progress bar over epochs.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels; the second (the larger) means similar.
+    vectors_ : ItemVectors
+        The learned vectors of the items of the pairs, and their queries.
+    threshold_ : float
+        The probability threshold :meth:`predict` uses: ``threshold``, or
+        what :meth:`calibrate_threshold` chose.
+    history_ : dict
+        ``{"loss": list}``, the mean training loss of each epoch.
+    n_features_in_ : int
+        2, the two items of a pair.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the two columns, when ``X`` has string column names.
+
+    See Also
+    --------
+    PairSimilarityEmbedder : Draws the pairs from descriptors, then learns the same way.
+    PairSampler : Draws labelled pairs of items from descriptors.
+
+    Notes
+    -----
+    The probability that a pair is similar is
+    ``sigmoid(bias - scale * d)`` with ``d`` the squared distance of the two
+    vectors and ``scale > 0``, so it falls as the vectors move apart;
+    :meth:`decision_function` is ``bias - scale * d``. A pair with an item not
+    seen in fit (with a vectorizer: with no known token) raises a
+    ``ValueError`` that names it. After fit the estimator holds NumPy, pandas
+    and scikit-learn objects only: predicting and unpickling need no
+    TensorFlow.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sk_colour_embed import PairSimilarityClassifier
+    >>> pairs = pd.DataFrame(
+    ...     {"item_x": ["a", "a", "b", "c", "c", "d"], "item_y": ["b", "c", "a", "d", "a", "b"]}
+    ... )
+    >>> similar = [1, 0, 1, 1, 0, 0]
+    >>> classifier = PairSimilarityClassifier(epochs=200, learning_rate=0.05, random_state=0)
+    >>> classifier.fit(pairs, similar).predict(pairs).tolist()
+    [1, 0, 1, 1, 0, 0]
+    >>> classifier.predict_proba(pairs).shape
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **_TRAINING_CONSTRAINTS,
+        "negative": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "ns_exponent": [Interval(Real, 0, None, closed="left")],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        vectorizer=None,
+        name_vectors=True,
+        negative="auto",
+        ns_exponent=0.75,
+        epochs=500,
+        batch_size=512,
+        learning_rate=0.001,
+        normalize=False,
+        threshold=0.5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.vectorizer = vectorizer
+        self.name_vectors = name_vectors
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.normalize = normalize
+        self.threshold = threshold
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn item vectors from labelled pairs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2)
+            The two items of each pair: keys (tuples for items keyed by
+            several values), or names with a vectorizer.
+        y : array-like of shape (n_pairs,)
+            Two classes; the larger (1, True) means similar. All similar is
+            allowed: dissimilar pairs are then drawn (see ``negative``).
+
+        Returns
+        -------
+        self : PairSimilarityClassifier
+        """
+        with all_or_nothing(self):
+            self._fit(X, y)
+        return self
+
+    def decision_function(self, X):
+        """The log-odds that each pair is similar: ``bias - scale * d``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+        """
+        return self.vectors_.similarity_bias - self.vectors_.distance_scale * self._distances(X)
+
+    def predict_proba(self, X):
+        """Probability of each class for each pair; column 1 is similar.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2)
+
+        Returns
+        -------
+        probabilities : ndarray of shape (n_pairs, 2)
+        """
+        similar = self.vectors_.probability(self._distances(X))
+        return np.column_stack([1 - similar, similar])
+
+    def predict(self, X):
+        """Similar (``classes_[1]``) where the probability reaches ``threshold_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_pairs,)
+        """
+        return self.classes_[(self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)]
+
+    def calibrate_threshold(self, X, y, scoring="accuracy"):
+        """Choose ``threshold_`` to maximise ``scoring`` on the labelled pairs ``X, y``.
+
+        As metric-learn's ``calibrate_threshold``; use pairs held out of fit.
+        For a cross-validated choice, wrap the classifier in scikit-learn's
+        ``TunedThresholdClassifierCV`` instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2)
+        y : array-like of shape (n_pairs,)
+        scoring : str or callable, default="accuracy"
+            A scikit-learn scorer name or ``scorer(y_true, y_pred) -> float``
+            on predicted labels, larger is better (``"balanced_accuracy"``,
+            ``"f1"``...).
+
+        Returns
+        -------
+        self : PairSimilarityClassifier
+        """
+        probabilities = self.predict_proba(X)[:, 1]
+        y = np.asarray(y)
+        score = get_scorer(scoring)._score_func if isinstance(scoring, str) else scoring
+        candidates = np.unique(np.concatenate([probabilities, [1.0]]))
+        scores = [score(y, self.classes_[(probabilities >= t).astype(int)]) for t in candidates]
+        self.threshold_ = float(candidates[int(np.argmax(scores))])
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.classifier_tags.multi_class = False
+        if self.vectorizer is not None:
+            tags.input_tags.two_d_array = False
+        return tags
+
+    # -- helpers -------------------------------------------------------------
+
+    def _pair_keys(self, X, reset):
+        """Validate pairs ``X``: two columns of keys (names with a vectorizer), none missing."""
+        X = validate_keys(self, X, reset=reset)
+        if X.shape[1] != 2:
+            raise ValueError(
+                f"X must have 2 columns, the two items of each pair; it has {X.shape[1]}."
+            )
+        missing = missing_rows(X)
+        if len(missing):
+            raise ValueError(
+                f"X has a missing item (None or NaN) in {len(missing)} pair(s), the first at "
+                f"row {missing[0]}."
+            )
+        if self.vectorizer is not None:
+            for column in (0, 1):
+                names_of(X[:, [column]])
+        return X
+
+    def _distances(self, X):
+        """Squared distance of the two vectors of each pair of ``X``."""
+        check_is_fitted(self)
+        X = self._pair_keys(X, reset=False)
+        first, second = (self.vectors_.get_vectors(keys_of(X[:, [c]]), "nan") for c in (0, 1))
+        unknown = np.flatnonzero(np.isnan(first).any(axis=1) | np.isnan(second).any(axis=1))
+        if len(unknown):
+            raise ValueError(
+                f"{len(unknown)} pair(s) have an item with no vector, the first at row "
+                f"{unknown[0]}: {X[unknown[0]].tolist()}; {self.vectors_.why_unknown()}."
+            )
+        return np.sum(np.square(first - second), axis=1)
+
+    def _fit(self, X, y):
+        X = self._pair_keys(X, reset=True)
+        check_classification_targets(y)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X holds {len(X)} pair(s) but y holds {len(y)} label(s).")
+        classes, labels = np.unique(y, return_inverse=True)
+        if len(classes) > 2:
+            raise ValueError(
+                f"y must hold two classes (similar or not), but holds {len(classes)}: "
+                f"{describe_keys(classes)}."
+            )
+        if len(classes) == 1 and self.negative == 0:
+            raise ValueError(
+                f"y holds one class only ({classes[0]!r}); with negative=0 there is nothing "
+                "to tell it from. Give both classes, or let negative draw dissimilar pairs."
+            )
+        codes, keys = keys_of(np.concatenate([X[:, [0]], X[:, [1]]])).factorize()
+        pairs = codes.reshape(2, -1).T
+        if len(classes) == 1:  # all similar: the dissimilar class is implied
+            classes = np.array([0, 1]) if classes[0] == 1 else np.array([False, True])
+            labels = np.ones(len(y), dtype=int)
+        init_seed, order_seed = spread_seeds(self.random_state, 2)
+        self.classes_ = classes
+        self._fit_indexed(keys, pairs, labels, init_seed, order_seed)
+        self.threshold_ = float(self.threshold)
+
+    def _n_negatives(self, labels):
+        if self.negative == "auto":
+            return 5 if np.all(labels == 1) else 0
+        return self.negative
+
+    def _fit_indexed(self, keys, pairs, labels, init_seed, order_seed, record_every=None):
+        """Train on item-index ``pairs`` of the items ``keys``; set ``vectors_`` and ``history_``.
+
+        Returns the recorder of the vectors (None without ``record_every``).
+        """
+        from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
+
+        tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
+        if weights is None:  # a lookup: each item is its own token
+            item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))
+        else:
+            item_tokens, item_weights = padded(weights)
+            has_tokens = np.diff(weights.indptr) > 0
+            keep = has_tokens[pairs[:, 0]] & has_tokens[pairs[:, 1]]
+            pairs, labels = pairs[keep], labels[keep]
+            if len(pairs) == 0:
+                raise ValueError(
+                    "every pair has a name with no token, so nothing is left to train on; "
+                    "give more pairs or read more of the names."
+                )
+        recorder = Recorder(record_every, weights, self.normalize) if record_every else None
+        progress = ProgressBar(self.epochs) if self.verbose else None
+        trained = fit_pair_model(
+            item_tokens,
+            item_weights,
+            pairs,
+            labels,
+            n_tokens=len(keys) if weights is None else weights.shape[1],
+            n_components=self.n_components,
+            normalize=self.normalize,
+            seed=int(init_seed),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            rng=np.random.default_rng(order_seed),
+            negative=self._n_negatives(labels),
+            ns_exponent=self.ns_exponent,
+            callbacks=[c for c in (recorder, progress) if c is not None],
+        )
+        self.vectors_ = ItemVectors(
+            keys,
+            trained.token_vectors,
+            distance_scale=trained.distance_scale,
+            similarity_bias=trained.similarity_bias,
+            tokens=tokens,
+            normalize=self.normalize,
+        )
+        self.history_ = {"loss": trained.losses.tolist()}
+        _warn_if_not_converged(trained.losses)
+        return recorder
