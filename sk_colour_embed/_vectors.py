@@ -14,7 +14,12 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
 
-from sk_colour_embed._items import describe_keys, descriptor_distances
+from sk_colour_embed._items import (
+    describe_keys,
+    descriptor_distances,
+    index_from_state,
+    index_state,
+)
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
@@ -101,6 +106,13 @@ class ItemVectors:
 
     def __len__(self):
         return len(self.keys)
+
+    # Plain arrays instead of the pandas keys, so that skops can save the vectors too.
+    def __getstate__(self):
+        return {**vars(self), "keys": index_state(self.keys)}
+
+    def __setstate__(self, state):
+        vars(self).update({**state, "keys": index_from_state(state["keys"])})
 
     @property
     def n_components(self):
