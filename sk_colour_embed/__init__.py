@@ -8,6 +8,7 @@ from sk_colour_embed._data import ColourFileError, load_colours, read_colour_csv
 from sk_colour_embed._embedder import PairSimilarityEmbedder
 from sk_colour_embed._items import ItemTable
 from sk_colour_embed._model_selection import InSampleSplit
+from sk_colour_embed._projector import write_projector
 from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._vectors import ItemVectors
 
@@ -23,6 +24,7 @@ __all__ = [
     "build_pair_model",
     "load_colours",
     "read_colour_csv",
+    "write_projector",
 ]
 
 

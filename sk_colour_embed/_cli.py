@@ -4,8 +4,8 @@ Exit codes: 0 done; 1 the run failed (a colour file that cannot be read, a
 file that cannot be written); 2 the command line is wrong (an option, an
 unknown ``--source``, an ``--out`` that cannot be a folder of results), told
 before any training; 130 interrupted. Output files appear whole or not at
-all: each is written to a temporary file in ``--out`` and renamed into place
-once all of them are written.
+all: each is written to a temporary file in ``--out`` (or ``--projector``)
+and renamed into place once all of them are written.
 """
 
 import argparse
@@ -13,19 +13,20 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from sk_colour_embed._data import BUILTIN_SOURCES, ColourFileError, load_colours
 from sk_colour_embed._embedder import PairSimilarityEmbedder
+from sk_colour_embed._outputs import Outputs
+from sk_colour_embed._projector import ProjectorFiles
 from sk_colour_embed._sampling import PairSampler
 
 PROG = "sk-colour-embed"
 _MAX_SEED = 2**32 - 1
 _MAX_COUNT = 2**31 - 1
 # --out names a folder: a name with one of these endings was meant as a file.
-_FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt"}
+_FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt", ".tsv", ".pbtxt"}
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -116,58 +117,48 @@ def build_parser():
         action="store_true",
         help="also record the vectors every epoch and write training.gif, their animation",
     )
+    parser.add_argument(
+        "--projector",
+        type=Path,
+        metavar="DIR",
+        help="also write the files of TensorBoard's Embedding Projector to DIR, made if "
+        "needed: vectors.tsv, metadata.tsv (names and #rrggbb colours), sprite.png (a swatch "
+        "per colour) and projector_config.pbtxt; view them with: tensorboard --logdir DIR",
+    )
     parser.add_argument("--quiet", action="store_true", help="print no progress bar")
     return parser
 
 
+def _folder_problem(option, folder):
+    """What stops ``folder`` from being a folder of results for ``option``; or None."""
+    if folder.exists() and not folder.is_dir():
+        return f"argument {option}: {str(folder)!r} is a file, not a folder"
+    if not folder.exists() and folder.suffix.lower() in _FILE_SUFFIXES:
+        return (
+            f"argument {option}: names the folder for the results; {str(folder)!r} looks "
+            "like a file"
+        )
+    existing = next(parent for parent in [folder, *folder.parents] if parent.exists())
+    if not existing.is_dir():
+        return f"argument {option}: {str(folder)!r} is under {str(existing)!r}, which is a file"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"argument {option}: cannot write in {str(existing)!r}"
+    return None
+
+
 def _command_line_problem(args):
-    """What is wrong with ``--source`` or ``--out``, found before any training; or None."""
+    """What is wrong with ``--source``, ``--out`` or ``--projector``, found before training."""
     if args.source not in BUILTIN_SOURCES and not Path(args.source).is_file():
         return (
             f"argument --source: {args.source!r} is neither one of "
             f"{sorted(BUILTIN_SOURCES)} nor a file"
         )
-    out = args.out
-    if out.exists() and not out.is_dir():
-        return f"argument --out: {str(out)!r} is a file, not a folder"
-    if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
-        return f"argument --out: names the folder for the results; {str(out)!r} looks like a file"
-    existing = next(parent for parent in [out, *out.parents] if parent.exists())
-    if not existing.is_dir():
-        return f"argument --out: {str(out)!r} is under {str(existing)!r}, which is a file"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"argument --out: cannot write in {str(existing)!r}"
-    return None
-
-
-class _Outputs:
-    """Files written to temporary names in one folder, renamed into place together."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.pending = {}
-
-    def path(self, name):
-        """A temporary path in the folder for the file ``name``."""
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{name}.", suffix=Path(name).suffix, dir=self.folder
-        )
-        os.close(handle)
-        self.pending[name] = Path(temporary)
-        return self.pending[name]
-
-    def commit(self):
-        umask = os.umask(0)
-        os.umask(umask)
-        for name, temporary in self.pending.items():
-            os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-            os.replace(temporary, self.folder / name)
-        written, self.pending = list(self.pending), {}
-        return written
-
-    def discard(self):
-        for temporary in self.pending.values():
-            temporary.unlink(missing_ok=True)
+    problem = _folder_problem("--out", args.out)
+    if problem is None and args.projector is not None:
+        if args.dims < 2:
+            return "argument --projector: the Embedding Projector needs --dims 2 or more"
+        problem = _folder_problem("--projector", args.projector)
+    return problem
 
 
 def _finite_or_none(value):
@@ -175,7 +166,10 @@ def _finite_or_none(value):
 
 
 def run(args):
-    """Fit as ``args`` say and write the files; return the metrics and the files' names."""
+    """Fit as ``args`` say and write the files; return the metrics and the files' names.
+
+    The names are keyed by folder: ``--out``, then ``--projector`` if it is another.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -196,8 +190,17 @@ def run(args):
     start = time.perf_counter()
     embedder.fit(X, y)
     seconds = time.perf_counter() - start
+    # Checked (and any warning given) before a file is written.
+    projector = None
+    if args.projector is not None:
+        projector = ProjectorFiles(embedder, colours=embedder.sampler_.items_.descriptors)
     args.out.mkdir(parents=True, exist_ok=True)
-    outputs = _Outputs(args.out)
+    outputs = Outputs(args.out)
+    folders = [outputs]
+    if projector is not None:
+        args.projector.mkdir(parents=True, exist_ok=True)
+        same = args.projector.resolve() == args.out.resolve()
+        folders.append(outputs if same else Outputs(args.projector))
     try:
         embedder.embedding_.rename_axis("name").to_csv(outputs.path("embedding.csv"))
         ax = plot_embedding(embedder, X, y)
@@ -205,6 +208,8 @@ def run(args):
         plt.close(ax.figure)
         if args.animate:
             animate_training(embedder, X, y, outputs.path("training.gif"))
+        if projector is not None:
+            projector.write(folders[-1])
         metrics = {
             "score": _finite_or_none(embedder.score(X, y)),
             "score_name": "Spearman correlation of embedding and RGB distances",
@@ -222,9 +227,10 @@ def run(args):
         }
         text = json.dumps(metrics, indent=2, allow_nan=False) + "\n"
         outputs.path("metrics.json").write_text(text)
-        written = outputs.commit()
+        written = {folder.folder: folder.commit() for folder in dict.fromkeys(folders)}
     finally:
-        outputs.discard()
+        for folder in folders:
+            folder.discard()
     return metrics, written
 
 
@@ -256,7 +262,8 @@ def main(argv=None):
     )
     _say(
         f"trained {args.epochs} epochs in {metrics['fit_seconds']} s, final loss {loss}; "
-        f"score {score} ({metrics['score_name']}); wrote {', '.join(written)} to {args.out}"
+        f"score {score} ({metrics['score_name']}); wrote "
+        + "; ".join(f"{', '.join(names)} to {folder}" for folder, names in written.items())
     )
     return 0
 

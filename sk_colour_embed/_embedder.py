@@ -430,6 +430,25 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self)
         return self.vectors_.most_similar(query, topn)
 
+    def to_keyed_vectors(self, key_to_str=None):
+        """The training items' vectors as gensim ``KeyedVectors`` (needs gensim).
+
+        See :meth:`ItemVectors.to_keyed_vectors`: gensim's ``most_similar``
+        (cosine) ranks as this estimator's (distance) with ``normalize=True``.
+
+        Parameters
+        ----------
+        key_to_str : callable or None, default=None
+            The string key of each training key; None is ``str``, and must be
+            replaced (``"/".join``) for several key columns.
+
+        Returns
+        -------
+        keyed_vectors : gensim.models.KeyedVectors
+        """
+        check_is_fitted(self)
+        return self.vectors_.to_keyed_vectors(key_to_str)
+
     @property
     def embedding_(self):
         return self.vectors_.to_frame(columns=self._feature_names())

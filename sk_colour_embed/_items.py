@@ -85,6 +85,26 @@ def keys_of(X):
     return pd.MultiIndex.from_arrays([X[:, column] for column in range(X.shape[1])])
 
 
+def index_state(index):
+    """``index`` as plain NumPy arrays and names, for pickle and skops alike.
+
+    skops refuses pandas objects (it cannot check what they load), so the
+    fitted objects store their keys in this form.
+    """
+    levels = [np.asarray(index.get_level_values(level)) for level in range(index.nlevels)]
+    return {"levels": levels, "names": list(index.names)}
+
+
+def index_from_state(state):
+    """The ``pandas.Index`` (a ``MultiIndex`` for several levels) of :func:`index_state`."""
+    if isinstance(state, pd.Index):  # pickled before the keys were stored as arrays
+        return state
+    levels, names = state["levels"], state["names"]
+    if len(levels) == 1:
+        return pd.Index(levels[0], name=names[0], tupleize_cols=False)
+    return pd.MultiIndex.from_arrays(levels, names=names)
+
+
 def describe_keys(keys):
     """A short, readable list of keys for messages."""
     keys = list(keys)
@@ -138,3 +158,11 @@ class ItemTable:
 
     def __len__(self):
         return len(self.keys)
+
+    def __getstate__(self):
+        return {"keys": index_state(self.keys), "descriptors": self.descriptors}
+
+    def __setstate__(self, state):
+        # Frozen: set the fields as the dataclass's own __init__ does.
+        object.__setattr__(self, "keys", index_from_state(state["keys"]))
+        object.__setattr__(self, "descriptors", state["descriptors"])

@@ -131,6 +131,19 @@ class TokenReader:
     def __len__(self):
         return len(self.columns) + len(self.own or ())
 
+    # skops saves dicts with string keys only: the per-name tokens go as two lists.
+    def __getstate__(self):
+        state = {**vars(self), "own": None}
+        if self.own is not None:
+            state["own"] = {"readings": list(self.own), "tokens": list(self.own.values())}
+        return state
+
+    def __setstate__(self, state):
+        own = state["own"]
+        if own is not None and set(own) == {"readings", "tokens"}:  # else pickled as a dict
+            own = dict(zip(own["readings"], own["tokens"], strict=True))
+        vars(self).update({**state, "own": own})
+
     def weights(self, names):
         """CSR token weights of shape ``(len(names), len(self))``.
 

@@ -14,7 +14,12 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
 
-from sk_colour_embed._items import describe_keys, descriptor_distances
+from sk_colour_embed._items import (
+    describe_keys,
+    descriptor_distances,
+    index_from_state,
+    index_state,
+)
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
@@ -102,6 +107,13 @@ class ItemVectors:
     def __len__(self):
         return len(self.keys)
 
+    # Plain arrays instead of the pandas keys, so that skops can save the vectors too.
+    def __getstate__(self):
+        return {**vars(self), "keys": index_state(self.keys)}
+
+    def __setstate__(self, state):
+        vars(self).update({**state, "keys": index_from_state(state["keys"])})
+
     @property
     def n_components(self):
         return self.token_vectors.shape[1]
@@ -119,6 +131,89 @@ class ItemVectors:
         frame : pandas.DataFrame of shape (n_items, n_components)
         """
         return pd.DataFrame(self.vectors, index=self.keys, columns=columns)
+
+    def to_keyed_vectors(self, key_to_str=None):
+        """The training items' vectors as gensim ``KeyedVectors``.
+
+        Needs gensim (``pip install sk_colour_embed[gensim]``). gensim ranks
+        neighbours by cosine similarity, this package by distance: the two
+        orders agree when the vectors are on the unit sphere
+        (``normalize=True``), and may differ otherwise (see the example).
+
+        Parameters
+        ----------
+        key_to_str : callable or None, default=None
+            The gensim key (a string) of each training key. None is ``str``
+            for one key column; with several key columns (tuple keys) it must
+            be given, such as ``"/".join``, since no separator is safe for
+            every value. gensim's word2vec text format ends a key at a space:
+            to save names like ``"dark blue"`` in it, give
+            ``lambda name: name.replace(" ", "_")``.
+
+        Returns
+        -------
+        keyed_vectors : gensim.models.KeyedVectors
+            One float64 vector per training item with a vector, in the order
+            of ``keys``; save it with gensim (``save``,
+            ``save_word2vec_format``).
+
+        Warns
+        -----
+        UserWarning
+            When training names without a vector (no token the vectorizer
+            keeps) are left out.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sk_colour_embed import ItemVectors
+        >>> vectors = ItemVectors(
+        ...     pd.Index(["a", "far, same direction", "near, other direction"]),
+        ...     np.array([[1.0, 0.0], [3.0, 0.0], [1.0, 0.5]]),
+        ...     distance_scale=1.0, similarity_bias=0.0,
+        ... )
+        >>> kv = vectors.to_keyed_vectors()
+        >>> kv.most_similar("a", topn=1)[0][0]  # cosine
+        'far, same direction'
+        >>> vectors.most_similar("a", topn=1)[0][0]  # distance
+        'near, other direction'
+        """
+        try:
+            from gensim.models import KeyedVectors
+        except ImportError as error:
+            raise ImportError(
+                "to_keyed_vectors needs gensim: pip install sk_colour_embed[gensim]"
+            ) from error
+        if key_to_str is None:
+            if self.keys.nlevels > 1:
+                raise ValueError(
+                    f"the items have {self.keys.nlevels} key columns, and gensim keys are "
+                    "strings: give key_to_str to join each key tuple into one, such as "
+                    "key_to_str='/'.join."
+                )
+            key_to_str = str
+        known = np.isfinite(self.vectors).all(axis=1)
+        if not known.all():
+            warn_user(
+                f"to_keyed_vectors leaves out {np.sum(~known)} training name(s) that have no "
+                f"vector (no token the vectorizer keeps): {describe_keys(self.keys[~known])}."
+            )
+        keys = [key_to_str(key) for key in self.keys[known]]
+        not_text = [key for key in keys if not isinstance(key, str)]
+        if not_text:
+            raise TypeError(
+                f"key_to_str must return strings; it returned {not_text[0]!r} "
+                f"({type(not_text[0]).__name__})."
+            )
+        repeated = pd.Index(keys)[pd.Index(keys).duplicated()].unique()
+        if len(repeated):
+            raise ValueError(
+                f"{len(repeated)} gensim key(s) stand for several items, such as "
+                f"{describe_keys(repeated)}: give a key_to_str that keeps the keys apart."
+            )
+        keyed_vectors = KeyedVectors(self.n_components, dtype=np.float64)
+        keyed_vectors.add_vectors(keys, self.vectors[known])
+        return keyed_vectors
 
     # -- the one lookup -------------------------------------------------------
 

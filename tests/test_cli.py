@@ -114,8 +114,10 @@ def test_help_explains_each_option(capsys):
         "--seed",
         "--out",
         "--animate",
+        "--projector",
     ]:
         assert option in text
+    assert "tensorboard --logdir DIR" in text
 
 
 def run_command(*argv, **kwargs):
@@ -202,3 +204,42 @@ def test_output_files_get_the_usual_permissions(tmp_path):
     assert main([*SMALL, "--out", str(tmp_path)]) == 0
     for path in tmp_path.iterdir():
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name
+
+
+def test_projector_writes_the_projector_files_of_the_fitted_colours(tmp_path, capsys):
+    out, projector = tmp_path / "out", tmp_path / "projector"
+    assert main([*SMALL, "--out", str(out), "--projector", str(projector)]) == 0
+    files = ["metadata.tsv", "vectors.tsv", "sprite.png", "projector_config.pbtxt"]
+    assert sorted(path.name for path in projector.iterdir()) == sorted(files)
+    assert not any(path.name in files for path in out.iterdir())
+    lines = (projector / "metadata.tsv").read_text().splitlines()
+    assert lines[0] == "name\tcolour" and len(lines) == 149 and "red\t#ff0000" in lines
+    embedding = pd.read_csv(out / "embedding.csv", index_col="name")
+    vectors = np.loadtxt(projector / "vectors.tsv", delimiter="\t")
+    np.testing.assert_allclose(vectors, embedding.to_numpy(), rtol=1e-6)
+    assert [line.split("\t")[0] for line in lines[1:]] == list(embedding.index)
+    assert 'image_path: "sprite.png"' in (projector / "projector_config.pbtxt").read_text()
+    said = capsys.readouterr().out
+    assert said.endswith(f"metrics.json to {out}; {', '.join(files)} to {projector}\n")
+
+    # The same folder as --out: one folder of files, renamed into place together.
+    assert main([*SMALL, "--out", str(out), "--projector", str(out)]) == 0
+    assert set(files) < {path.name for path in out.iterdir()}
+    said = capsys.readouterr().out
+    assert said.endswith(f"embedding.png, {', '.join(files)}, metrics.json to {out}\n")
+
+
+def test_projector_is_checked_before_training(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    cases = [
+        (["--projector", str(a_file)], "argument --projector: "),
+        (["--projector", str(a_file / "run")], "which is a file"),
+        (["--projector", str(tmp_path / "vectors.tsv")], "looks like a file"),
+        (["--dims", "1", "--projector", str(tmp_path / "run")], "needs --dims 2 or more"),
+    ]
+    for argv, message in cases:
+        result = run_command(*SMALL, "--out", str(tmp_path / "out"), *argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]

@@ -1,0 +1,135 @@
+"""Persistence with skops: a fitted embedder saved and loaded without pickle."""
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from sk_colour_embed import ItemTable, ItemVectors
+from sk_colour_embed._tokens import TokenReader
+
+from conftest import small_embedder
+
+# What a fitted embedder may ask to be trusted: its own classes and plain types.
+PLAIN = ("sk_colour_embed.", "numpy.", "pandas.", "sklearn.", "builtins.")
+ROOT = Path(__file__).parents[1]
+NEW_NAMES = pd.DataFrame({"name": ["dark red", "pale sky blue"]})
+
+
+@pytest.fixture(scope="module", params=["lookup", "tfidf"])
+def fitted(request, css4):
+    X, y = css4
+    vectorizer = TfidfVectorizer() if request.param == "tfidf" else None
+    return small_embedder(vectorizer=vectorizer, handle_unknown="nan").fit(X, y)
+
+
+def dump_and_list_types(embedder, path):
+    sio.dump(embedder, path)
+    return sio.get_untrusted_types(file=path)
+
+
+def test_a_fitted_embedder_round_trips_through_skops(fitted, css4, tmp_path):
+    X, _ = css4
+    path = tmp_path / "embedder.skops"
+    types = dump_and_list_types(fitted, path)
+    assert all(name.startswith(PLAIN) for name in types), types
+    assert "sk_colour_embed._vectors.ItemVectors" in types
+    loaded = sio.load(path, trusted=types)
+
+    assert loaded.get_params().keys() == fitted.get_params().keys()
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(loaded.transform(NEW_NAMES), fitted.transform(NEW_NAMES))
+    assert loaded.most_similar("red", topn=5) == fitted.most_similar("red", topn=5)
+    for keys in (loaded.vectors_.keys, loaded.sampler_.items_.keys):
+        assert keys.equals(fitted.vectors_.keys) and keys.dtype == fitted.vectors_.keys.dtype
+    np.testing.assert_array_equal(loaded.feature_names_in_, fitted.feature_names_in_)
+    assert loaded.history_ == fitted.history_
+
+
+def test_skops_refuses_what_it_is_not_told_to_trust(fitted, tmp_path):
+    path = tmp_path / "embedder.skops"
+    types = dump_and_list_types(fitted, path)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.load(path)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.load(path, trusted=[name for name in types if "ItemVectors" not in name])
+
+
+def test_pickle_still_round_trips(fitted, css4):
+    X, _ = css4
+    loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(loaded.transform(NEW_NAMES), fitted.transform(NEW_NAMES))
+    assert loaded.vectors_.keys.equals(fitted.vectors_.keys)
+    assert loaded.vectors_.keys.dtype == fitted.vectors_.keys.dtype
+    if fitted.vectors_.tokens is not None:
+        assert loaded.vectors_.tokens.own == fitted.vectors_.tokens.own
+
+
+LOAD_ELSEWHERE = """
+import json, sys
+sys.modules['tensorflow'] = None  # a process that cannot import TensorFlow
+sys.modules['keras'] = None
+import pandas as pd, skops.io as sio
+types = sio.get_untrusted_types(file={path!r})
+embedder = sio.load({path!r}, trusted=types)
+names = pd.DataFrame({{'name': {names!r}}})
+print(json.dumps(embedder.transform(names).tolist()))
+"""
+
+
+def test_a_file_from_this_process_loads_in_another(fitted, css4, tmp_path):
+    X, _ = css4
+    path = tmp_path / "embedder.skops"
+    sio.dump(fitted, path)
+    names = [*X["name"][:5], *NEW_NAMES["name"]]
+    code = LOAD_ELSEWHERE.format(path=str(path), names=names)
+    # Run from the project's folder: the package under test, as here, comes first.
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    there = np.array(json.loads(result.stdout), dtype=np.float64)
+    here = fitted.transform(pd.DataFrame({"name": names}))
+    np.testing.assert_array_equal(there, here)
+
+
+def test_several_key_columns_survive_skops_and_pickle(tmp_path):
+    keys = pd.MultiIndex.from_tuples([("red", 1), ("red", 2), ("blue", 1)], names=["name", "n"])
+    vectors = ItemVectors(keys, np.eye(3), distance_scale=1.0, similarity_bias=0.0)
+    table = ItemTable(keys, np.eye(3))
+    for original in (vectors, table):
+        sio.dump(original, tmp_path / "object.skops")
+        types = sio.get_untrusted_types(file=tmp_path / "object.skops")
+        assert all(name.startswith(PLAIN) for name in types), types
+        for loaded in (
+            sio.load(tmp_path / "object.skops", trusted=types),
+            pickle.loads(pickle.dumps(original)),
+        ):
+            assert loaded.keys.equals(keys) and list(loaded.keys.names) == ["name", "n"]
+            assert list(loaded.keys) == list(keys)
+            values = loaded.vectors if isinstance(loaded, ItemVectors) else loaded.descriptors
+            np.testing.assert_array_equal(values, np.eye(3))
+
+
+def test_pickles_from_before_the_keys_were_stored_as_arrays_still_load(fitted, css4):
+    X, _ = css4
+    # Their state held the pandas keys and the per-name tokens' dict as they are.
+    vectors = fitted.vectors_
+    old_state = dict(vars(vectors))
+    if vectors.tokens is not None:
+        old_state["tokens"] = TokenReader.__new__(TokenReader)
+        old_state["tokens"].__setstate__(dict(vars(vectors.tokens)))
+        assert old_state["tokens"].own == vectors.tokens.own
+    loaded = ItemVectors.__new__(ItemVectors)
+    loaded.__setstate__(old_state)
+    assert loaded.keys.equals(vectors.keys)
+    np.testing.assert_array_equal(loaded.get_vectors(X["name"]), vectors.vectors)
+    table = ItemTable.__new__(ItemTable)
+    table.__setstate__(dict(vars(fitted.sampler_.items_)))
+    assert table.keys.equals(fitted.sampler_.items_.keys)
