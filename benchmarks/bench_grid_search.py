@@ -63,9 +63,7 @@ def search(backend, n_jobs, epochs):
     from sk_colour_embed import PairSimilarityEmbedder, load_colours
 
     X, y = load_colours(return_X_y=True)
-    embedder = PairSimilarityEmbedder(
-        vectorizer=TfidfVectorizer(), epochs=epochs, random_state=0
-    )
+    embedder = PairSimilarityEmbedder(vectorizer=TfidfVectorizer(), epochs=epochs, random_state=0)
     grid_search = GridSearchCV(embedder, GRID, n_jobs=n_jobs)
     if backend == "dask":
         from dask.distributed import Client, LocalCluster

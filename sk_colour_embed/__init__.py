@@ -4,6 +4,7 @@
 a model is built or trained (``fit``, ``build_pair_model``).
 """
 
+from sk_colour_embed._classifier import PairSimilarityClassifier
 from sk_colour_embed._data import ColourFileError, load_colours, read_colour_csv
 from sk_colour_embed._embedder import PairSimilarityEmbedder
 from sk_colour_embed._items import ItemTable
@@ -20,6 +21,7 @@ __all__ = [
     "ItemTable",
     "ItemVectors",
     "PairSampler",
+    "PairSimilarityClassifier",
     "PairSimilarityEmbedder",
     "build_pair_model",
     "load_colours",

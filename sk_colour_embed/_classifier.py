@@ -84,7 +84,7 @@ def _read_tokens(vectorizer, name_vectors, keys):
     return tokens, weights
 
 
-_TRAINING_CONSTRAINTS = {
+TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
     "vectorizer": [HasMethods(["fit", "transform"]), None],
     "name_vectors": ["boolean"],
@@ -198,7 +198,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        **_TRAINING_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
         "negative": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, 0, None, closed="left")],
         "threshold": [Interval(Real, 0, 1, closed="both")],
@@ -265,7 +265,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n_pairs,)
         """
-        return self.vectors_.similarity_bias - self.vectors_.distance_scale * self._distances(X)
+        distances = self._distances(X)
+        return self.vectors_.similarity_bias - self.vectors_.distance_scale * distances
 
     def predict_proba(self, X):
         """Probability of each class for each pair; column 1 is similar.
@@ -278,7 +279,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         -------
         probabilities : ndarray of shape (n_pairs, 2)
         """
-        similar = self.vectors_.probability(self._distances(X))
+        distances = self._distances(X)
+        similar = self.vectors_.probability(distances)
         return np.column_stack([1 - similar, similar])
 
     def predict(self, X):
@@ -292,7 +294,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_pairs,)
         """
-        return self.classes_[(self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)]
+        similar = self.predict_proba(X)[:, 1] >= self.threshold_
+        return self.classes_[similar.astype(int)]
 
     def calibrate_threshold(self, X, y, scoring="accuracy"):
         """Choose ``threshold_`` to maximise ``scoring`` on the labelled pairs ``X, y``.
@@ -334,11 +337,13 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     # -- helpers -------------------------------------------------------------
 
     def _pair_keys(self, X, reset):
-        """Validate pairs ``X``: two columns of keys (names with a vectorizer), none missing."""
+        """Validate pairs ``X``; the key columns of their first and of their second items."""
         X = validate_keys(self, X, reset=reset)
-        if X.shape[1] != 2:
+        if X.shape[1] % 2:
             raise ValueError(
-                f"X must have 2 columns, the two items of each pair; it has {X.shape[1]}."
+                f"X must hold the two items of each pair, the first item's key columns then "
+                f"the second's (2 columns for one key each), so an even number of columns; "
+                f"it has {X.shape[1]}."
             )
         missing = missing_rows(X)
         if len(missing):
@@ -346,60 +351,70 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
                 f"X has a missing item (None or NaN) in {len(missing)} pair(s), the first at "
                 f"row {missing[0]}."
             )
+        if X.dtype.kind in "fc" and not np.isfinite(X).all():
+            row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
+            raise ValueError(
+                f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}."
+            )
+        first, second = np.hsplit(X, 2)
         if self.vectorizer is not None:
-            for column in (0, 1):
-                names_of(X[:, [column]])
-        return X
+            names_of(first), names_of(second)
+        return first, second
 
     def _distances(self, X):
         """Squared distance of the two vectors of each pair of ``X``."""
         check_is_fitted(self)
-        X = self._pair_keys(X, reset=False)
-        first, second = (self.vectors_.get_vectors(keys_of(X[:, [c]]), "nan") for c in (0, 1))
+        halves = self._pair_keys(X, reset=False)
+        first, second = (self.vectors_.get_vectors(keys_of(keys), "nan") for keys in halves)
         unknown = np.flatnonzero(np.isnan(first).any(axis=1) | np.isnan(second).any(axis=1))
         if len(unknown):
+            row = unknown[0]
             raise ValueError(
-                f"{len(unknown)} pair(s) have an item with no vector, the first at row "
-                f"{unknown[0]}: {X[unknown[0]].tolist()}; {self.vectors_.why_unknown()}."
+                f"{len(unknown)} pair(s) have an item with no vector, the first at row {row}: "
+                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_.why_unknown()}."
             )
         return np.sum(np.square(first - second), axis=1)
 
     def _fit(self, X, y):
-        X = self._pair_keys(X, reset=True)
+        first, second = self._pair_keys(X, reset=True)
         check_classification_targets(y)
         y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X holds {len(X)} pair(s) but y holds {len(y)} label(s).")
+        if len(y) != len(first):
+            raise ValueError(f"X holds {len(first)} pair(s) but y holds {len(y)} label(s).")
         classes, labels = np.unique(y, return_inverse=True)
         if len(classes) > 2:
             raise ValueError(
-                f"y must hold two classes (similar or not), but holds {len(classes)}: "
-                f"{describe_keys(classes)}."
+                f"Only binary classification is supported: y must hold two classes (similar "
+                f"or not), but holds {len(classes)}: {describe_keys(classes)}."
             )
-        if len(classes) == 1 and self.negative == 0:
-            raise ValueError(
-                f"y holds one class only ({classes[0]!r}); with negative=0 there is nothing "
-                "to tell it from. Give both classes, or let negative draw dissimilar pairs."
-            )
-        codes, keys = keys_of(np.concatenate([X[:, [0]], X[:, [1]]])).factorize()
-        pairs = codes.reshape(2, -1).T
-        if len(classes) == 1:  # all similar: the dissimilar class is implied
-            classes = np.array([0, 1]) if classes[0] == 1 else np.array([False, True])
+        if len(classes) == 1:
+            # Similar pairs alone are what a graph's edges give: draw the dissimilar ones.
+            if classes[0] != 1 or self.negative == 0:
+                raise ValueError(
+                    f"y holds one class only ({classes[0].item()!r}); a classifier needs both, or "
+                    "similar pairs alone (every label 1) with negative partners drawn "
+                    "(negative > 0 or 'auto')."
+                )
+            classes = np.array([0, classes[0]], dtype=y.dtype)
             labels = np.ones(len(y), dtype=int)
+        codes, keys = keys_of(np.concatenate([first, second])).factorize()
+        pairs = codes.reshape(2, -1).T
         init_seed, order_seed = spread_seeds(self.random_state, 2)
-        self.classes_ = classes
-        self._fit_indexed(keys, pairs, labels, init_seed, order_seed)
-        self.threshold_ = float(self.threshold)
+        self._fit_indexed(keys, pairs, labels, init_seed, order_seed, classes=classes)
 
     def _n_negatives(self, labels):
         if self.negative == "auto":
             return 5 if np.all(labels == 1) else 0
         return self.negative
 
-    def _fit_indexed(self, keys, pairs, labels, init_seed, order_seed, record_every=None):
-        """Train on item-index ``pairs`` of the items ``keys``; set ``vectors_`` and ``history_``.
+    def _fit_indexed(
+        self, keys, pairs, labels, init_seed, order_seed, record_every=None, classes=(0, 1)
+    ):
+        """Train on item-index ``pairs`` of the items ``keys`` and their 0/1 ``labels``.
 
-        Returns the recorder of the vectors (None without ``record_every``).
+        The whole fit but for reading ``X`` and ``y``: the embedder calls it
+        with the pairs its sampler draws. Returns the recorder of the vectors
+        (None without ``record_every``).
         """
         from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
 
@@ -444,5 +459,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
             normalize=self.normalize,
         )
         self.history_ = {"loss": trained.losses.tolist()}
+        self.classes_ = np.asarray(classes)
+        self.threshold_ = float(self.threshold)
         _warn_if_not_converged(trained.losses)
         return recorder

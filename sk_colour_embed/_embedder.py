@@ -1,7 +1,6 @@
 """PairSimilarityEmbedder: item vectors learned from labelled pairs."""
 
-from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import (
@@ -11,15 +10,17 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sk_colour_embed._callbacks import ProgressBar, Recorder
+from sk_colour_embed._classifier import (
+    TRAINING_CONSTRAINTS,
+    PairSimilarityClassifier,
+    all_or_nothing,
+    spread_seeds,
+)
 from sk_colour_embed._items import (
     ItemTable,
-    describe_keys,
     keys_of,
     missing_rows,
     set_item_tags,
@@ -27,25 +28,8 @@ from sk_colour_embed._items import (
     validate_keys,
 )
 from sk_colour_embed._sampling import PairSampler
-from sk_colour_embed._tokens import TokenReader, names_of, padded
-from sk_colour_embed._vectors import ItemVectors
+from sk_colour_embed._tokens import names_of
 from sk_colour_embed._warnings import warn_user
-
-
-@contextmanager
-def _all_or_nothing(estimator):
-    """Restore ``estimator``'s attributes if the block fails or is interrupted.
-
-    A fit either completes or leaves the estimator as it was: no mix of a new
-    ``n_features_in_`` with old vectors, no half-fitted first fit.
-    """
-    state = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(state)
-        raise
 
 
 def _warn_if_labels(y):
@@ -65,32 +49,6 @@ def _warn_if_labels(y):
                 "from other descriptors, fit the embedder on them first and wrap it in "
                 "sklearn.frozen.FrozenEstimator."
             )
-
-
-# The loss over the last tenth of the epochs falling by more than this share
-# of the tenth before: training has clearly not converged.
-_STILL_FALLING = 0.01
-_MIN_EPOCHS_TO_JUDGE = 20
-
-
-def _warn_if_not_converged(losses):
-    """Say once when the loss was still falling fast at the end of training."""
-    if len(losses) < _MIN_EPOCHS_TO_JUDGE:
-        return
-    tenth = len(losses) // 10
-    before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
-    drop = (before - last) / before
-    if drop > _STILL_FALLING:
-        warn_user(
-            f"training has not converged: the loss fell by {drop:.1%} over the last "
-            f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not settled "
-            "yet. Raise epochs, or learning_rate.",
-            ConvergenceWarning,
-        )
-
-
-def _spread_seeds(random_state, n):
-    return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
 
 
 class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -189,6 +147,11 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Keras ``History``.
     sampler_ : PairSampler
         The fitted clone of ``sampler``.
+    classifier_ : PairSimilarityClassifier
+        The classifier of pairs that learned the vectors from the sampler's
+        pairs (the same training, the same ``vectors_``): its
+        ``predict_proba`` gives the model's probability that two training
+        items are similar.
     recording_ : ndarray of shape (n_recorded, n_items, n_components)
         The recorded vectors of the training items, float32, starting with
         the initial ones (only with ``record_every``).
@@ -203,6 +166,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     See Also
     --------
     PairSampler : Draws the labelled pairs.
+    PairSimilarityClassifier : Learns the same vectors from pairs users label.
     ItemVectors : The fitted vectors and their queries.
     sk_colour_embed.build_pair_model : The Keras model, as a plain function.
 
@@ -239,18 +203,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **TRAINING_CONSTRAINTS,
         "sampler": [PairSampler, None],
-        "vectorizer": [HasMethods(["fit", "transform"]), None],
-        "name_vectors": ["boolean"],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "normalize": ["boolean"],
         "handle_unknown": [StrOptions({"error", "nan"})],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -300,7 +256,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         self : PairSimilarityEmbedder
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             self._fit(X, y)
         return self
 
@@ -487,26 +443,27 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return keys_of(X)
 
     def _fit(self, X, y):
-        """Validate, sample, train, keep the vectors."""
+        """Validate, draw the pairs, learn from them as the pair classifier does."""
         X, y = validate_items(self, X, y)
         if self.vectorizer is not None:
             names_of(X)
         _warn_if_labels(y)
-        sampler_seed, init_seed, order_seed = _spread_seeds(self.random_state, 3)
+        sampler_seed, init_seed, order_seed = spread_seeds(self.random_state, 3)
         sampler = self._fitted_sampler(X, y, sampler_seed)
-        tokens, weights = self._read_tokens(sampler.items_.keys)
-        trained, recorder = self._train(sampler, weights, init_seed, order_seed)
-        self.sampler_ = sampler
-        self.vectors_ = ItemVectors(
-            sampler.items_.keys,
-            trained.token_vectors,
-            distance_scale=trained.distance_scale,
-            similarity_bias=trained.similarity_bias,
-            tokens=tokens,
-            normalize=self.normalize,
+        (first, second), _, similar = sampler.draw_index_pairs()
+        classifier = PairSimilarityClassifier(
+            **{name: getattr(self, name) for name in TRAINING_CONSTRAINTS}, negative=0
         )
-        self.history_ = {"loss": trained.losses.tolist()}
-        _warn_if_not_converged(trained.losses)
+        recorder = classifier._fit_indexed(
+            sampler.items_.keys,
+            np.column_stack([first, second]),
+            similar,
+            init_seed,
+            order_seed,
+            self.record_every,
+        )
+        self.sampler_, self.classifier_ = sampler, classifier
+        self.vectors_, self.history_ = classifier.vectors_, classifier.history_
         for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit
             vars(self).pop(name, None)
         if recorder is not None:
@@ -519,66 +476,3 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if sampler.random_state is None:
             sampler.set_params(random_state=seed)
         return sampler.fit(X, y)
-
-    def _read_tokens(self, keys):
-        """The token reader and the training items' token weights (None, None for lookup)."""
-        if self.vectorizer is None:
-            return None, None
-        names = np.asarray(keys, dtype=object)
-        tokens = TokenReader.fit(self.vectorizer, names, self.name_vectors)
-        weights = tokens.weights(names)
-        no_token = np.diff(weights.indptr) == 0
-        if no_token.any() and np.sum(~no_token) >= 2:
-            warn_user(
-                f"{no_token.sum()} training name(s) have no token that the vectorizer keeps, "
-                f"so they get no vector and their pairs are left out of training: "
-                f"{describe_keys(keys[no_token])}."
-            )
-        if np.sum(~no_token) < 2:
-            raise ValueError(
-                f"the vectorizer finds a token in {np.sum(~no_token)} training name(s); pairs "
-                "need at least 2. Check its analyzer, token_pattern, min_df and max_df."
-            )
-        return tokens, weights
-
-    def _train(self, sampler, weights, init_seed, order_seed):
-        """Train on the sampler's pairs; return the trained weights and the recorder."""
-        from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
-
-        (first, second), _, similar = sampler.draw_index_pairs()
-        pairs = np.column_stack([first, second])
-        if weights is None:  # a lookup: each item is its own token
-            n_items = len(sampler.items_)
-            item_tokens, item_weights = np.arange(n_items)[:, None], np.ones((n_items, 1))
-        else:
-            item_tokens, item_weights = padded(weights)
-            has_tokens = np.diff(weights.indptr) > 0
-            keep = has_tokens[first] & has_tokens[second]
-            pairs, similar = pairs[keep], similar[keep]
-            if len(pairs) == 0:
-                raise ValueError(
-                    "every pair drawn has a name with no token, so nothing is left to train "
-                    "on; draw more pairs (sampler__n_pairs) or read more of the names."
-                )
-        recorder = (
-            Recorder(self.record_every, weights, self.normalize)
-            if self.record_every is not None
-            else None
-        )
-        callbacks = [c for c in (recorder, ProgressBar(self.epochs) if self.verbose else None) if c]
-        trained = fit_pair_model(
-            item_tokens,
-            item_weights,
-            pairs,
-            similar,
-            n_tokens=len(sampler.items_) if weights is None else weights.shape[1],
-            n_components=self.n_components,
-            normalize=self.normalize,
-            seed=int(init_seed),
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            rng=np.random.default_rng(order_seed),
-            callbacks=callbacks,
-        )
-        return trained, recorder

@@ -57,7 +57,7 @@ class PairSampler(BaseEstimator):
     >>> X, y = load_colours("css4", return_X_y=True)
     >>> pairs, similar = PairSampler(n_pairs=5, random_state=0).fit_resample(X, y)
     >>> list(pairs.columns)
-    ['item_x', 'item_y', 'distance']
+    ['item_x', 'item_y']
     >>> similar.shape
     (5,)
     """
@@ -103,6 +103,10 @@ class PairSampler(BaseEstimator):
     def fit_resample(self, X, y):
         """Fit, then draw ``n_pairs`` labelled pairs.
 
+        As the samplers of imbalanced-learn: the output is the next step's
+        ``X, y``, here the pairs and labels a :class:`PairSimilarityClassifier`
+        learns from.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_key_columns)
@@ -112,21 +116,17 @@ class PairSampler(BaseEstimator):
 
         Returns
         -------
-        pairs : pandas.DataFrame of shape (n_pairs, 3)
-            Columns ``item_x`` and ``item_y`` (item keys; tuples when there
-            are several key columns) and ``distance``.
+        pairs : pandas.DataFrame of shape (n_pairs, 2)
+            Columns ``item_x`` and ``item_y``: item keys, tuples when there
+            are several key columns.
         similar : ndarray of shape (n_pairs,), dtype int8
             1 for a similar pair, 0 otherwise.
         """
         self.fit(X, y)
-        (first, second), distance, similar = self.draw_index_pairs()
+        (first, second), _, similar = self.draw_index_pairs()
         keys = self.items_.keys
         pairs = pd.DataFrame(
-            {
-                "item_x": keys.take(first).to_numpy(),
-                "item_y": keys.take(second).to_numpy(),
-                "distance": distance,
-            }
+            {"item_x": keys.take(first).to_numpy(), "item_y": keys.take(second).to_numpy()}
         )
         return pairs, similar
 

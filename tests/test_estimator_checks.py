@@ -3,7 +3,7 @@
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+from sk_colour_embed import PairSampler, PairSimilarityClassifier, PairSimilarityEmbedder
 
 FAST = dict(sampler=PairSampler(n_pairs=300), epochs=2, batch_size=64)
 
@@ -21,7 +21,41 @@ NAN_AS_UNKNOWN = {
 }
 
 
+# A pair classifier's X is the key columns of a pair's first item, then its
+# second's: an even number of columns. These checks feed 1 or 3 columns.
+NOT_PAIRS = "X of 1 or 3 columns is not pairs of items (an even number of key columns)"
+CLASSIFIER_FAILED = {
+    check: NOT_PAIRS
+    for check in [
+        "check_fit_score_takes_y",
+        "check_dont_overwrite_parameters",
+        "check_estimators_dtypes",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_classifiers_one_label",
+        "check_supervised_y_2d",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_fit2d_1feature",
+        "check_dict_unchanged",
+        "check_fit2d_predict1d",
+    ]
+}
+CLASSIFIER_FAILED |= {
+    # The check rounds X to a few integer keys (the categorical tag), and its labels
+    # are not a function of how similar a pair's two items are: one pair of keys
+    # carries both labels, which no model of pair similarity can fit.
+    "check_classifiers_train": "the blob labels are not a similarity of the pair's two keys",
+    # Its test rows are new random numbers: items never seen in fit, with no vector.
+    "check_decision_proba_consistency": "the test pairs are of items never seen in fit",
+}
+
+
 def expected_failed_checks(estimator):
+    if isinstance(estimator, PairSimilarityClassifier):
+        return CLASSIFIER_FAILED
     if not isinstance(estimator, PairSimilarityEmbedder):
         return {}
     return EXPECTED_FAILED if estimator.handle_unknown == "error" else NAN_AS_UNKNOWN
@@ -34,6 +68,7 @@ def expected_failed_checks(estimator):
         PairSimilarityEmbedder(**FAST, handle_unknown="nan"),
         PairSimilarityEmbedder(3, **FAST, normalize=True, handle_unknown="nan"),
         PairSimilarityEmbedder(**FAST, vectorizer=TfidfVectorizer()),
+        PairSimilarityClassifier(epochs=100, batch_size=64, learning_rate=0.05),
     ],
     expected_failed_checks=expected_failed_checks,
 )

@@ -1,0 +1,181 @@
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sk_colour_embed import PairSampler, PairSimilarityClassifier
+
+from conftest import small_embedder
+
+
+def small_classifier(**params):
+    defaults = dict(epochs=30, batch_size=128, learning_rate=0.01, random_state=0)
+    return PairSimilarityClassifier(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def colour_pairs(css4):
+    """Labelled colour pairs from the tutorial's rule: a training and a test set."""
+    X, y = css4
+    train = PairSampler(n_pairs=20_000, random_state=0).fit_resample(X, y)
+    test = PairSampler(n_pairs=2_000, random_state=1).fit_resample(X, y)
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def fitted(colour_pairs):
+    (pairs, similar), _ = colour_pairs
+    return small_classifier().fit(pairs, similar)
+
+
+def test_the_sampler_output_feeds_the_classifier_which_learns_the_rule(fitted, colour_pairs):
+    _, (pairs, similar) = colour_pairs
+    assert list(fitted.classes_) == [0, 1]
+    auc = roc_auc_score(similar, fitted.predict_proba(pairs)[:, 1])
+    untrained = clone(fitted).set_params(epochs=1, learning_rate=1e-6)
+    untrained.fit(*colour_pairs[0])
+    assert auc > 0.85  # on pairs it never saw, of items it did
+    assert auc > roc_auc_score(similar, untrained.predict_proba(pairs)[:, 1]) + 0.2
+
+
+def test_probabilities_decisions_and_labels_agree(fitted, colour_pairs):
+    _, (pairs, _) = colour_pairs
+    probabilities = fitted.predict_proba(pairs)
+    decision = fitted.decision_function(pairs)
+    np.testing.assert_allclose(probabilities[:, 1], expit(decision), rtol=1e-12)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    expected = (probabilities[:, 1] >= fitted.threshold_).astype(int)
+    np.testing.assert_array_equal(fitted.predict(pairs), expected)
+    # The decision falls with the distance of the two vectors.
+    vectors = fitted.vectors_
+    first, second = (vectors.get_vectors(pairs[c]) for c in ("item_x", "item_y"))
+    distance = np.sum((first - second) ** 2, axis=1)
+    np.testing.assert_allclose(
+        decision, vectors.similarity_bias - vectors.distance_scale * distance, rtol=1e-12
+    )
+
+
+def test_calibrate_threshold_maximises_the_score_on_the_given_pairs(fitted, colour_pairs):
+    _, (pairs, similar) = colour_pairs
+    classifier = pickle.loads(pickle.dumps(fitted))
+    probabilities = classifier.predict_proba(pairs)[:, 1]
+    best = max(accuracy_score(similar, probabilities >= t) for t in np.unique(probabilities))
+    classifier.calibrate_threshold(pairs, similar)
+    assert accuracy_score(similar, classifier.predict(pairs)) == pytest.approx(best)
+    assert classifier.threshold_ != fitted.threshold_ and classifier.threshold == 0.5
+    classifier.calibrate_threshold(pairs, similar, scoring="balanced_accuracy")
+    assert classifier.threshold_ < 0.5  # similar pairs are the rarer class
+
+
+def test_grid_search_and_cross_validation_over_pairs(colour_pairs):
+    (pairs, similar), _ = colour_pairs
+    pairs, similar = pairs[:4000], similar[:4000]
+    search = GridSearchCV(
+        small_classifier(epochs=10), {"n_components": [1, 3]}, scoring="roc_auc", cv=3
+    ).fit(pairs, similar)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all() and scores[1] > scores[0]
+    assert search.best_params_ == {"n_components": 3}
+    pipeline = make_pipeline(
+        FunctionTransformer(lambda frame: frame[["item_y", "item_x"]]), small_classifier(epochs=10)
+    )
+    assert cross_val_score(pipeline, pairs, similar, cv=3, scoring="roc_auc").min() > 0.65
+
+
+def test_an_imbalanced_learn_pipeline_draws_pairs_then_classifies(css4, colour_pairs):
+    from imblearn.pipeline import Pipeline
+
+    X, y = css4
+    pipeline = Pipeline(
+        [("pairs", PairSampler(n_pairs=20_000, random_state=0)), ("classify", small_classifier())]
+    ).fit(X, y)
+    _, (pairs, similar) = colour_pairs
+    # fit drew the pairs from the colours; predict takes pairs, as a sampler is skipped there
+    assert roc_auc_score(similar, pipeline.predict_proba(pairs)[:, 1]) > 0.85
+
+
+def test_positive_pairs_alone_train_with_negative_partners(colour_pairs):
+    (pairs, similar), (test_pairs, test_similar) = colour_pairs
+    positives = pairs[similar == 1]
+
+    def fit(**params):
+        return small_classifier(epochs=40, **params).fit(positives, np.ones(len(positives)))
+
+    classifier = fit()
+    assert list(classifier.classes_) == [0, 1]
+    auc = roc_auc_score(test_similar, classifier.predict_proba(test_pairs)[:, 1])
+    assert auc > 0.8
+    again = fit()
+    np.testing.assert_array_equal(classifier.vectors_.vectors, again.vectors_.vectors)
+    uniform = fit(ns_exponent=0.0)
+    assert not np.array_equal(classifier.vectors_.vectors, uniform.vectors_.vectors)
+    with pytest.raises(ValueError, match="one class only"):
+        small_classifier(negative=0).fit(positives, np.ones(len(positives)))
+
+
+def test_bad_pairs_and_labels_are_named(fitted, colour_pairs):
+    (pairs, similar), _ = colour_pairs
+    with pytest.raises(ValueError, match="X must have 2 columns.*it has 3"):
+        small_classifier().fit(pairs.assign(extra=1), similar)
+    with pytest.raises(ValueError, match="two classes.*holds 3"):
+        small_classifier().fit(pairs[:3], [0, 1, 2])
+    with pytest.raises(ValueError, match="one class only \\(0\\)"):
+        small_classifier().fit(pairs[:3], [0, 0, 0])
+    missing = pairs[:3].copy()
+    missing.iloc[1, 1] = None
+    with pytest.raises(ValueError, match="missing item.*row 1"):
+        small_classifier().fit(missing, similar[:3])
+    unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["blue", "no such colour"]})
+    with pytest.raises(ValueError, match="1 pair\\(s\\) have an item with no vector.*row 1"):
+        fitted.predict(unseen)
+
+
+def test_names_never_seen_in_fit_with_a_vectorizer(colour_pairs):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    (pairs, similar), _ = colour_pairs
+    classifier = small_classifier(vectorizer=TfidfVectorizer()).fit(pairs, similar)
+    new = pd.DataFrame({"item_x": ["Dark Red", "dark red"], "item_y": ["RED", "pale sky blue"]})
+    probability = classifier.predict_proba(new)[:, 1]
+    assert probability[0] > probability[1]
+    assert classifier.vectors_.similarity("RED", "red") == pytest.approx(1.0)
+
+
+def test_a_pickled_classifier_predicts_without_tensorflow(fitted, colour_pairs, tmp_path):
+    _, (pairs, _) = colour_pairs
+    path = tmp_path / "classifier.pkl"
+    path.write_bytes(pickle.dumps(fitted))
+    code = f"""
+import sys
+sys.modules['tensorflow'] = None  # any import of TensorFlow now fails
+sys.modules['keras'] = None
+import pickle, pandas as pd
+classifier = pickle.loads(open({str(path)!r}, 'rb').read())
+pairs = pd.DataFrame({{'item_x': ['red'], 'item_y': ['crimson']}})
+print(classifier.predict_proba(pairs)[0, 1])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    pairs = pd.DataFrame({"item_x": ["red"], "item_y": ["crimson"]})
+    expected = fitted.predict_proba(pairs)[0, 1]
+    assert float(result.stdout) == pytest.approx(expected)
+
+
+def test_the_embedder_is_its_sampler_and_this_classifier(css4):
+    X, y = css4
+    embedder = small_embedder().fit(X, y)
+    classifier = embedder.classifier_
+    assert isinstance(classifier, PairSimilarityClassifier)
+    assert classifier.vectors_ is embedder.vectors_
+    pairs = np.array([["red", "crimson"], ["red", "navy"]], dtype=object)
+    similar, dissimilar = classifier.predict_proba(pairs)[:, 1]
+    assert similar > dissimilar
