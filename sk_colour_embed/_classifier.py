@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer
@@ -143,6 +144,12 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     threshold : float, default=0.5
         :meth:`predict` calls a pair similar when its probability is at least
         this; :meth:`calibrate_threshold` chooses it from data instead.
+    handle_unknown : {"error", "prior"}, default="error"
+        A pair with an item that has no vector (not seen in fit; with a
+        vectorizer, a name with no known token): ``"error"`` raises a
+        ``ValueError`` naming it; ``"prior"`` gives it the share of similar
+        pairs in training (negative partners included), as the one thing
+        known about it.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial vectors, the order of the pairs in each epoch and
         the negative partners. The same value gives the same fit on the same
@@ -159,6 +166,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     threshold_ : float
         The probability threshold :meth:`predict` uses: ``threshold``, or
         what :meth:`calibrate_threshold` chose.
+    prior_ : float
+        The share of similar pairs in training, negative partners included.
     history_ : dict
         ``{"loss": list}``, the mean training loss of each epoch.
     n_features_in_ : int
@@ -176,9 +185,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     The probability that a pair is similar is
     ``sigmoid(bias - scale * d)`` with ``d`` the squared distance of the two
     vectors and ``scale > 0``, so it falls as the vectors move apart;
-    :meth:`decision_function` is ``bias - scale * d``. A pair with an item not
-    seen in fit (with a vectorizer: with no known token) raises a
-    ``ValueError`` that names it. After fit the estimator holds NumPy, pandas
+    :meth:`decision_function` is ``bias - scale * d``. After fit the estimator holds NumPy, pandas
     and scikit-learn objects only: predicting and unpickling need no
     TensorFlow.
 
@@ -202,6 +209,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         "negative": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, 0, None, closed="left")],
         "threshold": [Interval(Real, 0, 1, closed="both")],
+        "handle_unknown": [StrOptions({"error", "prior"})],
     }
 
     def __init__(
@@ -217,6 +225,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=0.001,
         normalize=False,
         threshold=0.5,
+        handle_unknown="error",
         random_state=None,
         verbose=0,
     ):
@@ -230,6 +239,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.normalize = normalize
         self.threshold = threshold
+        self.handle_unknown = handle_unknown
         self.random_state = random_state
         self.verbose = verbose
 
@@ -266,7 +276,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_pairs,)
         """
         distances = self._distances(X)
-        return self.vectors_.similarity_bias - self.vectors_.distance_scale * distances
+        scores = self.vectors_.similarity_bias - self.vectors_.distance_scale * distances
+        return np.where(np.isnan(distances), logit(self.prior_), scores)
 
     def predict_proba(self, X):
         """Probability of each class for each pair; column 1 is similar.
@@ -279,8 +290,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         -------
         probabilities : ndarray of shape (n_pairs, 2)
         """
-        distances = self._distances(X)
-        similar = self.vectors_.probability(distances)
+        similar = expit(self.decision_function(X))
         return np.column_stack([1 - similar, similar])
 
     def predict(self, X):
@@ -362,16 +372,20 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         return first, second
 
     def _distances(self, X):
-        """Squared distance of the two vectors of each pair of ``X``."""
+        """Squared distance of the two vectors of each pair of ``X``.
+
+        NaN for a pair with an item without a vector, under ``handle_unknown="prior"``.
+        """
         check_is_fitted(self)
         halves = self._pair_keys(X, reset=False)
         first, second = (self.vectors_.get_vectors(keys_of(keys), "nan") for keys in halves)
         unknown = np.flatnonzero(np.isnan(first).any(axis=1) | np.isnan(second).any(axis=1))
-        if len(unknown):
+        if len(unknown) and self.handle_unknown == "error":
             row = unknown[0]
             raise ValueError(
                 f"{len(unknown)} pair(s) have an item with no vector, the first at row {row}: "
-                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_.why_unknown()}."
+                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_.why_unknown()}. "
+                "handle_unknown='prior' gives such pairs the training share of similar pairs."
             )
         return np.sum(np.square(first - second), axis=1)
 
@@ -461,5 +475,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = {"loss": trained.losses.tolist()}
         self.classes_ = np.asarray(classes)
         self.threshold_ = float(self.threshold)
+        similar = np.sum(labels == 1)
+        self.prior_ = similar / (len(labels) + self._n_negatives(labels) * similar)
         _warn_if_not_converged(trained.losses)
         return recorder

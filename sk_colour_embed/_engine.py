@@ -68,24 +68,81 @@ def _binary_crossentropy(labels, probabilities, sample_weight=None):
 
 
 def _partners(pairs, labels, n_items, negative, ns_exponent):
-    """The partner distribution when ``negative`` > 0, else None."""
+    """The partner table when ``negative`` > 0, else None."""
     if not negative:
         return None
-    return partner_distribution(np.asarray(pairs), np.asarray(labels), n_items, ns_exponent)
+    return PartnerTable.from_pairs(np.asarray(pairs), np.asarray(labels), n_items, ns_exponent)
 
 
-def partner_distribution(pairs, labels, n_items, ns_exponent):
-    """Cumulative probabilities of drawing each item as a negative partner.
+@dataclass(frozen=True)
+class PartnerTable:
+    """The distribution of negative partners as Walker's alias table.
 
-    Items of the similar pairs, in proportion to their number of similar
-    pairs to the power ``ns_exponent`` (word2vec's unigram distribution);
-    other items are never drawn.
+    A draw takes a uniform item ``i`` and keeps it with probability
+    ``probability[i]``, else takes ``alias[i]``: two gathers per draw,
+    whatever the number of items (a search of the cumulative distribution
+    costs, under XLA, a comparison with every item).
     """
-    counts = np.bincount(pairs[labels == 1].ravel(), minlength=n_items).astype(np.float64)
-    weights = np.where(counts > 0, counts**ns_exponent, 0.0)
-    cdf = np.cumsum(weights) / weights.sum()
-    cdf[np.flatnonzero(weights)[-1] :] = 1.0  # a uniform draw below 1 never passes the end
-    return cdf.astype(np.float32)
+
+    probability: np.ndarray
+    alias: np.ndarray
+
+    @classmethod
+    def from_pairs(cls, pairs, labels, n_items, ns_exponent):
+        """Items of the similar pairs, by their number of similar pairs to a power.
+
+        As word2vec's distribution of negative words (``ns_exponent`` 0.75);
+        items in no similar pair are never drawn.
+        """
+        counts = np.bincount(pairs[labels == 1].ravel(), minlength=n_items).astype(np.float64)
+        return cls.from_weights(np.where(counts > 0, counts**ns_exponent, 0.0))
+
+    @classmethod
+    def from_weights(cls, weights):
+        """The table that draws item ``i`` with probability ``weights[i] / sum(weights)``."""
+        n = len(weights)
+        scaled = np.asarray(weights, dtype=np.float64) * n / np.sum(weights)
+        probability, alias = np.ones(n), np.arange(n)
+        small = list(np.flatnonzero(scaled < 1))
+        large = list(np.flatnonzero(scaled >= 1))
+        while small and large:
+            low, high = small.pop(), large.pop()
+            probability[low], alias[low] = scaled[low], high
+            scaled[high] -= 1 - scaled[low]
+            (small if scaled[high] < 1 else large).append(high)
+        # What rounding leaves over keeps itself, unless it is never to be drawn.
+        for item in small:
+            if weights[item] == 0:
+                probability[item], alias[item] = 0.0, int(np.argmax(weights))
+        return cls(probability.astype(np.float32), alias.astype(np.int32))
+
+    def distribution(self):
+        """The probability of drawing each item."""
+        n = len(self.probability)
+        kept = self.probability.astype(np.float64)
+        passed = np.bincount(self.alias, weights=1 - kept, minlength=n)
+        return (kept + passed) / n
+
+
+def _mixed(*values):
+    """A well-mixed uint32 hash of uint32 or int32 ``values`` (elementwise), as random bits.
+
+    Chris Wellons's ``lowbias32`` integer hash, folded over the values. The
+    negative partners are drawn from it, as word2vec draws them from a linear
+    congruential generator: TensorFlow's stateless generators cost more under
+    XLA on the CPU than the training step they serve.
+    """
+    x = tf.constant(0x9E3779B9, tf.uint32)
+    for value in values:
+        value = tf.convert_to_tensor(value)
+        if value.dtype != tf.uint32:
+            value = tf.bitcast(tf.cast(value, tf.int32), tf.uint32)
+        x = tf.bitwise.bitwise_xor(x, value)
+        for shift, factor in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+            x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(shift, tf.uint32)))
+            x = x * tf.constant(factor, tf.uint32)
+        x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(16, tf.uint32)))
+    return x
 
 
 class EpochTrainer:
@@ -96,9 +153,9 @@ class EpochTrainer:
 
     With ``negative`` > 0, every similar pair ``(a, b)`` of a batch brings
     ``negative`` dissimilar pairs ``(a, c)`` into the same step, each ``c``
-    drawn from the cumulative distribution ``partners`` (see
-    :func:`partner_distribution`) inside the compiled epoch, with TensorFlow's
-    stateless random numbers: the same seeds draw the same partners.
+    drawn from the :class:`PartnerTable` ``partners`` inside the compiled
+    epoch from a hash of the epoch's seed, the step and the draw: the same
+    seeds draw the same partners.
     """
 
     def __init__(
@@ -127,7 +184,10 @@ class EpochTrainer:
             "weights": tf.constant(item_weights, tf.float32),
         }
         if self.negative:
-            self.table["partners"] = tf.constant(partners, tf.float32)
+            self.table["partners"] = {
+                "probability": tf.constant(partners.probability, tf.float32),
+                "alias": tf.constant(partners.alias, tf.int32),
+            }
 
     def restart(self, weights, item_tokens, item_weights, partners, *, learning_rate, n_steps):
         """Start a new fit from the model weights ``weights``, with fresh optimizer state."""
@@ -140,7 +200,7 @@ class EpochTrainer:
         The mean is weighted by batch size, as Keras reports it. ``seed``, two
         integers, seeds the negative partners.
         """
-        seed = tf.constant(seed, tf.int32)
+        seed = tf.constant(np.asarray(seed, np.int64).astype(np.uint32))
         return float(self._run_epoch(pairs, labels, order, self.table, seed))
 
     def current_embedding(self):
@@ -159,38 +219,56 @@ class EpochTrainer:
         pairs, labels = tf.gather(pairs, order), tf.gather(labels, order)
         n_pairs, batch = pairs.shape[0], self.batch_size
         n_full = n_pairs // batch
+        if self.negative:  # all of the epoch's partners at once, as one computation
+            partners = self._draw_partners(table["partners"], seed, n_pairs)
 
-        def step(i, batch_pairs, batch_labels):
+        def step(start, size):
+            batch_pairs = tf.slice(pairs, [start, 0], [size, 2])
+            batch_labels = tf.slice(labels, [start], [size])
             if not self.negative:
                 return self._train_step(batch_pairs, batch_labels, table)
-            step_seed = tf.random.experimental.stateless_fold_in(seed, i)
-            pairs_, labels_, weights = self._with_negatives(
-                batch_pairs, batch_labels, table["partners"], step_seed
-            )
-            return self._train_step(pairs_, labels_, table, weights)
+            batch_partners = tf.slice(partners, [start, 0], [size, self.negative])
+            *batch_data, weights = self._with_negatives(batch_pairs, batch_labels, batch_partners)
+            return self._train_step(*batch_data, table, weights)
 
         def body(i, total):
-            start = i * batch
-            batch_pairs = tf.slice(pairs, [start, 0], [batch, 2])
-            batch_labels = tf.slice(labels, [start], [batch])
-            return i + 1, total + step(i, batch_pairs, batch_labels) * batch
+            return i + 1, total + step(i * batch, batch) * batch
 
         _, total = tf.while_loop(lambda i, _: i < n_full, body, (tf.constant(0), tf.constant(0.0)))
         rest = n_pairs - n_full * batch
         if rest:  # the last, smaller batch has a shape of its own
-            start = n_full * batch
-            total += step(n_full, pairs[start:], labels[start:]) * rest
+            total += step(n_full * batch, rest) * rest
         return total / n_pairs
 
-    def _with_negatives(self, pairs, labels, partners, seed):
+    def _draw_partners(self, partners, seed, n_pairs):
+        """``negative`` partners for each of ``n_pairs`` pairs, from the table ``partners``.
+
+        ``seed``, two uint32 values, decides the draws.
+        """
+        n_draws = n_pairs * self.negative
+        n_items = tf.cast(tf.shape(partners["alias"])[0], tf.float64)
+        # One 32-bit number per draw, scaled to [0, n_items): its whole part
+        # picks an item, its fraction decides between the item and its alias.
+        bits = _mixed(_mixed(seed[0], seed[1]) + tf.bitcast(tf.range(n_draws), tf.uint32))
+        scaled = tf.cast(bits, tf.float64) * (n_items / 2**32)
+        items = tf.cast(scaled, tf.int32)
+        keep = tf.cast(scaled - tf.floor(scaled), tf.float32)
+        drawn = tf.where(
+            keep < tf.gather(partners["probability"], items),
+            items,
+            tf.gather(partners["alias"], items),
+        )
+        return tf.reshape(drawn, [n_pairs, self.negative])
+
+    def _with_negatives(self, pairs, labels, partners):
         """The batch and its negative pairs, their labels, and the loss weights.
 
-        Every pair brings ``negative`` pairs labelled 0; those of pairs not
-        labelled similar weigh 0, so that shapes stay fixed.
+        Pair ``i`` brings the pairs of its first item with each of
+        ``partners[i]``, labelled 0; those of pairs not labelled similar weigh
+        0, so that shapes stay fixed.
         """
         k = self.negative
-        draws = tf.random.stateless_uniform([tf.shape(pairs)[0] * k], seed=seed)
-        drawn = tf.searchsorted(partners, draws, side="right", out_type=tf.int32)
+        drawn = tf.reshape(partners, [-1])
         negatives = tf.stack([tf.repeat(pairs[:, 0], k), drawn], axis=1)
         similar = tf.cast(labels, tf.float32)
         return (
@@ -426,7 +504,7 @@ def make_trainer(
 ):
     """The trainer for ``model``; see :func:`train` for the parameters.
 
-    ``partners`` is the :func:`partner_distribution` of the negative partners.
+    ``partners`` is the :class:`PartnerTable` of the negative partners.
     """
     settings = _Settings.resolve(
         int(np.prod(embedding_variable(model).shape)),
@@ -513,9 +591,9 @@ def train(
     negative : int, default=0
         Dissimilar pairs drawn for each pair labelled 1 in every step: its
         first item with a partner drawn from the items of the similar pairs
-        (see :func:`partner_distribution`), fresh in every epoch.
+        (see :meth:`PartnerTable.from_pairs`), fresh in every epoch.
     ns_exponent : float, default=0.75
-        The exponent of :func:`partner_distribution`.
+        The exponent of :meth:`PartnerTable.from_pairs`.
     callbacks : sequence of callables, default=()
         Each is called as ``callback(epoch, loss, token_vectors)`` before the
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``

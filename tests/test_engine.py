@@ -469,3 +469,83 @@ def test_the_cache_keeps_the_most_recent_trainers_of_bounded_size():
     assert list(cache._idle) == ["b", "c"]
     with cache.lend("b", 10, object) as (trainer, reused):
         assert reused and "b" not in cache._idle
+
+
+def test_negative_partners_follow_the_similar_pairs_counts_to_a_power():
+    from sk_colour_embed._engine import PartnerTable
+
+    pairs = np.array([[0, 1], [0, 2], [0, 1], [3, 4]])
+    labels = np.array([1, 1, 1, 0])
+    counts = np.array([3, 2, 1, 0, 0, 0])  # items 3 to 5 are in no similar pair
+    for exponent in (0.75, 0.0):
+        table = PartnerTable.from_pairs(pairs, labels, 6, exponent)
+        expected = np.where(counts > 0, counts**exponent, 0) / np.sum(
+            counts[counts > 0] ** exponent
+        )
+        np.testing.assert_allclose(table.distribution(), expected, rtol=1e-6, atol=1e-7)
+
+
+def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed():
+    from sk_colour_embed._engine import PartnerTable
+
+    n_items, k = 5, 4
+    pairs, labels = labelled_pairs(n_items, 2000)
+    labels[:1000] = 1  # half similar, half as they were
+    trainer = make_trainer(
+        model_for(n_items, lookup_table(n_items)),
+        *lookup_table(n_items),
+        n_epochs=1,
+        n_pairs=len(pairs),
+        batch_size=len(pairs),
+        learning_rate=0.01,
+        jit_compile=False,
+        negative=k,
+        partners=PartnerTable.from_weights(np.array([1, 2, 3, 4, 0])),  # 4 is never drawn
+    )
+    table = trainer.table["partners"]
+
+    def draw(seed):
+        partners = trainer._draw_partners(table, tf.constant(seed, tf.uint32), len(pairs))
+        return trainer._with_negatives(tf.constant(pairs), tf.constant(labels), partners)
+
+    all_pairs, all_labels, weights = (t.numpy() for t in draw([1, 2]))
+    n = len(pairs)
+    np.testing.assert_array_equal(all_pairs[:n], pairs)
+    np.testing.assert_array_equal(all_pairs[n:, 0], np.repeat(pairs[:, 0], k))
+    np.testing.assert_array_equal(all_labels, np.concatenate([labels, np.zeros(n * k)]))
+    # only the negatives of similar pairs count: k dissimilar pairs for each similar one
+    np.testing.assert_array_equal(weights, np.concatenate([np.ones(n), np.repeat(labels, k)]))
+    assert np.sum(weights[n:]) == k * labels.sum()
+    frequencies = np.bincount(all_pairs[n:, 1], minlength=n_items) / (n * k)
+    np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.3, 0.4, 0.0], atol=0.02)
+    again, other = draw([1, 2])[0].numpy(), draw([1, 3])[0].numpy()
+    np.testing.assert_array_equal(again, all_pairs)
+    assert not np.array_equal(other, all_pairs)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(sparse):
+    pairs, labels = labelled_pairs(40, 4000)
+    similar = pairs[labels == 1]
+
+    def run(seed):
+        return lookup_fit(
+            40,
+            similar,
+            np.ones(len(similar), np.float32),
+            seed=seed,
+            epochs=30,
+            batch_size=64,
+            sparse=sparse,
+            negative=5,
+        )
+
+    (first, losses), (second, _), (other, _) = run(0), run(0), run(1)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+    # the vectors separate similar pairs from random ones
+    distance = np.sum((first[pairs[:, 0]] - first[pairs[:, 1]]) ** 2, axis=1)
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(labels, -distance) > 0.75
+    assert losses[-1] < losses[0] - 0.1
