@@ -14,7 +14,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
-from sk_colour_embed._items import describe_keys, keys_of, missing_rows, validate_keys
+from sk_colour_embed._items import (
+    describe_keys,
+    keys_of,
+    missing_rows,
+    reject_infinite_keys,
+    validate_keys,
+)
 from sk_colour_embed._tokens import TokenReader, names_of, padded
 from sk_colour_embed._vectors import ItemVectors
 from sk_colour_embed._warnings import warn_user
@@ -361,11 +367,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
                 f"X has a missing item (None or NaN) in {len(missing)} pair(s), the first at "
                 f"row {missing[0]}."
             )
-        if X.dtype.kind in "fc" and not np.isfinite(X).all():
-            row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
-            raise ValueError(
-                f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}."
-            )
+        reject_infinite_keys(X)
         first, second = np.hsplit(X, 2)
         if self.vectorizer is not None:
             names_of(first), names_of(second)

@@ -34,6 +34,13 @@ def missing_rows(X):
     return np.flatnonzero(pd.isna(pd.DataFrame(X)).to_numpy().any(axis=1))
 
 
+def reject_infinite_keys(X):
+    """Raise a ``ValueError`` naming the first row of the validated 2-D ``X`` that holds inf."""
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
+        raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
+
+
 def validate_keys(estimator, X, reset=False):
     """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in."""
     return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
@@ -62,9 +69,7 @@ def validate_items(estimator, X, y, reset=True):
             f"X must give every row an item key, but {len(missing)} row(s) have a missing "
             f"key (None or NaN), the first at row {missing[0]}."
         )
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
-        raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
+    reject_infinite_keys(X)
     largest = float(np.max(np.abs(y), initial=0.0))
     if not largest <= _MAX_DESCRIPTOR:
         raise ValueError(

@@ -36,3 +36,13 @@ def test_the_dask_example_runs():
     result = subprocess.run([sys.executable, example, "--quick"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "'n_components'" in result.stdout and "held-out score 0." in result.stdout
+
+
+def test_the_pairs_example_runs(tmp_path):
+    example = DOCS / "learning_from_pairs.py"
+    result = subprocess.run(
+        [sys.executable, example, "--quick", "--out", tmp_path], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "les_miserables.png").exists()
+    assert "254 pairs of characters, 508 with both directions" in result.stdout
