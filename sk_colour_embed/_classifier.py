@@ -386,7 +386,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
             row = unknown[0]
             raise ValueError(
                 f"{len(unknown)} pair(s) have an item with no vector, the first at row {row}: "
-                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_.why_unknown()}. "
+                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_._why_unknown()}. "
                 "handle_unknown='prior' gives such pairs the training share of similar pairs."
             )
         return np.sum(np.square(first - second), axis=1)

@@ -259,7 +259,7 @@ class ItemVectors:
             unknown = keys[~known].unique()
             raise ValueError(
                 f"{len(unknown)} item(s) have no vector: {describe_keys(unknown)}: "
-                f"{self.why_unknown()}. {self._ways_out()}"
+                f"{self._why_unknown()}. {self._ways_out()}"
             )
         return vectors
 
@@ -281,7 +281,7 @@ class ItemVectors:
         """
         vectors, known = self._compose(self._as_index([key]))
         if not known[0]:
-            raise KeyError(f"no vector for {key!r}: {self.why_unknown()}.")
+            raise KeyError(f"no vector for {key!r}: {self._why_unknown()}.")
         return vectors[0]
 
     # -- similarity and queries ------------------------------------------------
@@ -422,7 +422,7 @@ class ItemVectors:
             if known.sum() < 3 and self.tokens is None:
                 raise ValueError(
                     f"none of {describe_keys(self._as_index(keys)[~known])} was seen in fit, "
-                    f"so there is nothing to score: {self.why_unknown()}. {self._ways_out()}"
+                    f"so there is nothing to score: {self._why_unknown()}. {self._ways_out()}"
                 )
             warn_user(
                 f"score leaves out {np.sum(~known)} item(s) that have no vector: "
@@ -467,7 +467,7 @@ class ItemVectors:
         vectors[~known] = np.nan
         return vectors, known
 
-    def why_unknown(self):
+    def _why_unknown(self):
         """Why a key has no vector, for messages."""
         if self.tokens is None:
             return "a lookup embedding (vectorizer=None) has vectors only for the items of fit"

@@ -124,7 +124,7 @@ def test_positive_pairs_alone_train_with_negative_partners(colour_pairs):
 
 def test_bad_pairs_and_labels_are_named(fitted, colour_pairs):
     (pairs, similar), _ = colour_pairs
-    with pytest.raises(ValueError, match="X must have 2 columns.*it has 3"):
+    with pytest.raises(ValueError, match="even number of columns; it has 3"):
         small_classifier().fit(pairs.assign(extra=1), similar)
     with pytest.raises(ValueError, match="two classes.*holds 3"):
         small_classifier().fit(pairs[:3], [0, 1, 2])
@@ -137,6 +137,31 @@ def test_bad_pairs_and_labels_are_named(fitted, colour_pairs):
     unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["blue", "no such colour"]})
     with pytest.raises(ValueError, match="1 pair\\(s\\) have an item with no vector.*row 1"):
         fitted.predict(unseen)
+
+
+def test_pairs_of_unseen_items_can_get_the_training_share_of_similar_pairs(colour_pairs):
+    (pairs, similar), _ = colour_pairs
+    classifier = small_classifier(handle_unknown="prior", epochs=5).fit(pairs, similar)
+    assert classifier.prior_ == pytest.approx(similar.mean())
+    unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["crimson", "no such colour"]})
+    probability = classifier.predict_proba(unseen)[:, 1]
+    assert probability[1] == pytest.approx(similar.mean())
+    assert probability[0] == classifier.predict_proba(unseen[:1])[0, 1]
+    positives = pairs[similar == 1]
+    drawn = small_classifier(handle_unknown="prior", epochs=5, negative=4)
+    drawn.fit(positives, np.ones(len(positives)))
+    assert drawn.prior_ == pytest.approx(1 / 5)  # each similar pair and its 4 partners
+
+
+def test_items_keyed_by_several_columns_are_the_same_layout_twice():
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, 6, size=(400, 2))
+    second = rng.integers(0, 6, size=(400, 2))
+    similar = (first[:, 0] == second[:, 0]).astype(int)  # the first key column decides
+    pairs = pd.DataFrame(np.hstack([first, second]), columns=["shop_x", "sku_x", "shop_y", "sku_y"])
+    classifier = small_classifier(epochs=60).fit(pairs, similar)
+    assert len(classifier.vectors_) == 36 and classifier.vectors_.keys.nlevels == 2
+    assert roc_auc_score(similar, classifier.predict_proba(pairs)[:, 1]) > 0.9
 
 
 def test_names_never_seen_in_fit_with_a_vectorizer(colour_pairs):
