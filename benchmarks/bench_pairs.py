@@ -2,7 +2,7 @@
 
 python benchmarks/bench_pairs.py [--epochs 200] [--splits 5]
 
-Cost: seconds per epoch on about 100,000 similar colour pairs (those of
+Cost: seconds per epoch on about 140,000 similar colour pairs (those of
 700,000 pairs drawn by the tutorial's rule; a lookup of 949 colours, 2-D,
 batch 512), alone and with 5 negative partners per pair drawn inside the
 compiled epoch.

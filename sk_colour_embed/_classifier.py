@@ -1,17 +1,18 @@
 """PairSimilarityClassifier: the tutorial's model as a classifier of pairs of items."""
 
 from contextlib import contextmanager
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import get_scorer
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
 from sk_colour_embed._items import (
@@ -46,6 +47,9 @@ def spread_seeds(random_state, n):
     """``n`` seeds drawn from ``random_state``: one per random part of a fit."""
     return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
 
+
+# calibrate_threshold tries at most this many quantiles of the probabilities.
+_MAX_CANDIDATES = 201
 
 # The loss over the last tenth of the epochs falling by more than this share
 # of the tenth before: training has clearly not converged.
@@ -177,7 +181,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     history_ : dict
         ``{"loss": list}``, the mean training loss of each epoch.
     n_features_in_ : int
-        2, the two items of a pair.
+        Number of columns of ``X``: twice the key columns of an item.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the two columns, when ``X`` has string column names.
 
@@ -317,29 +321,54 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         """Choose ``threshold_`` to maximise ``scoring`` on the labelled pairs ``X, y``.
 
         As metric-learn's ``calibrate_threshold``; use pairs held out of fit.
-        For a cross-validated choice, wrap the classifier in scikit-learn's
-        ``TunedThresholdClassifierCV`` instead.
+        The candidates are the probabilities of the pairs (at most
+        ``_MAX_CANDIDATES`` of their quantiles). For a cross-validated choice,
+        wrap the classifier in scikit-learn's ``TunedThresholdClassifierCV``.
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, 2)
+        X : array-like of shape (n_pairs, n_key_columns * 2)
         y : array-like of shape (n_pairs,)
-        scoring : str or callable, default="accuracy"
-            A scikit-learn scorer name or ``scorer(y_true, y_pred) -> float``
-            on predicted labels, larger is better (``"balanced_accuracy"``,
-            ``"f1"``...).
+            Labels among ``classes_``.
+        scoring : {"accuracy", "balanced_accuracy", "f1"} or callable, default="accuracy"
+            What to maximise: a name, or a metric ``metric(y_true, y_pred)``
+            on labels, larger is better. ``"f1"`` counts similar pairs as
+            positive.
 
         Returns
         -------
         self : PairSimilarityClassifier
         """
         probabilities = self.predict_proba(X)[:, 1]
-        y = np.asarray(y)
-        score = get_scorer(scoring)._score_func if isinstance(scoring, str) else scoring
-        candidates = np.unique(np.concatenate([probabilities, [1.0]]))
-        scores = [score(y, self.classes_[(probabilities >= t).astype(int)]) for t in candidates]
+        y = column_or_1d(y)
+        if len(y) != len(probabilities):
+            raise ValueError(f"X holds {len(probabilities)} pair(s) but y {len(y)} label(s).")
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels that fit did not see, such as {y[unknown][0].item()!r}; "
+                f"the classes are {self.classes_.tolist()}."
+            )
+        metric = self._threshold_metric(scoring)
+        candidates = np.unique(np.quantile(probabilities, np.linspace(0, 1, _MAX_CANDIDATES)))
+        scores = [metric(y, self.classes_[(probabilities >= t).astype(int)]) for t in candidates]
         self.threshold_ = float(candidates[int(np.argmax(scores))])
         return self
+
+    def _threshold_metric(self, scoring):
+        if callable(scoring):
+            return scoring
+        metrics = {
+            "accuracy": accuracy_score,
+            "balanced_accuracy": balanced_accuracy_score,
+            "f1": partial(f1_score, pos_label=self.classes_[1]),
+        }
+        if scoring not in metrics:
+            raise ValueError(
+                f"scoring must be one of {sorted(metrics)} or a metric(y_true, y_pred); "
+                f"got {scoring!r}."
+            )
+        return metrics[scoring]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -347,6 +376,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.classifier_tags.multi_class = False
         if self.vectorizer is not None:
+            # Two columns of text: the checks that feed numbers do not apply.
             tags.input_tags.two_d_array = False
         return tags
 
@@ -394,7 +424,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y):
         first, second = self._pair_keys(X, reset=True)
         check_classification_targets(y)
-        y = np.asarray(y)
+        y = column_or_1d(y, warn=True)
         if len(y) != len(first):
             raise ValueError(f"X holds {len(first)} pair(s) but y holds {len(y)} label(s).")
         classes, labels = np.unique(y, return_inverse=True)
@@ -447,6 +477,12 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
                     "every pair has a name with no token, so nothing is left to train on; "
                     "give more pairs or read more of the names."
                 )
+        negative = self._n_negatives(labels)
+        if negative and not np.any(labels == 1):
+            raise ValueError(
+                "no similar pair is left to draw negative partners for: every similar pair "
+                "has a name with no token. Read more of the names, or give more pairs."
+            )
         recorder = Recorder(record_every, weights, self.normalize) if record_every else None
         progress = ProgressBar(self.epochs) if self.verbose else None
         trained = fit_pair_model(
@@ -462,7 +498,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             rng=np.random.default_rng(order_seed),
-            negative=self._n_negatives(labels),
+            negative=negative,
             ns_exponent=self.ns_exponent,
             callbacks=[c for c in (recorder, progress) if c is not None],
         )
@@ -478,6 +514,6 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(classes)
         self.threshold_ = float(self.threshold)
         similar = np.sum(labels == 1)
-        self.prior_ = similar / (len(labels) + self._n_negatives(labels) * similar)
+        self.prior_ = similar / (len(labels) + negative * similar)
         _warn_if_not_converged(trained.losses)
         return recorder

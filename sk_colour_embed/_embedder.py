@@ -462,6 +462,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             order_seed,
             self.record_every,
         )
+        # It classifies pairs as the sampler gives them: item_x, item_y.
+        classifier.feature_names_in_ = np.array(["item_x", "item_y"], dtype=object)
+        classifier.n_features_in_ = 2
         self.sampler_, self.classifier_ = sampler, classifier
         self.vectors_, self.history_ = classifier.vectors_, classifier.history_
         for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit

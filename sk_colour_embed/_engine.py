@@ -100,8 +100,10 @@ class PartnerTable:
     @classmethod
     def from_weights(cls, weights):
         """The table that draws item ``i`` with probability ``weights[i] / sum(weights)``."""
-        n = len(weights)
-        scaled = np.asarray(weights, dtype=np.float64) * n / np.sum(weights)
+        n, total = len(weights), np.sum(weights)
+        if not total > 0:
+            raise ValueError("negative partners need an item of positive weight to draw.")
+        scaled = np.asarray(weights, dtype=np.float64) * n / total
         probability, alias = np.ones(n), np.arange(n)
         small = list(np.flatnonzero(scaled < 1))
         large = list(np.flatnonzero(scaled >= 1))
@@ -178,7 +180,7 @@ class EpochTrainer:
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
         # Drawn in a compiled call of their own before each epoch: inside the
         # epoch's, XLA fuses the draws into the steps that read them, 12% slower.
-        self._run_draw = tf.function(self._draw_partners, jit_compile=True)
+        self._run_draw = tf.function(self._draw_partners, jit_compile=jit_compile)
 
     def set_items(self, item_tokens, item_weights, partners=None):
         """Train on items of these token ids and weights from now on."""
@@ -208,6 +210,10 @@ class EpochTrainer:
             self._run_draw(self.table["partners"], seed, len(pairs)) if self.negative else None
         )
         return float(self._run_epoch(pairs, labels, order, self.table, partners))
+
+    def n_traces(self):
+        """How many shapes of data the epoch function has been traced for."""
+        return self._run_epoch.experimental_get_tracing_count()
 
     def current_embedding(self):
         """The token vectors as they stand after the last step, as a NumPy array."""
@@ -268,17 +274,18 @@ class EpochTrainer:
         """The batch and its negative pairs, their labels, and the loss weights.
 
         Pair ``i`` brings the pairs of its first item with each of
-        ``partners[i]``, labelled 0; those of pairs not labelled similar weigh
-        0, so that shapes stay fixed.
+        ``partners[i]``, labelled 0; those of pairs not labelled similar, and
+        those of an item with itself, weigh 0, so that shapes stay fixed.
         """
         k = self.negative
         drawn = tf.reshape(partners, [-1])
-        negatives = tf.stack([tf.repeat(pairs[:, 0], k), drawn], axis=1)
-        similar = tf.cast(labels, tf.float32)
+        anchors = tf.repeat(pairs[:, 0], k)
+        # A partner drawn as the item itself is no dissimilar pair (word2vec skips it too).
+        counted = tf.repeat(tf.cast(labels, tf.float32), k) * tf.cast(drawn != anchors, tf.float32)
         return (
-            tf.concat([pairs, negatives], axis=0),
+            tf.concat([pairs, tf.stack([anchors, drawn], axis=1)], axis=0),
             tf.concat([labels, tf.zeros_like(drawn, labels.dtype)], axis=0),
-            tf.concat([tf.ones_like(similar), tf.repeat(similar, k)], axis=0),
+            tf.concat([tf.ones_like(labels, tf.float32), counted], axis=0),
         )
 
     def _train_step(self, pairs, labels, table, sample_weight=None):
@@ -434,20 +441,36 @@ class LazyAdamTrainer(EpochTrainer):
         return loss
 
 
-@contextmanager
-def _tensorflow_logs_silenced():
-    """Hide TensorFlow's warnings, and restore its logger's level after.
+class _TensorFlowLogsSilenced:
+    """Hide TensorFlow's warnings while any fit runs, and restore its logger's level after.
 
     Fits of new shapes trace new epoch functions, by design; TensorFlow would
-    warn about the repeated tracing after a few of them.
+    warn about the repeated tracing after a few of them. Fits on several
+    threads share the logger: the first to start saves its level, the last
+    to end restores it.
     """
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = 0
+        self._level = None
+
+    def __enter__(self):
+        with self._lock:
+            if not self._running:
+                logger = tf.get_logger()
+                self._level = logger.level
+                logger.setLevel(logging.ERROR)
+            self._running += 1
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                tf.get_logger().setLevel(self._level)
+
+
+_tensorflow_logs_silenced = _TensorFlowLogsSilenced()
 
 
 def _shuffled(rng, n):
@@ -534,7 +557,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
     # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
     # draw the next epoch's order on a second thread while this one trains.
     # The draws stay in sequence, so a seeded rng gives the same orders.
-    with _tensorflow_logs_silenced(), ThreadPoolExecutor(max_workers=1) as pool:
+    with _tensorflow_logs_silenced, ThreadPoolExecutor(max_workers=1) as pool:
         next_order = pool.submit(_shuffled, rng, n_pairs)
         for epoch in range(epochs):
             order = next_order.result()
@@ -628,20 +651,22 @@ def train(
 class _TrainerCache:
     """Idle trainers kept for the next fit of the same shapes in this process.
 
-    Tracing and compiling an epoch takes about as long as 300 epochs of the
-    tutorial's fit. A trainer's epoch function takes the item tables as
-    arguments and keeps its compiled code per shape, so a later fit of the
-    same model shapes and settings (the candidates of a grid search, the
-    folds of a cross-validation) restarts an idle trainer instead of
-    compiling again. A trainer is lent to one fit at a time, so fits on
-    several threads never share one. Only embeddings of up to
-    ``max_values`` values are kept, at most ``max_trainers`` of them, the
-    least recently used leaving first.
+    Tracing and compiling an epoch takes about as long as 450 epochs of the
+    tutorial's fit. A trainer's epoch function takes the item tables and the
+    pairs as arguments and keeps its compiled code per shape of them, so a
+    later fit of the same model and data shapes (the candidates of a grid
+    search that share a fold, repeated fits) restarts an idle trainer
+    instead of compiling again. A trainer is lent to one fit at a time, so
+    fits on several threads never share one. Only embeddings of up to
+    ``max_values`` values are kept, with at most ``max_traces`` traced
+    shapes each, and at most ``max_trainers`` of them, the least recently
+    used leaving first. ``TRAINERS.clear()`` frees them all.
     """
 
-    def __init__(self, max_trainers=16, max_values=2**20):
+    def __init__(self, max_trainers=16, max_values=2**20, max_traces=8):
         self.max_trainers = max_trainers
         self.max_values = max_values
+        self.max_traces = max_traces
         self._idle = OrderedDict()
         self._lock = threading.Lock()
 
@@ -658,7 +683,7 @@ class _TrainerCache:
         if not reused:
             trainer = new_trainer()
         yield trainer, reused
-        if n_values <= self.max_values:
+        if n_values <= self.max_values and trainer.n_traces() <= self.max_traces:
             with self._lock:
                 self._idle[key] = trainer
                 while len(self._idle) > self.max_trainers:

@@ -10,12 +10,14 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # oneDNN announces itself on stderr at import; the training runs in XLA anyway.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# The parallel workers of joblib (loky) and Dask set OMP_NUM_THREADS to the
-# cores each may use. TensorFlow does not read it and would start a thread per
-# core of the machine in every worker, so several workers oversubscribe the
-# cores; its intra-op threads follow OMP_NUM_THREADS instead.
-if "OMP_NUM_THREADS" in os.environ:
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", os.environ["OMP_NUM_THREADS"])
+# joblib's loky workers set OMP_NUM_THREADS to their share of the cores, and
+# Dask's worker processes to 1 (a worker's tasks then run on its own threads).
+# TensorFlow does not read it and would start a thread per core of the machine
+# in every worker, so several workers oversubscribe the cores; its intra-op
+# threads follow OMP_NUM_THREADS instead, when that is a count.
+if os.environ.get("OMP_NUM_THREADS", "").strip().isdigit():
+    if int(os.environ["OMP_NUM_THREADS"]) > 0:
+        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", os.environ["OMP_NUM_THREADS"].strip())
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -1,6 +1,7 @@
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -69,11 +70,34 @@ def test_calibrate_threshold_maximises_the_score_on_the_given_pairs(fitted, colo
     classifier = pickle.loads(pickle.dumps(fitted))
     probabilities = classifier.predict_proba(pairs)[:, 1]
     best = max(accuracy_score(similar, probabilities >= t) for t in np.unique(probabilities))
+    at_half = accuracy_score(similar, classifier.predict(pairs))
     classifier.calibrate_threshold(pairs, similar)
-    assert accuracy_score(similar, classifier.predict(pairs)) == pytest.approx(best)
+    calibrated = accuracy_score(similar, classifier.predict(pairs))
+    assert calibrated >= at_half and calibrated == pytest.approx(best, abs=0.002)
     assert classifier.threshold_ != fitted.threshold_ and classifier.threshold == 0.5
     classifier.calibrate_threshold(pairs, similar, scoring="balanced_accuracy")
     assert classifier.threshold_ < 0.5  # similar pairs are the rarer class
+    with pytest.raises(ValueError, match="scoring must be one of"):
+        classifier.calibrate_threshold(pairs, similar, scoring="roc_auc")
+    with pytest.raises(ValueError, match="labels that fit did not see, such as 2"):
+        classifier.calibrate_threshold(pairs, np.full(len(pairs), 2))
+
+
+def test_string_labels_and_a_column_of_labels(colour_pairs):
+    from sklearn.exceptions import DataConversionWarning
+
+    (pairs, similar), (test_pairs, test_similar) = colour_pairs
+    words = np.where(similar == 1, "same", "other")
+    classifier = small_classifier(epochs=10).fit(pairs, words)
+    assert list(classifier.classes_) == ["other", "same"]
+    assert set(classifier.predict(test_pairs)) <= {"other", "same"}
+    test_words = np.where(test_similar == 1, "same", "other")
+    classifier.calibrate_threshold(test_pairs, test_words, scoring="f1")  # "same" is positive
+    with pytest.warns(DataConversionWarning):
+        column = small_classifier(epochs=10).fit(pairs, similar[:, None])
+    np.testing.assert_array_equal(
+        column.vectors_.vectors, small_classifier(epochs=10).fit(pairs, similar).vectors_.vectors
+    )
 
 
 def test_grid_search_and_cross_validation_over_pairs(colour_pairs):
@@ -164,6 +188,17 @@ def test_items_keyed_by_several_columns_are_the_same_layout_twice():
     assert roc_auc_score(similar, classifier.predict_proba(pairs)[:, 1]) > 0.9
 
 
+def test_negatives_need_a_similar_pair_left_after_reading_the_names():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    pairs = pd.DataFrame({"a": ["red", "blue", "red"], "b": ["!!!", "???", "blue"]})
+    classifier = small_classifier(vectorizer=TfidfVectorizer(), negative=2)
+    with pytest.warns(UserWarning, match="no token"):
+        with pytest.raises(ValueError, match="no similar pair is left"):
+            classifier.fit(pairs, [1, 1, 0])
+    assert not hasattr(classifier, "vectors_")
+
+
 def test_names_never_seen_in_fit_with_a_vectorizer(colour_pairs):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -201,6 +236,8 @@ def test_the_embedder_is_its_sampler_and_this_classifier(css4):
     classifier = embedder.classifier_
     assert isinstance(classifier, PairSimilarityClassifier)
     assert classifier.vectors_ is embedder.vectors_
-    pairs = np.array([["red", "crimson"], ["red", "navy"]], dtype=object)
-    similar, dissimilar = classifier.predict_proba(pairs)[:, 1]
+    pairs = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["crimson", "navy"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the sampler's columns are the ones it expects
+        similar, dissimilar = classifier.predict_proba(pairs)[:, 1]
     assert similar > dissimilar
