@@ -40,7 +40,7 @@ print(f"{len(edges)} pairs of characters, {len(both_ways)} with both directions"
 # [fit]
 classifier = PairSimilarityClassifier(
     n_components=2,
-    negative=20,  # dissimilar partners per pair
+    negative=5,  # dissimilar partners drawn for each pair
     ns_exponent=0.0,  # drawn uniformly: see "Held-out links" for why
     epochs=EPOCHS,
     batch_size=16,

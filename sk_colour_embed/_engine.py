@@ -147,6 +147,21 @@ def _mixed(*values):
     return x
 
 
+def _draw(partners, bits):
+    """The items that the 32-bit numbers ``bits`` draw from the alias table ``partners``.
+
+    A number scaled to [0, n_items) picks an item by its whole part and keeps
+    it, or takes its alias, by its fraction.
+    """
+    n_items = tf.cast(tf.shape(partners["alias"])[0], tf.float64)
+    scaled = tf.cast(bits, tf.float64) * (n_items / 2**32)
+    items = tf.cast(scaled, tf.int32)
+    keep = tf.cast(scaled - tf.floor(scaled), tf.float32)
+    return tf.where(
+        keep < tf.gather(partners["probability"], items), items, tf.gather(partners["alias"], items)
+    )
+
+
 class EpochTrainer:
     """Train a token-form model of :func:`build_pair_model`, one compiled call per epoch.
 
@@ -170,10 +185,13 @@ class EpochTrainer:
         jit_compile=True,
         negative=0,
         partners=None,
+        all_similar=False,
     ):
         self.model = model
         self.batch_size = batch_size
         self.negative = negative
+        # Every pair similar: every negative counts, and the loss needs no weights.
+        self.all_similar = all_similar
         self.set_items(item_tokens, item_weights, partners)
         # The tables are arguments, not constants of the function, so that
         # another fit of the same shapes reuses the traced, compiled epoch.
@@ -205,10 +223,10 @@ class EpochTrainer:
         The mean is weighted by batch size, as Keras reports it. ``seed``, two
         integers, seeds the negative partners.
         """
-        seed = tf.constant(np.asarray(seed, np.int64).astype(np.uint32))
-        partners = (
-            self._run_draw(self.table["partners"], seed, len(pairs)) if self.negative else None
-        )
+        partners = None
+        if self.negative:
+            seed = tf.constant(np.asarray(seed, np.int64).astype(np.uint32))
+            partners = self._run_draw(self.table["partners"], seed, pairs, order)
         return float(self._run_epoch(pairs, labels, order, self.table, partners))
 
     def n_traces(self):
@@ -238,8 +256,10 @@ class EpochTrainer:
             if not self.negative:
                 return self._train_step(batch_pairs, batch_labels, table)
             batch_partners = tf.slice(partners, [start, 0], [size, self.negative])
-            *batch_data, weights = self._with_negatives(batch_pairs, batch_labels, batch_partners)
-            return self._train_step(*batch_data, table, weights)
+            step_pairs, step_labels, weights = self._with_negatives(
+                batch_pairs, batch_labels, batch_partners
+            )
+            return self._train_step(step_pairs, step_labels, table, weights)
 
         def body(i, total):
             return i + 1, total + step(i * batch, batch) * batch
@@ -250,43 +270,42 @@ class EpochTrainer:
             total += step(n_full * batch, rest) * rest
         return total / n_pairs
 
-    def _draw_partners(self, partners, seed, n_pairs):
-        """``negative`` partners for each of ``n_pairs`` pairs, from the table ``partners``.
+    def _draw_partners(self, partners, seed, pairs, order):
+        """``negative`` partners for each of the ``pairs`` taken in ``order``.
 
-        ``seed``, two uint32 values, decides the draws.
+        Drawn from the table ``partners``; ``seed``, two uint32 values,
+        decides the draws. A partner drawn as the pair's own first item is
+        drawn again, once (an item of probability ``p`` stays its own
+        partner with probability ``p**2``).
         """
-        n_draws = n_pairs * self.negative
-        n_items = tf.cast(tf.shape(partners["alias"])[0], tf.float64)
-        # One 32-bit number per draw, scaled to [0, n_items): its whole part
-        # picks an item, its fraction decides between the item and its alias.
-        bits = _mixed(_mixed(seed[0], seed[1]) + tf.bitcast(tf.range(n_draws), tf.uint32))
-        scaled = tf.cast(bits, tf.float64) * (n_items / 2**32)
-        items = tf.cast(scaled, tf.int32)
-        keep = tf.cast(scaled - tf.floor(scaled), tf.float32)
-        drawn = tf.where(
-            keep < tf.gather(partners["probability"], items),
-            items,
-            tf.gather(partners["alias"], items),
+        anchors = tf.repeat(tf.gather(pairs[:, 0], order), self.negative)
+        positions = tf.bitcast(tf.range(tf.shape(anchors)[0]), tf.uint32)
+        first, again = (
+            _draw(partners, _mixed(_mixed(seed[0], seed[1], round_) + positions))
+            for round_ in (0, 1)
         )
-        return tf.reshape(drawn, [n_pairs, self.negative])
+        drawn = tf.where(first == anchors, again, first)
+        return tf.reshape(drawn, [-1, self.negative])
 
     def _with_negatives(self, pairs, labels, partners):
         """The batch and its negative pairs, their labels, and the loss weights.
 
         Pair ``i`` brings the pairs of its first item with each of
-        ``partners[i]``, labelled 0; those of pairs not labelled similar, and
-        those of an item with itself, weigh 0, so that shapes stay fixed.
+        ``partners[i]``, labelled 0. Those of pairs not labelled similar, and
+        those of an item with itself, weigh 0, so that shapes stay fixed; when
+        every pair is similar, no weights (None).
         """
         k = self.negative
         drawn = tf.reshape(partners, [-1])
         anchors = tf.repeat(pairs[:, 0], k)
-        # A partner drawn as the item itself is no dissimilar pair (word2vec skips it too).
+        all_pairs = tf.concat([pairs, tf.stack([anchors, drawn], axis=1)], axis=0)
+        all_labels = tf.concat([labels, tf.zeros_like(drawn, labels.dtype)], axis=0)
+        if self.all_similar:
+            # Weights computed from the data slow XLA's step by a third; none are needed.
+            return all_pairs, all_labels, None
         counted = tf.repeat(tf.cast(labels, tf.float32), k) * tf.cast(drawn != anchors, tf.float32)
-        return (
-            tf.concat([pairs, tf.stack([anchors, drawn], axis=1)], axis=0),
-            tf.concat([labels, tf.zeros_like(drawn, labels.dtype)], axis=0),
-            tf.concat([tf.ones_like(labels, tf.float32), counted], axis=0),
-        )
+        weights = tf.concat([tf.ones_like(labels, tf.float32), counted], axis=0)
+        return all_pairs, all_labels, weights
 
     def _train_step(self, pairs, labels, table, sample_weight=None):
         raise NotImplementedError
@@ -486,9 +505,12 @@ class _Settings:
     sparse: bool
     jit_compile: bool
     negative: int
+    all_similar: bool
 
     @classmethod
-    def resolve(cls, n_values, *, n_epochs, n_pairs, batch_size, sparse, jit_compile, negative):
+    def resolve(
+        cls, n_values, *, n_epochs, n_pairs, batch_size, sparse, jit_compile, negative, all_similar
+    ):
         # A batch larger than all the pairs is one batch of all the pairs, as
         # in model.fit: memory follows the data, not batch_size.
         batch_size = min(batch_size, n_pairs)
@@ -500,7 +522,8 @@ class _Settings:
             # TensorFlow's graph threads do not fix; under XLA the order is
             # fixed, so the same seed gives the same fit.
             jit_compile = sparse or n_steps >= XLA_MIN_STEPS
-        return cls(batch_size, n_steps, bool(sparse), bool(jit_compile), int(negative))
+        all_similar = bool(negative) and bool(all_similar)
+        return cls(batch_size, n_steps, bool(sparse), bool(jit_compile), int(negative), all_similar)
 
     def trainer(self, model, item_tokens, item_weights, partners, learning_rate):
         common = dict(
@@ -508,6 +531,7 @@ class _Settings:
             jit_compile=self.jit_compile,
             negative=self.negative,
             partners=partners,
+            all_similar=self.all_similar,
             learning_rate=learning_rate,
         )
         if self.sparse:
@@ -528,10 +552,12 @@ def make_trainer(
     jit_compile="auto",
     negative=0,
     partners=None,
+    all_similar=False,
 ):
     """The trainer for ``model``; see :func:`train` for the parameters.
 
-    ``partners`` is the :class:`PartnerTable` of the negative partners.
+    ``partners`` is the :class:`PartnerTable` of the negative partners;
+    ``all_similar`` says that every pair is labelled 1.
     """
     settings = _Settings.resolve(
         int(np.prod(embedding_variable(model).shape)),
@@ -541,6 +567,7 @@ def make_trainer(
         sparse=sparse,
         jit_compile=jit_compile,
         negative=negative,
+        all_similar=all_similar,
     )
     return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
 
@@ -644,6 +671,7 @@ def train(
         jit_compile=jit_compile,
         negative=negative,
         partners=_partners(pairs, labels, len(item_tokens), negative, ns_exponent),
+        all_similar=np.all(np.asarray(labels) == 1),
     )
     return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
 
@@ -748,11 +776,12 @@ def fit_pair_model(
         sparse=sparse,
         jit_compile=jit_compile,
         negative=negative,
+        all_similar=np.all(np.asarray(labels) == 1),
     )
     partners = _partners(pairs, labels, len(item_tokens), negative, ns_exponent)
     # Fits of one key share the epoch function; it retraces for new data shapes.
     key = (n_tokens, n_components, *shape.values(), settings.batch_size, settings.sparse)
-    key += (settings.jit_compile, settings.negative)
+    key += (settings.jit_compile, settings.negative, settings.all_similar)
 
     def new_trainer():
         return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)

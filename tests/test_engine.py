@@ -505,12 +505,16 @@ def test_negative_partners_follow_the_similar_pairs_counts_to_a_power():
         np.testing.assert_allclose(table.distribution(), expected, rtol=1e-6, atol=1e-7)
 
 
-def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed():
+@pytest.mark.parametrize("all_similar", [False, True])
+def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_similar):
     from sk_colour_embed._engine import PartnerTable
 
     n_items, k = 5, 4
     pairs, labels = labelled_pairs(n_items, 2000)
     labels[:1000] = 1  # half similar, half as they were
+    if all_similar:
+        labels[:] = 1
+    weights = np.array([1, 2, 3, 4, 0])  # item 4 is never drawn
     trainer = make_trainer(
         model_for(n_items, lookup_table(n_items)),
         *lookup_table(n_items),
@@ -520,27 +524,43 @@ def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed():
         learning_rate=0.01,
         jit_compile=False,
         negative=k,
-        partners=PartnerTable.from_weights(np.array([1, 2, 3, 4, 0])),  # 4 is never drawn
+        partners=PartnerTable.from_weights(weights),
+        all_similar=all_similar,
     )
-    table = trainer.table["partners"]
+    table, order = trainer.table["partners"], tf.range(len(pairs))
 
     def draw(seed):
-        partners = trainer._draw_partners(table, tf.constant(seed, tf.uint32), len(pairs))
-        return trainer._with_negatives(tf.constant(pairs), tf.constant(labels), partners)
+        seed = tf.constant(seed, tf.uint32)
+        partners = trainer._draw_partners(table, seed, tf.constant(pairs), order)
+        step = trainer._with_negatives(tf.constant(pairs), tf.constant(labels), partners)
+        return [None if t is None else t.numpy() for t in step]
 
-    all_pairs, all_labels, weights = (t.numpy() for t in draw([1, 2]))
+    all_pairs, all_labels, loss_weights = draw([1, 2])
     n = len(pairs)
     np.testing.assert_array_equal(all_pairs[:n], pairs)
     np.testing.assert_array_equal(all_pairs[n:, 0], np.repeat(pairs[:, 0], k))
     np.testing.assert_array_equal(all_labels, np.concatenate([labels, np.zeros(n * k)]))
-    # only the negatives of similar pairs count, k for each, but for an item with itself
-    not_itself = all_pairs[n:, 0] != all_pairs[n:, 1]
-    assert (~not_itself).sum() > 50  # item 0 to 3 draw themselves now and then
-    expected = np.concatenate([np.ones(n), np.repeat(labels, k) * not_itself])
-    np.testing.assert_array_equal(weights, expected)
-    frequencies = np.bincount(all_pairs[n:, 1], minlength=n_items) / (n * k)
-    np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.3, 0.4, 0.0], atol=0.02)
-    again, other = draw([1, 2])[0].numpy(), draw([1, 3])[0].numpy()
+    # A partner drawn as the item itself is drawn again: what is left is an item drawn
+    # twice in a row, with probability p**2 for an item of probability p.
+    anchors, partners = all_pairs[n:, 0], all_pairs[n:, 1]
+    p = weights / weights.sum()
+    expected_self = np.mean(p[anchors] ** 2)
+    assert np.mean(anchors == partners) == pytest.approx(expected_self, abs=0.01)
+    # Every pair drawn counts when all are similar; otherwise only the negatives of
+    # similar pairs, and none of an item with itself.
+    if all_similar:
+        assert loss_weights is None
+    else:
+        expected = np.repeat(labels, k) * (anchors != partners)
+        np.testing.assert_array_equal(loss_weights, np.concatenate([np.ones(n), expected]))
+    # Partners follow the distribution, but for the item itself, drawn again: for an
+    # anchor a, P(c) = p_c * (1 + p_a) for c != a, and p_a**2 for a itself.
+    per_anchor = p[None, :] * (1 + p[anchors][:, None])
+    per_anchor[np.arange(len(anchors)), anchors] = p[anchors] ** 2
+    expected_frequency = per_anchor.mean(axis=0)
+    frequencies = np.bincount(partners, minlength=n_items) / (n * k)
+    np.testing.assert_allclose(frequencies, expected_frequency, atol=0.02)
+    again, other = draw([1, 2])[0], draw([1, 3])[0]
     np.testing.assert_array_equal(again, all_pairs)
     assert not np.array_equal(other, all_pairs)
 
