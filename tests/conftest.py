@@ -95,3 +95,12 @@ def query_in_a_process_without_tensorflow(embedder, name, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()[0]
+
+
+def distance_spearman(vectors, descriptors):
+    """Spearman correlation of the squared distances of all pairs of vectors and descriptors."""
+    from scipy.stats import spearmanr
+
+    i, j = np.triu_indices(len(vectors), k=1)
+    squared = ((vectors[i] - vectors[j]) ** 2).sum(1)
+    return spearmanr(squared, ((descriptors[i] - descriptors[j]) ** 2).sum(1)).statistic

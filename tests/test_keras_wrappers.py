@@ -1,11 +1,12 @@
 """build_pair_model drops into Keras's own scikit-learn wrapper, keras.wrappers."""
 
 import numpy as np
-from scipy.stats import spearmanr
 from sklearn.base import clone
 
 from sk_colour_embed import PairSampler, build_pair_model, load_colours
 from sk_colour_embed._keras_env import keras
+
+from conftest import distance_spearman
 
 
 def pair_classifier_model(X, y, n_items, seed=None, learning_rate=0.01):
@@ -45,9 +46,4 @@ def test_build_pair_model_in_keras_sklearn_classifier():
     assert classifier.score(pairs, similar) > np.mean(~similar)  # beats "never similar"
     # It learns the same kind of embedding the package's estimator does.
     vectors = classifier.model_.get_layer("embedding").get_weights()[0]
-    rgb = sampler.items_.descriptors
-    i, j = np.triu_indices(len(vectors), k=1)
-    score = spearmanr(
-        ((vectors[i] - vectors[j]) ** 2).sum(1), ((rgb[i] - rgb[j]) ** 2).sum(1)
-    ).statistic
-    assert score > 0.6
+    assert distance_spearman(vectors, sampler.items_.descriptors) > 0.6

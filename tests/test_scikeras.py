@@ -2,9 +2,10 @@
 
 import numpy as np
 from scikeras.wrappers import KerasClassifier
-from scipy.stats import spearmanr
 
 from sk_colour_embed import PairSampler, build_pair_model, load_colours
+
+from conftest import distance_spearman
 
 
 def test_build_pair_model_in_keras_classifier():
@@ -28,9 +29,4 @@ def test_build_pair_model_in_keras_classifier():
     assert set(np.unique(classifier.predict(pairs))) <= {0, 1}
     # It learns the same kind of embedding the package's estimator does.
     vectors = classifier.model_.get_layer("embedding").get_weights()[0]
-    rgb = sampler.items_.descriptors
-    i, j = np.triu_indices(len(vectors), k=1)
-    score = spearmanr(
-        ((vectors[i] - vectors[j]) ** 2).sum(1), ((rgb[i] - rgb[j]) ** 2).sum(1)
-    ).statistic
-    assert score > 0.6
+    assert distance_spearman(vectors, sampler.items_.descriptors) > 0.6
