@@ -112,8 +112,10 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
     """Classify pairs of items as similar or not, learning a vector per item.
 
     The tutorial's model as a scikit-learn classifier whose samples are
-    pairs: ``fit(X, y)`` takes pairs of item keys ``X`` (two columns: the
-    first item and the second) and their 0/1 labels ``y``, and trains the
+    pairs: ``fit(X, y)`` takes pairs of item keys ``X`` (two columns, the
+    first item and the second; for items keyed by several columns, the
+    first item's columns then the second's) and their 0/1 labels ``y``, and
+    trains the
     Keras model ``Embedding -> [weighted sum of tokens] -> squared distance
     -> probability of similar`` with the package's engine. The learned
     vectors are kept in ``vectors_``, which also answers ``most_similar`` and
@@ -259,9 +261,10 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, 2)
-            The two items of each pair: keys (tuples for items keyed by
-            several values), or names with a vectorizer.
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
+            The two items of each pair: keys (the first item's key columns,
+            then the second's; or two columns of tuples), or two columns of
+            names with a vectorizer.
         y : array-like of shape (n_pairs,)
             Two classes; the larger (1, True) means similar. All similar is
             allowed: dissimilar pairs are then drawn (see ``negative``).
@@ -279,7 +282,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, 2)
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
 
         Returns
         -------
@@ -294,7 +297,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, 2)
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
 
         Returns
         -------
@@ -308,7 +311,7 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, 2)
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
 
         Returns
         -------
