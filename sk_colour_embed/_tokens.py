@@ -135,14 +135,16 @@ class TokenReader:
     def __getstate__(self):
         state = {**vars(self), "own": None}
         if self.own is not None:
-            state["own"] = {"readings": list(self.own), "tokens": list(self.own.values())}
+            state["own_readings"] = list(self.own)
+            state["own_tokens"] = list(self.own.values())
         return state
 
     def __setstate__(self, state):
-        own = state["own"]
-        if own is not None and set(own) == {"readings", "tokens"}:  # else pickled as a dict
-            own = dict(zip(own["readings"], own["tokens"], strict=True))
-        vars(self).update({**state, "own": own})
+        state = dict(state)
+        if "own_readings" in state:  # else pickled before, with "own" a dict
+            readings, tokens = state.pop("own_readings"), state.pop("own_tokens")
+            state["own"] = dict(zip(readings, tokens, strict=True))
+        vars(self).update(state)
 
     def weights(self, names):
         """CSR token weights of shape ``(len(names), len(self))``.

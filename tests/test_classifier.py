@@ -65,6 +65,18 @@ def test_probabilities_decisions_and_labels_agree(fitted, colour_pairs):
     )
 
 
+def test_each_pair_is_scored_on_its_own(fitted, colour_pairs):
+    # What scikit-learn's subset and order invariance checks ask, on real pairs.
+    _, (pairs, _) = colour_pairs
+    scores = fitted.decision_function(pairs)
+    order = np.random.default_rng(0).permutation(len(pairs))
+    np.testing.assert_array_equal(fitted.decision_function(pairs.iloc[order]), scores[order])
+    np.testing.assert_array_equal(fitted.decision_function(pairs[:7]), scores[:7])
+    unfitted = clone(fitted)
+    params = unfitted.get_params()
+    assert unfitted.fit(pairs[:50], np.tile([0, 1], 25)).get_params() == params
+
+
 def test_calibrate_threshold_maximises_the_score_on_the_given_pairs(fitted, colour_pairs):
     _, (pairs, similar) = colour_pairs
     classifier = pickle.loads(pickle.dumps(fitted))
