@@ -399,10 +399,16 @@ def empty_trainer_cache():
 
 
 @pytest.mark.parametrize(
-    "sparse, jit_compile, negative",
-    [(False, False, 0), (False, True, 0), (True, True, 0), (False, True, 3), (True, True, 3)],
+    "table_kind, sparse, jit_compile, negative",
+    [
+        ("lookup", False, False, 0),
+        ("tokens", False, False, 0),
+        ("lookup", False, True, 0),
+        ("tokens", True, True, 0),
+        ("tokens", False, True, 3),
+        ("lookup", True, True, 3),
+    ],
 )
-@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
 def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
     empty_trainer_cache, table_kind, sparse, jit_compile, negative
 ):
