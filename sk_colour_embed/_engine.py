@@ -33,7 +33,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -779,9 +779,9 @@ def fit_pair_model(
         all_similar=np.all(np.asarray(labels) == 1),
     )
     partners = _partners(pairs, labels, len(item_tokens), negative, ns_exponent)
-    # Fits of one key share the epoch function; it retraces for new data shapes.
-    key = (n_tokens, n_components, *shape.values(), settings.batch_size, settings.sparse)
-    key += (settings.jit_compile, settings.negative, settings.all_similar)
+    # Fits of one key share the epoch function, which retraces for new data shapes;
+    # the number of steps only sizes the lazy update's schedule, an argument.
+    key = (n_tokens, n_components, *shape.values(), replace(settings, n_steps=0))
 
     def new_trainer():
         return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
