@@ -325,12 +325,12 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
         As metric-learn's ``calibrate_threshold``; use pairs held out of fit.
         The candidates are the probabilities of the pairs (at most
-        ``_MAX_CANDIDATES`` of their quantiles). For a cross-validated choice,
+        201 of their quantiles). For a cross-validated choice,
         wrap the classifier in scikit-learn's ``TunedThresholdClassifierCV``.
 
         Parameters
         ----------
-        X : array-like of shape (n_pairs, n_key_columns * 2)
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
         y : array-like of shape (n_pairs,)
             Labels among ``classes_``.
         scoring : {"accuracy", "balanced_accuracy", "f1"} or callable, default="accuracy"
@@ -403,7 +403,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         reject_infinite_keys(X)
         first, second = np.hsplit(X, 2)
         if self.vectorizer is not None:
-            names_of(first), names_of(second)
+            for names in (first, second):
+                names_of(names)
         return first, second
 
     def _distances(self, X):
