@@ -8,6 +8,7 @@ from sk_colour_embed import build_pair_model
 from sk_colour_embed._engine import (
     XLA_MIN_STEPS,
     AdamSchedule,
+    ComposedAdamTrainer,
     KerasAdamTrainer,
     LazyAdamTrainer,
     make_trainer,
@@ -63,7 +64,16 @@ def fit_with_keras(pairs, labels, n_tokens, table, epochs, batch_size, normalize
 
 
 def fit_with_engine(
-    pairs, labels, n_tokens, table, epochs, batch_size, sparse, jit_compile=True, normalize=False
+    pairs,
+    labels,
+    n_tokens,
+    table,
+    epochs,
+    batch_size,
+    sparse,
+    jit_compile=True,
+    normalize=False,
+    composed="auto",
 ):
     model = model_for(n_tokens, table, normalize)
     trainer = make_trainer(
@@ -75,6 +85,10 @@ def fit_with_engine(
         learning_rate=0.01,
         sparse=sparse,
         jit_compile=jit_compile,
+        composed=composed,
+    )
+    assert isinstance(
+        trainer, {True: ComposedAdamTrainer, False: KerasAdamTrainer}.get(composed, object)
     )
     order = tf.range(len(pairs))  # the order model.fit(shuffle=False) uses
     losses = [
@@ -98,15 +112,24 @@ def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
     return embedding(model), losses
 
 
+@pytest.mark.parametrize("composed", [True, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
-def test_keras_adam_engine_matches_model_fit(n_pairs, jit_compile, table_kind):
+def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, composed):
     pairs, labels = labelled_pairs(40, n_pairs)
     n_tokens, *table = TABLES[table_kind](40)
     reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 3, 200)
     model, losses = fit_with_engine(
-        pairs, labels, n_tokens, table, 3, 200, sparse=False, jit_compile=jit_compile
+        pairs,
+        labels,
+        n_tokens,
+        table,
+        3,
+        200,
+        sparse=False,
+        jit_compile=jit_compile,
+        composed=composed,
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
@@ -163,17 +186,19 @@ def test_skip_sums_add_up_the_step_sizes():
 
 
 def test_automatic_choices_follow_embedding_size_and_steps():
-    def trainer(n_items, n_pairs):
+    def trainer(n_items, n_pairs, batch_size=1):
         return make_trainer(
             build_pair_model(n_items, 2, tokens_per_item=1),
             *lookup_table(n_items),
             n_epochs=1,
             n_pairs=n_pairs,
-            batch_size=1,
+            batch_size=batch_size,
             learning_rate=0.1,
         )
 
-    assert isinstance(trainer(100, 10), KerasAdamTrainer)
+    # composed when the items are no more than the items of a step's pairs
+    assert isinstance(trainer(100, 100, batch_size=50), ComposedAdamTrainer)
+    assert isinstance(trainer(100, 100, batch_size=49), KerasAdamTrainer)
     assert isinstance(trainer(40_000, 10), LazyAdamTrainer)
     assert not trainer(100, XLA_MIN_STEPS - 1)._run_epoch._jit_compile
     assert trainer(100, XLA_MIN_STEPS)._run_epoch._jit_compile
@@ -416,7 +441,8 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
     n_tokens, *table = TABLES[table_kind](40)
     other_pairs, other_labels = labelled_pairs(40, 600, seed=1)
     _, *other_table = TABLES[table_kind](40)
-    other_table[1] = other_table[1][::-1].copy()  # other items of the same shapes
+    # other items of the same shapes: the same token slots, other weights
+    other_table[1] = np.sqrt(other_table[1])
 
     settings = dict(sparse=sparse, jit_compile=jit_compile, negative=negative)
     runs = [

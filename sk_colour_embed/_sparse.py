@@ -1,0 +1,132 @@
+"""Products with a fixed sparse matrix, in a layout that XLA runs fast on the CPU.
+
+The token trainer multiplies by the same sparse matrices at every step: the
+items' token weights (item vectors from token vectors) and their transpose
+(token gradients from item gradients). XLA has no sparse product; it has
+gathers, which are fast, and scatters, which cost several times more a row.
+So a matrix is held as a hybrid of two parts, as in the ELL/COO ("HYB")
+format of sparse matrix-vector kernels:
+
+- a dense part of ``width`` entries a row, padded with zero values: a gather
+  and a sum, no scatter;
+- the entries that do not fit, as coordinates: a gather and a scatter.
+
+The width trades padded gathers against scattered entries (see
+:func:`ell_width`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sk_colour_embed._keras_env import tf
+
+# A scattered entry costs about as much as this many gathered ones (XLA on the
+# CPU, rows of a few floats; benchmarks/bench_open_vocabulary.py).
+SCATTER_COST = 2
+# XLA on the CPU scatters rows of a multiple of 4 floats fastest: 3-D rows of
+# [gradient, squared gradient], 6 floats, take 10% longer than when padded to 8.
+ROW_MULTIPLE = 4
+
+
+def ell_width(counts):
+    """The dense part's width for rows of ``counts`` entries: the cheapest.
+
+    A width ``w`` costs ``n_rows * w`` gathered entries plus ``SCATTER_COST``
+    for each entry beyond the first ``w`` of its row.
+    """
+    counts = np.asarray(counts)
+    widths = np.arange(1, max(int(counts.max(initial=0)), 1) + 1)
+    overflow = np.array([np.maximum(counts - w, 0).sum() for w in widths])
+    return int(widths[np.argmin(len(counts) * widths + SCATTER_COST * overflow)])
+
+
+@dataclass(frozen=True)
+class HybridMatrix:
+    """A sparse ``(n_rows, n_columns)`` matrix whose entries are vectors of ``k`` values.
+
+    Multiplying it by a dense ``(n_columns, k)`` matrix multiplies elementwise
+    (see :func:`multiply`); an ordinary sparse matrix has ``k`` equal values
+    an entry.
+    """
+
+    n_rows: int
+    columns: np.ndarray  # (n_rows, width) int32, the dense part
+    values: np.ndarray  # (n_rows, width, k) float32, 0 where padded
+    rest_rows: np.ndarray  # (n_rest,) int32, the entries beyond the width
+    rest_columns: np.ndarray
+    rest_values: np.ndarray  # (n_rest, k)
+
+    @classmethod
+    def from_entries(cls, rows, columns, values, n_rows):
+        """The matrix that sums ``values[i]`` at ``(rows[i], columns[i])``."""
+        order = np.lexsort((columns, rows))
+        rows, columns, values = rows[order], columns[order], np.asarray(values)[order]
+        counts = np.bincount(rows, minlength=n_rows)
+        slot = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        width = ell_width(counts)
+        dense = slot < width
+        ell_columns = np.zeros((n_rows, width), np.int32)
+        ell_values = np.zeros((n_rows, width, values.shape[1]), np.float32)
+        ell_columns[rows[dense], slot[dense]] = columns[dense]
+        ell_values[rows[dense], slot[dense]] = values[dense]
+        rest = ~dense
+        return cls(
+            n_rows,
+            ell_columns,
+            ell_values,
+            rows[rest].astype(np.int32),
+            columns[rest].astype(np.int32),
+            values[rest].astype(np.float32),
+        )
+
+    def tensors(self):
+        """Its arrays as TensorFlow constants, to pass to :func:`multiply`."""
+        return {
+            name: tf.constant(getattr(self, name))
+            for name in ("columns", "values", "rest_rows", "rest_columns", "rest_values")
+        }
+
+
+def multiply(matrix, dense):
+    """The product of the :meth:`HybridMatrix.tensors` ``matrix`` and ``dense``.
+
+    ``dense`` has shape ``(n_columns, k)``; the product ``(n_rows, k)``.
+    """
+    product = tf.reduce_sum(tf.gather(dense, matrix["columns"]) * matrix["values"], axis=1)
+    if matrix["rest_rows"].shape[0]:  # static: a layout without a rest has no scatter
+        rest = tf.gather(dense, matrix["rest_columns"]) * matrix["rest_values"]
+        product += tf.math.unsorted_segment_sum(rest, matrix["rest_rows"], product.shape[0])
+    return product
+
+
+def padded_width(k):
+    """``k`` rounded up to a multiple of ``ROW_MULTIPLE``."""
+    return -(-k // ROW_MULTIPLE) * ROW_MULTIPLE
+
+
+def token_products(item_tokens, item_weights, n_tokens, n_components):
+    """The two products of the token trainer, or None when items are their own tokens.
+
+    Returns ``(compose, spread)`` as :meth:`HybridMatrix.tensors`: ``compose``
+    maps token vectors to item vectors (the weighted sums); ``spread`` maps
+    each item's ``[gradient, squared gradient]`` row, padded to
+    :func:`padded_width`, to each token's, scaled by the weight and the
+    squared weight. Padding slots (weight 0) are left out.
+    """
+    items, slots = np.nonzero(item_weights)
+    tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
+    n_items = len(item_tokens)
+    if (
+        n_items == n_tokens
+        and len(items) == n_items
+        and np.array_equal(tokens[np.argsort(items)], np.arange(n_tokens))
+        and np.all(weights == 1)
+    ):
+        return None
+    compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items)
+    scales = np.zeros((len(items), padded_width(2 * n_components)))
+    scales[:, :n_components] = weights[:, None]
+    scales[:, n_components : 2 * n_components] = np.square(weights)[:, None]
+    spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens)
+    return compose.tensors(), spread.tensors()
