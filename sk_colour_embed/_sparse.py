@@ -22,8 +22,10 @@ import numpy as np
 from sk_colour_embed._keras_env import tf
 
 # A scattered entry costs about as much as this many gathered ones (XLA on the
-# CPU, rows of a few floats; benchmarks/bench_open_vocabulary.py).
-SCATTER_COST = 2
+# CPU, rows of a few floats). Measured on 2 cores with xkcd names read as words,
+# and as words and character 3-4-grams: any value from 4 to 16 trains as fast,
+# within noise; 1 is 1.4-2x slower, and no scatter at all (the widest rows) 10x.
+SCATTER_COST = 6
 # XLA on the CPU scatters rows of a multiple of 4 floats fastest: 3-D rows of
 # [gradient, squared gradient], 6 floats, take 10% longer than when padded to 8.
 ROW_MULTIPLE = 4

@@ -15,7 +15,7 @@ def random_entries(n_rows, n_columns, seed=0):
 
 
 def test_the_width_is_the_cheapest_of_gathers_and_scatters():
-    # 90 rows of 1 entry and 10 of 30: width 1 costs 100 + 2 * 290, width 30 costs 3000
+    # 90 rows of 1 entry and 10 of 30: width w costs 100 * w + SCATTER_COST * 10 * (30 - w)
     assert ell_width([1] * 90 + [30] * 10) == 1
     # every row of 4 entries: no entry left to scatter
     assert ell_width([4] * 50) == 4
