@@ -108,26 +108,31 @@ print(f"accuracy from the colour vectors: {model.score(paints, warm):.2f}")
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_union
 
 X_train, X_new, y_train, y_new = train_test_split(X, y, test_size=0.2, random_state=0)
-words = PairSimilarityEmbedder(
-    vectorizer=TfidfVectorizer(),  # a name's vector is built from its words' vectors
-    handle_unknown="nan",  # a name with no known word gets a NaN row
+reader = make_union(  # a name's vector is built from the vectors of its tokens:
+    TfidfVectorizer(),  # its words,
+    TfidfVectorizer(analyzer="char", ngram_range=(3, 3), min_df=2),  # and its 3-letter pieces
+)
+by_name = PairSimilarityEmbedder(
+    vectorizer=reader,
+    handle_unknown="nan",  # a name with no known token gets a NaN row
     random_state=0,
 ).fit(X_train, y_train)
-print(words.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Rose Pink"]})))
-print(words.most_similar("Dusty Rose Pink", topn=3))  # searches the training names
-print(f"held-out score: {words.score(X_new, y_new):.3f}")  # the 20% never seen in fit
+print(by_name.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Rose Pink"]})))
+print(by_name.most_similar("Dusty Rose Pink", topn=3))  # searches the training names
+print(f"held-out score: {by_name.score(X_new, y_new):.3f}")  # the 20% never seen in fit
 # [names-plot]
-new_vectors = words.transform(X_new)
+new_vectors = by_name.transform(X_new)
 known = ~np.isnan(new_vectors[:, 0])
-ax = plot_embedding(words, X_train, y_train, title="New names (ringed) among the training names")
+ax = plot_embedding(by_name, X_train, y_train, title="New names (ringed) among the training names")
 ax.scatter(*new_vectors[known].T, c=y_new[known].to_numpy(), s=40, edgecolors="black")
 ax.figure.savefig(out / "new_names.png", dpi=100)
 # [names-grid]
-grid = {"n_components": [2, 3], "vectorizer__norm": ["l1", "l2"]}
+grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2]}
 search = GridSearchCV(
-    PairSimilarityEmbedder(vectorizer=TfidfVectorizer(), handle_unknown="nan", random_state=0),
+    PairSimilarityEmbedder(vectorizer=reader, handle_unknown="nan", random_state=0),
     grid,  # the default 5-fold cv: each score is measured on names the fit never saw
 ).fit(X, y)
 print(search.best_params_, f"{search.best_score_:.3f}")
@@ -138,8 +143,8 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.neighbors import KNeighborsRegressor
 
 predictor = make_pipeline(
-    PairSimilarityEmbedder(3, vectorizer=TfidfVectorizer(), handle_unknown="nan", random_state=0),
-    SimpleImputer(),  # a name with no known word gets the mean vector
+    PairSimilarityEmbedder(3, vectorizer=reader, handle_unknown="nan", random_state=0),
+    SimpleImputer(),  # a name with no known token gets the mean vector
     KNeighborsRegressor(n_neighbors=5),
 )
 folds = KFold(5, shuffle=True, random_state=0)

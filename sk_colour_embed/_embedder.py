@@ -97,8 +97,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         of its token vectors weighted by the absolute values of the
         vectorizer's output, so its ``norm`` chooses the composition:
         ``"l1"`` gives a weighted mean, TF-IDF's default ``"l2"`` measured
-        best on held-out names (see the design notes). None looks keys up
-        exactly.
+        best on held-out names (see the design notes). Words and character
+        3-grams, ``make_union(TfidfVectorizer(), TfidfVectorizer(
+        analyzer="char", ngram_range=(3, 3), min_df=2))``, give vectors to
+        names whose words were never seen too. None looks keys up exactly.
     name_vectors : bool, default=True
         With a vectorizer, also learn a vector of each training name's own,
         added to its tokens' (as fastText does for words): training names
