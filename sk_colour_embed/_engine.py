@@ -66,6 +66,18 @@ SPARSE_MIN_VALUES = 2**16
 XLA_MIN_STEPS = 5_000
 
 
+def _adam_update(variable, m, v, gradient, squared_gradient, alpha):
+    """Keras's Adam update of one variable, as ``keras.optimizers.Adam.update_step`` writes it.
+
+    ``alpha`` is the step's bias-corrected step size. The second moment takes
+    ``squared_gradient``: the square of ``gradient``, or for a sparse gradient,
+    as Keras's Adam has it, the sum of the squares of its occurrences.
+    """
+    m.assign_add((gradient - m) * (1 - BETA_1))
+    v.assign_add((squared_gradient - v) * (1 - BETA_2))
+    variable.assign_sub((m * alpha) / (tf.sqrt(v) + EPSILON))
+
+
 def _binary_crossentropy(labels, probabilities, sample_weight=None):
     losses = keras.losses.binary_crossentropy(labels, probabilities)
     if sample_weight is None:
@@ -413,18 +425,13 @@ class ComposedAdamTrainer(EpochTrainer):
         return loss
 
     def _apply_adam(self, gradients):
-        """Keras's Adam step, as ``keras.optimizers.Adam.update_step`` writes it.
-
-        ``gradients`` holds a ``(gradient, squared_gradient)`` pair per variable.
-        """
+        """One Adam step; ``gradients`` holds a ``(gradient, squared)`` pair per variable."""
         step = tf.cast(self.iterations + 1, tf.float32)
         alpha = self.learning_rate * tf.sqrt(1 - tf.pow(BETA_2, step)) / (1 - tf.pow(BETA_1, step))
         for variable, (gradient, squared), m, v in zip(
             self.variables, gradients, self.m, self.v, strict=True
         ):
-            m.assign_add((gradient - m) * (1 - BETA_1))
-            v.assign_add((squared - v) * (1 - BETA_2))
-            variable.assign_sub((m * alpha) / (tf.sqrt(v) + EPSILON))
+            _adam_update(variable, m, v, gradient, squared, alpha)
         self.iterations.assign_add(1)
 
 
@@ -547,9 +554,7 @@ class LazyAdamTrainer(EpochTrainer):
         for variable, gradient, m_head, v_head in zip(
             self.head_variables, grad_head, self.head_m, self.head_v, strict=True
         ):
-            m_head.assign_add((gradient - m_head) * (1 - BETA_1))
-            v_head.assign_add((tf.square(gradient) - v_head) * (1 - BETA_2))
-            variable.assign_sub(alpha * m_head / (tf.sqrt(v_head) + EPSILON))
+            _adam_update(variable, m_head, v_head, gradient, tf.square(gradient), alpha)
         return loss
 
 

@@ -136,6 +136,20 @@ def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, co
     np.testing.assert_allclose(model.get_weights()[1:], reference.get_weights()[1:], atol=1e-6)
 
 
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
+    pairs, labels = labelled_pairs(40, 1000)
+    n_tokens, *table = TABLES[table_kind](40)
+    reference, reference_losses = fit_with_keras(
+        pairs, labels, n_tokens, table, 2, 200, normalize=True
+    )
+    model, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, sparse=False, normalize=True, composed=True
+    )
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
+
+
 @pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
