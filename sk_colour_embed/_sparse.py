@@ -32,15 +32,19 @@ ROW_MULTIPLE = 4
 
 
 def ell_width(counts):
-    """The dense part's width for rows of ``counts`` entries: the cheapest.
+    """The dense part's width for rows of ``counts`` entries: the cheapest, at least 1.
 
     A width ``w`` costs ``n_rows * w`` gathered entries plus ``SCATTER_COST``
-    for each entry beyond the first ``w`` of its row.
+    for each entry beyond the first ``w`` of its row. One more column costs
+    ``n_rows`` gathers and saves a scatter for each row longer than ``w``: it
+    pays while more than ``n_rows / SCATTER_COST`` rows are longer, so the
+    width is the smallest that at most that many rows exceed.
     """
-    counts = np.asarray(counts)
-    widths = np.arange(1, max(int(counts.max(initial=0)), 1) + 1)
-    overflow = np.array([np.maximum(counts - w, 0).sum() for w in widths])
-    return int(widths[np.argmin(len(counts) * widths + SCATTER_COST * overflow)])
+    longest_first = np.sort(np.asarray(counts, dtype=np.int64))[::-1]
+    may_exceed = len(longest_first) // SCATTER_COST
+    if may_exceed >= len(longest_first):
+        return 1
+    return max(int(longest_first[may_exceed]), 1)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,6 @@ class HybridMatrix:
     an entry.
     """
 
-    n_rows: int
     columns: np.ndarray  # (n_rows, width) int32, the dense part
     values: np.ndarray  # (n_rows, width, k) float32, 0 where padded
     rest_rows: np.ndarray  # (n_rest,) int32, the entries beyond the width
@@ -74,7 +77,6 @@ class HybridMatrix:
         ell_values[rows[dense], slot[dense]] = values[dense]
         rest = ~dense
         return cls(
-            n_rows,
             ell_columns,
             ell_values,
             rows[rest].astype(np.int32),
@@ -119,13 +121,10 @@ def token_products(item_tokens, item_weights, n_tokens, n_components):
     items, slots = np.nonzero(item_weights)
     tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
     n_items = len(item_tokens)
-    if (
-        n_items == n_tokens
-        and len(items) == n_items
-        and np.array_equal(tokens[np.argsort(items)], np.arange(n_tokens))
-        and np.all(weights == 1)
-    ):
-        return None
+    # One entry an item (so ``items`` is 0, 1, ...), item i's token i, of weight 1.
+    if len(items) == n_items == n_tokens and np.array_equal(tokens, np.arange(n_tokens)):
+        if np.all(weights == 1):
+            return None
     compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items)
     scales = np.zeros((len(items), padded_width(2 * n_components)))
     scales[:, :n_components] = weights[:, None]

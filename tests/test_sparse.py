@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sk_colour_embed._sparse import HybridMatrix, ell_width, multiply, token_products
+from sk_colour_embed._sparse import (
+    SCATTER_COST,
+    HybridMatrix,
+    ell_width,
+    multiply,
+    token_products,
+)
 
 
 def random_entries(n_rows, n_columns, seed=0):
@@ -20,6 +26,13 @@ def test_the_width_is_the_cheapest_of_gathers_and_scatters():
     # every row of 4 entries: no entry left to scatter
     assert ell_width([4] * 50) == 4
     assert ell_width([]) == 1
+    assert ell_width([0, 0]) == 1
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        counts = rng.geometric(rng.uniform(0.05, 0.9), size=rng.integers(1, 200))
+        widths = np.arange(1, counts.max() + 1)
+        costs = [len(counts) * w + SCATTER_COST * np.maximum(counts - w, 0).sum() for w in widths]
+        assert ell_width(counts) in widths[costs == np.min(costs)]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
