@@ -372,7 +372,7 @@ class ComposedAdamTrainer(EpochTrainer):
     """
 
     def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
-        self.embeddings = embedding_variable(model).value
+        self.embeddings = embedding_variable(model).value  # set_items reads its shape
         super().__init__(model, item_tokens, item_weights, **settings)
         self.head = head_layers(model)[1:]  # after the weighted sum
         self.variables = [self.embeddings, *(v.value for v in model.trainable_variables[1:])]
@@ -766,9 +766,11 @@ def train(
     rng : numpy.random.Generator
         Draws each epoch's order of the pairs.
     sparse : "auto" or bool, default="auto"
-        Use :class:`LazyAdamTrainer` (``True``) or Keras's Adam (``False``);
-        ``"auto"`` takes the lazy one when the embedding has at least
-        ``SPARSE_MIN_VALUES`` values.
+        Use :class:`LazyAdamTrainer` (``True``) or Keras's dense Adam
+        (``False``: :class:`ComposedAdamTrainer`, or :class:`KerasAdamTrainer`
+        for items too many to compose at every step; see
+        :func:`make_trainer`); ``"auto"`` takes the lazy one when the
+        embedding has at least ``SPARSE_MIN_VALUES`` values.
     jit_compile : "auto" or bool, default="auto"
         Compile each epoch with XLA (``True``) or run it as a TensorFlow
         graph (``False``); ``"auto"`` compiles when the fit has at least
