@@ -113,7 +113,7 @@ from sklearn.pipeline import make_union
 X_train, X_new, y_train, y_new = train_test_split(X, y, test_size=0.2, random_state=0)
 reader = make_union(  # a name's vector is built from the vectors of its tokens:
     TfidfVectorizer(),  # its words,
-    TfidfVectorizer(analyzer="char", ngram_range=(3, 3), min_df=2),  # and its 3-letter pieces
+    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=2),  # and its 3-letter pieces
 )
 by_name = PairSimilarityEmbedder(
     vectorizer=reader,

@@ -99,7 +99,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``"l1"`` gives a weighted mean, TF-IDF's default ``"l2"`` measured
         best on held-out names (see the design notes). Words and character
         3-grams, ``make_union(TfidfVectorizer(), TfidfVectorizer(
-        analyzer="char", ngram_range=(3, 3), min_df=2))``, give vectors to
+        analyzer="char_wb", ngram_range=(3, 3), min_df=2))``, give vectors to
         names whose words were never seen too. None looks keys up exactly.
     name_vectors : bool, default=True
         With a vectorizer, also learn a vector of each training name's own,

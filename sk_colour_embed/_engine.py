@@ -636,6 +636,7 @@ class _Settings:
         if composed == "auto":
             # Composing every item once a step pays when the items' entries are
             # no more than the token slots of the step's pairs.
+            item_weights = np.asarray(item_weights)
             slots = 2 * batch_size * (1 + negative) * item_weights.shape[1]
             composed = np.count_nonzero(item_weights) <= slots
         composed = bool(composed) and not sparse

@@ -121,9 +121,10 @@ def token_products(item_tokens, item_weights, n_tokens, n_components):
     items, slots = np.nonzero(item_weights)
     tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
     n_items = len(item_tokens)
-    # One entry an item (so ``items`` is 0, 1, ...), item i's token i, of weight 1.
-    if len(items) == n_items == n_tokens and np.array_equal(tokens, np.arange(n_tokens)):
-        if np.all(weights == 1):
+    # Item i's one entry is token i, of weight 1.
+    identity = np.arange(n_items)
+    if n_items == n_tokens and np.array_equal(items, identity):
+        if np.array_equal(tokens, identity) and np.all(weights == 1):
             return None
     compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items)
     scales = np.zeros((len(items), padded_width(2 * n_components)))

@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+from sklearn.pipeline import make_union
 
 from conftest import query_in_a_process_without_tensorflow, words_embedder
 
@@ -28,6 +29,21 @@ def test_case_and_spaces_do_not_change_a_names_vector(fitted_words):
     out = fitted_words.transform(names("red", "RED", " red ", "Red"))
     np.testing.assert_array_equal(out, np.repeat(out[:1], 4, axis=0))
     assert np.isfinite(out).all()
+
+
+def test_the_recommended_reading_keeps_case_and_spaces_out_of_a_name(xkcd_split):
+    # Words and 3-grams within words (the docs' recommendation): character
+    # 3-grams across the whole name would read " red " as " re", "red", "ed ".
+    X_train, y_train, _, _ = xkcd_split
+    reader = make_union(
+        TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=2)
+    )
+    embedder = words_embedder(vectorizer=reader, epochs=3).fit(X_train, y_train)
+    variants = ["dusty rose", "Dusty Rose", " dusty  rose ", "DUSTY ROSE\t"]
+    out = embedder.transform(names(*variants))
+    np.testing.assert_array_equal(out, np.repeat(out[:1], len(variants), axis=0))
+    assert np.isfinite(out).all()
+    assert embedder.similarity("Red", " red ") == 1.0
 
 
 def test_unseen_names_get_the_vectors_of_their_tokens(fitted_words):

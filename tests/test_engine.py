@@ -255,6 +255,28 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
     assert first[1][-1] < first[1][0] - 0.1
 
 
+def test_keras_adam_on_the_pairs_is_deterministic_in_graph_mode():
+    pairs, labels = labelled_pairs(60, 3000)
+
+    def run():
+        model, losses = fit_with_engine(
+            pairs,
+            labels,
+            60,
+            lookup_table(60),
+            3,
+            16,
+            sparse=False,
+            jit_compile=False,
+            composed=False,
+        )
+        return embedding(model), losses
+
+    (first, first_losses), (second, second_losses) = run(), run()
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first_losses, second_losses)
+
+
 @pytest.mark.parametrize("jit_compile", [True, False])
 def test_fewer_pairs_than_a_batch_train_as_one_batch(jit_compile):
     # XLA used to fail to compile the loop's batch slice when it was larger than the pairs.
@@ -393,11 +415,13 @@ def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=5e-3)
 
 
-def test_keras_adam_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_scale():
+def test_the_composed_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_scale():
     pairs, labels = labelled_pairs(949, 100_000)
     table = lookup_table(949)
     reference, reference_losses = fit_with_keras(pairs, labels, 949, table, 6, 512)
-    model, losses = fit_with_engine(pairs, labels, 949, table, 6, 512, sparse=False)  # 1,176 steps
+    model, losses = fit_with_engine(
+        pairs, labels, 949, table, 6, 512, sparse=False, composed=True
+    )  # 1,176 steps
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
 
@@ -455,8 +479,9 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
     n_tokens, *table = TABLES[table_kind](40)
     other_pairs, other_labels = labelled_pairs(40, 600, seed=1)
     _, *other_table = TABLES[table_kind](40)
-    # other items of the same shapes: the same token slots, other weights
-    other_table[1] = np.sqrt(other_table[1])
+    other_table[1] = np.sqrt(other_table[1])  # the same token slots, other weights
+    _, *reversed_table = TABLES[table_kind](40)
+    reversed_table[1] = reversed_table[1][::-1].copy()  # other token slots
 
     settings = dict(sparse=sparse, jit_compile=jit_compile, negative=negative)
     runs = [
@@ -465,9 +490,14 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
         lambda: cached_fit(n_tokens, table, pairs, labels, learning_rate=0.05, **settings),
         # fewer pairs: the same trainer, traced for their shape
         lambda: cached_fit(n_tokens, table, pairs[:500], labels[:500], **settings),
+        lambda: cached_fit(n_tokens, reversed_table, pairs, labels, **settings),
     ]
     reused = [run() for run in runs]
-    assert the_idle_trainer().n_traces() == 2  # one per shape of the pairs
+    # One trace per shape of the pairs; the composed trainer's products take
+    # the shapes of the items' layout too, which other token slots change.
+    trainer = the_idle_trainer()
+    composes = isinstance(trainer, ComposedAdamTrainer) and table_kind == "tokens"
+    assert trainer.n_traces() == 2 + composes
     fresh = []
     for run in runs:
         empty_trainer_cache.clear()

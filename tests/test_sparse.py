@@ -60,6 +60,9 @@ def test_items_that_are_their_own_tokens_need_no_product():
     assert token_products(ids[::-1].copy(), weights, 5, 2) is not None
     assert token_products(ids, weights * 2, 5, 2) is not None
     assert token_products(ids, np.r_[weights[:4], [[0.0]]], 5, 2) is not None
+    # as many entries as items, but one item with two and one with none
+    two_slots = np.array([[0, 1], [0, 0], [2, 0]]), np.array([[1, 1], [0, 0], [1, 0]])
+    assert token_products(*two_slots, 3, 2) is not None
 
 
 def test_the_spread_scales_gradients_by_weights_and_squared_gradients_by_squared_weights():
