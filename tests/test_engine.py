@@ -567,23 +567,9 @@ def test_the_cache_keeps_the_most_recent_trainers_of_bounded_size():
         assert reused and "b" not in cache._idle
 
 
-def test_negative_partners_follow_the_similar_pairs_counts_to_a_power():
-    from sk_colour_embed._engine import PartnerTable
-
-    pairs = np.array([[0, 1], [0, 2], [0, 1], [3, 4]])
-    labels = np.array([1, 1, 1, 0])
-    counts = np.array([3, 2, 1, 0, 0, 0])  # items 3 to 5 are in no similar pair
-    for exponent in (0.75, 0.0):
-        table = PartnerTable.from_pairs(pairs, labels, 6, exponent)
-        expected = np.where(counts > 0, counts**exponent, 0) / np.sum(
-            counts[counts > 0] ** exponent
-        )
-        np.testing.assert_allclose(table.distribution(), expected, rtol=1e-6, atol=1e-7)
-
-
 @pytest.mark.parametrize("all_similar", [False, True])
 def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_similar):
-    from sk_colour_embed._engine import PartnerTable
+    from sk_colour_embed._negatives import PartnerTable
 
     n_items, k = 5, 4
     pairs, labels = labelled_pairs(n_items, 2000)
