@@ -700,21 +700,48 @@ def train(
     losses : ndarray of shape (epochs,)
         The mean training loss of each epoch.
     """
-    trainer = make_trainer(
-        model,
-        item_tokens,
+    settings, partners = _resolve_for(
+        int(np.prod(embedding_variable(model).shape)),
+        item_weights,
+        pairs,
+        labels,
+        epochs=epochs,
+        batch_size=batch_size,
+        sparse=sparse,
+        jit_compile=jit_compile,
+        negative=negative,
+        ns_exponent=ns_exponent,
+    )
+    trainer = settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
+    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
+
+
+def _resolve_for(
+    n_values,
+    item_weights,
+    pairs,
+    labels,
+    *,
+    epochs,
+    batch_size,
+    sparse,
+    jit_compile,
+    negative,
+    ns_exponent,
+):
+    """The :class:`_Settings` of a fit on ``pairs`` and ``labels``, and its partner table."""
+    settings = _Settings.resolve(
+        n_values,
         item_weights,
         n_epochs=epochs,
         n_pairs=len(pairs),
         batch_size=batch_size,
-        learning_rate=learning_rate,
         sparse=sparse,
         jit_compile=jit_compile,
         negative=negative,
-        partners=partner_table(pairs, labels, len(item_tokens), negative, ns_exponent),
         all_similar=np.all(np.asarray(labels) == 1),
     )
-    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
+    return settings, partner_table(pairs, labels, len(item_weights), negative, ns_exponent)
 
 
 class _TrainerCache:
@@ -809,18 +836,18 @@ def fit_pair_model(
     shape = dict(tokens_per_item=item_tokens.shape[1], normalize=normalize)
     model = build_pair_model(n_tokens, n_components, seed=seed, **shape)
     n_values = n_tokens * n_components
-    settings = _Settings.resolve(
+    settings, partners = _resolve_for(
         n_values,
         item_weights,
-        n_epochs=epochs,
-        n_pairs=len(pairs),
+        pairs,
+        labels,
+        epochs=epochs,
         batch_size=batch_size,
         sparse=sparse,
         jit_compile=jit_compile,
         negative=negative,
-        all_similar=np.all(np.asarray(labels) == 1),
+        ns_exponent=ns_exponent,
     )
-    partners = partner_table(pairs, labels, len(item_tokens), negative, ns_exponent)
     # Fits of one key share the epoch function, which retraces for new data shapes;
     # the number of steps only sizes the lazy update's schedule, an argument.
     key = (n_tokens, n_components, *shape.values(), replace(settings, n_steps=0))
