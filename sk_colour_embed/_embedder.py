@@ -10,7 +10,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._classifier import (
@@ -19,6 +19,7 @@ from sk_colour_embed._classifier import (
     all_or_nothing,
     spread_seeds,
 )
+from sk_colour_embed._fit_cache import fitted_copy
 from sk_colour_embed._items import (
     ItemTable,
     keys_of,
@@ -46,8 +47,8 @@ def _warn_if_labels(y):
                 f"y holds {n_values} distinct value(s), like class labels: the vectors "
                 "are learned from y, as descriptors of the items. Inside a Pipeline, "
                 "the embedder is fitted on the pipeline's target; to use vectors learned "
-                "from other descriptors, fit the embedder on them first and wrap it in "
-                "sklearn.frozen.FrozenEstimator."
+                "from other descriptors, give them as reference=(X, y), or fit the embedder "
+                "on them first and wrap it in sklearn.frozen.FrozenEstimator."
             )
 
 
@@ -119,15 +120,32 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         What :meth:`transform` does with an item that has no vector (a key
         not seen in fit; with a vectorizer, a name with no token seen in
         fit): ``"error"`` raises a ``ValueError`` naming them, ``"nan"`` gives
-        their rows NaN vectors. Without a vectorizer, :meth:`score` follows
-        it too (leaving such items out with a warning under ``"nan"``); with
-        one, :meth:`score` always leaves out, with a warning, the held-out
-        names that have no vector, so that cross-validation scores the rest.
+        their rows NaN vectors. :meth:`score` always leaves out, with a
+        warning, the items that have no vector.
     record_every : int or None, default=None
         Record the vectors every ``record_every`` epochs during fit, for
         :func:`sk_colour_embed.plotting.animate_training`. The recording costs
         ``4 * n_items * n_components`` bytes per recorded epoch (for the 949
         xkcd colours in 2-D, 500 recorded epochs take 3.8 MB).
+    reference : tuple (X_ref, y_ref) or None, default=None
+        The table the vectors are learned from, when the embedder is a
+        feature step of another model: item keys ``X_ref`` and their
+        descriptors ``y_ref``, the arguments ``fit`` takes without it (for
+        colours, the colour table). :meth:`fit` then learns the vectors from
+        the reference alone: it checks its own ``X`` (the column of names,
+        or the key columns, that :meth:`transform` will get) and never uses
+        its ``y``, so a pipeline's target cannot leak into the vectors, and
+        ``GridSearchCV`` can tune the embedder's parameters by the
+        downstream model's score. The vectors are those of
+        ``fit(X_ref, y_ref)`` with the same parameters, and a seeded fit
+        (an integer ``random_state``) trains once per setting: the other
+        fits of a search, one per fold, take a copy (see ``memory``).
+    memory : str, joblib.Memory or None, default=None
+        With ``reference``, where fits are kept for worker processes to
+        share (``n_jobs``, Dask), as ``Pipeline(memory=...)``: a folder or a
+        ``joblib.Memory``, which the user bounds and clears
+        (``memory.reduce_size``). Within one process the last 8 seeded fits
+        are kept anyway. Unseeded fits are never kept.
     random_state : int, RandomState instance or None, default=None
         Seeds the pairs (see ``sampler``), the initial vectors and the order
         of the pairs in each epoch. The same value gives the same fit on the
@@ -209,6 +227,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "sampler": [PairSampler, None],
         "handle_unknown": [StrOptions({"error", "nan"})],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
+        "reference": [tuple, list, None],
+        "memory": [None, str, HasMethods(["cache"])],
     }
 
     def __init__(
@@ -224,6 +244,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         normalize=False,
         handle_unknown="error",
         record_every=None,
+        reference=None,
+        memory=None,
         random_state=None,
         verbose=0,
     ):
@@ -237,29 +259,39 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.normalize = normalize
         self.handle_unknown = handle_unknown
         self.record_every = record_every
+        self.reference = reference
+        self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Draw labelled pairs of the items of ``X`` and learn their vectors.
+
+        With ``reference``, learn them from the reference instead, and check
+        that ``X`` is what :meth:`transform` takes.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_key_columns)
-            Item keys (one column of names with a vectorizer). Repeated keys
-            are one item.
-        y : array-like of shape (n_samples,) or (n_samples, n_descriptors)
+        X : array-like of shape (n_samples, n_key_columns) or (n_samples,)
+            Item keys (one column of names with a vectorizer; a list, array
+            or Series is that one column). Repeated keys are one item.
+        y : array-like of shape (n_samples,) or (n_samples, n_descriptors), default=None
             Numeric descriptors that define similarity (r, g, b for colours).
             Repeated keys with different descriptors are averaged, with a
-            warning.
+            warning. Ignored with ``reference``; required without.
 
         Returns
         -------
         self : PairSimilarityEmbedder
         """
         with all_or_nothing(self):
-            self._fit(X, y)
+            for name in [name for name in vars(self) if name.endswith("_")]:
+                delattr(self, name)  # nothing left from an earlier fit
+            if self.reference is None:
+                self._fit(X, y)
+            else:
+                self._fit_on_reference(X)
         return self
 
     def set_params(self, **params):
@@ -289,9 +321,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_key_columns)
+        X : array-like of shape (n_samples, n_key_columns) or (n_samples,)
             Item keys (names, with a vectorizer: any name with a token seen in
-            fit has a vector).
+            fit has a vector); a list, array or Series is one column.
 
         Returns
         -------
@@ -299,7 +331,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Float64; NaN rows for items without a vector under
             ``handle_unknown="nan"``.
         """
-        keys = self._keys(X)
+        check_is_fitted(self)
+        keys = self._keys(X, names=self.vectors_.tokens is not None)
         return self.vectors_.get_vectors(keys, self.handle_unknown)
 
     def score(self, X, y):
@@ -312,14 +345,15 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         similarity thresholds compare; 1 means the vectors order all pairs
         as the descriptors do.
 
-        With a vectorizer, ``X`` may hold names never seen in fit: in
+        Items without a vector are left out, with a warning. With a
+        vectorizer, ``X`` may hold names never seen in fit: in
         cross-validation the score is then measured on the held-out names
-        alone. Without one, every item of ``X`` must have been seen in fit
-        (use ``cv=InSampleSplit()``).
+        that have a vector. Without one, only the items seen in fit have a
+        vector: select settings with ``cv=InSampleSplit()``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_key_columns)
+        X : array-like of shape (n_samples, n_key_columns) or (n_samples,)
             Item keys.
         y : array-like of shape (n_samples,) or (n_samples, n_descriptors)
             Their descriptors.
@@ -327,10 +361,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Returns
         -------
         score : float
-            NaN, with an ``UndefinedMetricWarning``, for fewer than 3 items
-            with a vector. Without a vectorizer, items not seen in fit raise
-            a ``ValueError`` that names the ways out, unless
-            ``handle_unknown="nan"`` and at least 3 of them were seen.
+            NaN, with an ``UndefinedMetricWarning`` that says why and what to
+            do, when fewer than 3 items have a vector: a lookup embedding
+            scored on items it never saw, as under ``GridSearchCV``'s default
+            cv, scores NaN in every split.
         """
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
@@ -343,7 +377,7 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 f"y has {items.descriptors.shape[1]} descriptor column(s), but fit saw "
                 f"{n_fitted}: score compares the same descriptors."
             )
-        return self.vectors_.score(items.keys, items.descriptors, self.handle_unknown)
+        return self.vectors_.score(items.keys, items.descriptors)
 
     def similarity(self, key_a, key_b):
         """How similar two items are, in [0, 1]: 1 for an item and itself.
@@ -413,11 +447,8 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def __sklearn_tags__(self):
         tags = set_item_tags(super().__sklearn_tags__())
+        tags.target_tags.required = self.reference is None
         tags.transformer_tags.preserves_dtype = []
-        if self.vectorizer is not None:
-            # One column of text, as scikit-learn's vectorizers and skrub's
-            # string encoders: the checks that feed numbers do not apply.
-            tags.input_tags.two_d_array = False
         return tags
 
     # -- helpers -------------------------------------------------------------
@@ -430,22 +461,56 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
 
-    def _keys(self, X):
-        """Validate ``X`` against fit and give each row's key."""
-        check_is_fitted(self)
-        X = validate_keys(self, X)
+    def _keys(self, X, names, reset=False):
+        """Validate ``X`` as :meth:`transform` takes it and give each row's key.
+
+        ``names`` says that ``X`` is a column of names, read by a vectorizer.
+        """
+        X = validate_keys(self, X, reset=reset)
         missing = missing_rows(X)
         if len(missing) and self.handle_unknown == "error":
             raise ValueError(
                 f"X has a missing key (None or NaN) in {len(missing)} row(s), the first at row "
                 f"{missing[0]}; use handle_unknown='nan' to give such rows NaN vectors."
             )
-        if self.vectors_.tokens is not None:
+        if names:
             names_of(X, allow_missing=True)
         return keys_of(X)
 
+    def _fit_on_reference(self, X):
+        """Check ``X`` as transform takes it; learn the vectors from the reference."""
+        self._keys(X, names=self.vectorizer is not None, reset=True)
+        if len(self.reference) != 2:
+            raise ValueError(
+                "reference must be (X, y), the item keys and descriptors that the vectors "
+                f"are learned from; it holds {len(self.reference)} value(s)."
+            )
+        own = clone(self).set_params(reference=None, memory=None)
+        try:
+            fitted = fitted_copy(own, *self.reference, memory=self.memory)
+        except ValueError as error:
+            raise ValueError(f"reference=(X, y) cannot be learned from: {error}") from None
+        if fitted.n_features_in_ != self.n_features_in_:
+            raise ValueError(
+                f"X has {self.n_features_in_} key column(s), but the reference's X has "
+                f"{fitted.n_features_in_}: transform reads keys as the reference gives them."
+            )
+        # The fit's own columns, X's, stay: they are what transform is given.
+        fitted_state = {
+            name: value
+            for name, value in vars(fitted).items()
+            if name.endswith("_") and name not in ("n_features_in_", "feature_names_in_")
+        }
+        vars(self).update(fitted_state)
+
     def _fit(self, X, y):
         """Validate, draw the pairs, learn from them as the pair classifier does."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                "y holds the descriptors that define similarity (r, g, b for colours). Or "
+                "give reference=(X, y) to learn the vectors from a table of their own."
+            )
         X, y = validate_items(self, X, y)
         if self.vectorizer is not None:
             names_of(X)
@@ -469,8 +534,6 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         classifier.n_features_in_ = 2
         self.sampler_, self.classifier_ = sampler, classifier
         self.vectors_, self.history_ = classifier.vectors_, classifier.history_
-        for name in ("recorded_epochs_", "recording_"):  # none left from an earlier fit
-            vars(self).pop(name, None)
         if recorder is not None:
             self.recorded_epochs_, self.recording_ = recorder.result()
 

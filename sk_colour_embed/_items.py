@@ -41,8 +41,52 @@ def reject_infinite_keys(X):
         raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
 
 
+def _is_one_column(X):
+    """Whether ``X`` is a 1-D sequence of keys: a Series, a 1-D array, a flat list or tuple."""
+    if isinstance(X, pd.Series):
+        return True
+    if isinstance(X, np.ndarray):
+        return X.ndim == 1
+    return isinstance(X, list | tuple) and not any(
+        isinstance(value, list | tuple | np.ndarray) for value in X
+    )
+
+
+def as_columns(estimator, X, reset):
+    """``X`` with its columns: a 1-D sequence of keys becomes a table of one column.
+
+    scikit-learn's text vectorizers and skrub's encoders take a column of
+    names as a list, an array or a Series; here it is the one key column.
+    Its values keep their types (``["1", 1]`` stays a string and an
+    integer). A Series keeps its name as the column's at fit; after fit a
+    1-D column is the fitted column, whatever it is called.
+    """
+    if not _is_one_column(X):
+        return X
+    n_fitted = getattr(estimator, "n_features_in_", 1)
+    if not reset and n_fitted != 1:
+        raise ValueError(
+            f"X is 1-D, one column of keys, but fit saw {n_fitted} key columns. Reshape your "
+            f"data: one row per item, with its {n_fitted} keys."
+        )
+    column = pd.Series(list(X) if isinstance(X, list | tuple) else X, copy=False)
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if reset:
+        name = column.name if isinstance(column.name, str) else None
+    else:
+        name = fitted[0] if fitted is not None and len(fitted) == 1 else None
+    if name is None:
+        # No column name: scikit-learn records feature names only when all are strings.
+        return pd.DataFrame({0: column.to_numpy()})
+    return pd.DataFrame({name: column.to_numpy()})
+
+
 def validate_keys(estimator, X, reset=False):
-    """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in."""
+    """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in.
+
+    ``X`` may be 2-D (rows of key columns) or a 1-D column of keys.
+    """
+    X = as_columns(estimator, X, reset)
     return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
 
 
@@ -50,8 +94,9 @@ def validate_items(estimator, X, y, reset=True):
     """``validate_data`` for item keys ``X`` (any dtype) and descriptors ``y``.
 
     Every row must name an item, and the descriptors must be numbers whose
-    squared differences are finite.
+    squared differences are finite. ``X`` may be a 1-D column of keys.
     """
+    X = as_columns(estimator, X, reset)
     if y is not None:
         y = np.asarray(y)
         if np.iscomplexobj(y):

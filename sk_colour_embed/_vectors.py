@@ -24,6 +24,8 @@ from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
 _SCORE_SEED = 0
+# Messages name at most this many keys that differ from a training key only in case.
+_MAX_HINTS = 3
 
 
 def compose(weights, token_vectors, normalize=False):
@@ -259,7 +261,7 @@ class ItemVectors:
             unknown = keys[~known].unique()
             raise ValueError(
                 f"{len(unknown)} item(s) have no vector: {describe_keys(unknown)}: "
-                f"{self._why_unknown()}. {self._ways_out()}"
+                f"{self._why_unknown(unknown)}. {self._ways_out()}"
             )
         return vectors
 
@@ -281,7 +283,7 @@ class ItemVectors:
         """
         vectors, known = self._compose(self._as_index([key]))
         if not known[0]:
-            raise KeyError(f"no vector for {key!r}: {self._why_unknown()}.")
+            raise KeyError(f"no vector for {key!r}: {self._why_unknown([key])}.")
         return vectors[0]
 
     # -- similarity and queries ------------------------------------------------
@@ -390,51 +392,44 @@ class ItemVectors:
 
     # -- scoring ---------------------------------------------------------------
 
-    def score(self, keys, descriptors, handle_unknown="error"):
+    def score(self, keys, descriptors):
         """Spearman correlation of vector distances and descriptor distances.
+
+        Keys without a vector are left out, with a warning: in cross-validation
+        they are the held-out items that a lookup, or a vectorizer that finds
+        no known token in them, cannot place.
 
         Parameters
         ----------
         keys : pandas.Index or sequence
             Distinct keys (names in token mode).
         descriptors : ndarray of shape (n_keys, n_descriptors)
-        handle_unknown : {"error", "nan"}, default="error"
-            In lookup mode, keys without a vector raise under ``"error"``;
-            under ``"nan"`` they are left out with a warning, and when fewer
-            than 3 keys have a vector it raises a ``ValueError`` that names
-            the ways out (``InSampleSplit``, a vectorizer). In token mode,
-            names without a vector are always left out with a warning.
 
         Returns
         -------
         score : float
-            Over all pairs of the keys, or a fixed sample of 200,000 pairs
-            when there are more; NaN with an ``UndefinedMetricWarning`` for
-            fewer than 3 keys.
+            Over all pairs of the keys with a vector, or a fixed sample of
+            200,000 pairs when there are more; NaN, with one
+            ``UndefinedMetricWarning`` that says why and what to do, when
+            fewer than 3 keys have a vector.
         """
-        # In token mode a held-out name without a known token is expected (cross-
-        # validation holds names out): the score is over the names with a vector.
-        if self.tokens is not None:
-            handle_unknown = "nan"
-        vectors = self.get_vectors(keys, handle_unknown=handle_unknown)
+        keys = self._as_index(keys)
+        vectors = self.get_vectors(keys, handle_unknown="nan")
         known = ~np.isnan(vectors[:, 0])
-        if not known.all():
-            if known.sum() < 3 and self.tokens is None:
-                raise ValueError(
-                    f"none of {describe_keys(self._as_index(keys)[~known])} was seen in fit, "
-                    f"so there is nothing to score: {self._why_unknown()}. {self._ways_out()}"
-                )
-            warn_user(
-                f"score leaves out {np.sum(~known)} item(s) that have no vector: "
-                f"{describe_keys(self._as_index(keys)[~known])}."
-            )
         if known.sum() < 3:
+            # The same words for every split of a search, so that Python shows them once.
             warn_user(
-                f"score needs at least 3 distinct items with vectors to rank their "
-                f"distances, got {known.sum()}; returning nan.",
+                "score is NaN: it ranks the distances of at least 3 items with a vector, and "
+                f"{self._why_nothing_to_score()}",
                 UndefinedMetricWarning,
+                once=True,
             )
             return float("nan")
+        if not known.all():
+            warn_user(
+                f"score leaves out {np.sum(~known)} item(s) that have no vector: "
+                f"{describe_keys(keys[~known])}."
+            )
         vectors, descriptors = vectors[known], np.asarray(descriptors)[known]
         first, second = _score_pairs(len(vectors))
         embedded = np.sum(np.square(vectors[first] - vectors[second]), axis=1)
@@ -467,21 +462,55 @@ class ItemVectors:
         vectors[~known] = np.nan
         return vectors, known
 
-    def _why_unknown(self):
-        """Why a key has no vector, for messages."""
-        if self.tokens is None:
-            return "a lookup embedding (vectorizer=None) has vectors only for the items of fit"
-        return "the vectorizer finds no token in them that fit saw"
+    def _why_unknown(self, keys=()):
+        """Why ``keys`` have no vector, for messages; a lookup names exact keys that differ."""
+        if self.tokens is not None:
+            return "the vectorizer finds no token in them that fit saw"
+        why = "a lookup embedding (vectorizer=None) has vectors only for the items of fit"
+        near = self._near_misses(keys)
+        if near:
+            shown = ", ".join(f"{key!r} is not {known!r}" for key, known in near)
+            why += f", and its keys are exact: {shown}"
+        return why
+
+    def _near_misses(self, keys):
+        """Pairs (key, training key) of string keys that differ only in case or outer spaces."""
+        if self.keys.nlevels > 1:
+            return []
+        folded = {}
+        for known in self.keys:
+            if isinstance(known, str):
+                folded.setdefault(known.strip().casefold(), known)
+        pairs = [
+            (key, folded.get(key.strip().casefold())) for key in keys if isinstance(key, str)
+        ]
+        return [(key, known) for key, known in pairs if known is not None][:_MAX_HINTS]
 
     def _ways_out(self):
+        """What to do about items without a vector in transform."""
         if self.tokens is None:
             return (
-                "To score held-out items in cross-validation, use cv=InSampleSplit(), or give "
-                "the embedder a vectorizer (such as TfidfVectorizer()) so that new names get "
-                "vectors from their tokens. In transform, handle_unknown='nan' gives them NaN "
-                "rows instead."
+                "handle_unknown='nan' gives them NaN rows; a vectorizer (such as "
+                "TfidfVectorizer()) gives names never seen in fit vectors from their tokens."
             )
         return (
-            "Use handle_unknown='nan' to give them NaN rows (score then leaves them out), or a "
-            "vectorizer that reads more of a name (such as character n-grams)."
+            "handle_unknown='nan' gives them NaN rows (score then leaves them out); a "
+            "vectorizer that reads more of a name (such as character n-grams) finds more."
+        )
+
+    def _why_nothing_to_score(self):
+        """Why a score is NaN and what to do, the same words every time."""
+        if self.tokens is not None:
+            return (
+                "fewer have one: the vectorizer finds no token that fit saw in the others. "
+                "Score more names, or read more of a name (such as character n-grams)."
+            )
+        return (
+            "a lookup embedding (vectorizer=None) has vectors only for the items it was "
+            "fitted on. Under cross-validation that holds items out, such as GridSearchCV's "
+            "default cv, every split scores NaN and the search cannot choose between its "
+            "candidates. Use cv=InSampleSplit() to score on the fitted items, or give the "
+            "embedder a vectorizer (such as TfidfVectorizer()) so that new names get vectors; "
+            "as a feature step of your own model, reference=(X, y) learns the vectors from "
+            "a table of their own and your model's score chooses."
         )

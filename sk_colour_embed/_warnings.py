@@ -1,6 +1,7 @@
 """Warnings that point at the user's line, not at this package's internals."""
 
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -10,14 +11,29 @@ import sklearn
 # scikit-learn calls fit through joblib too (a Pipeline's steps).
 _INTERNAL = tuple(str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__))
 
+# The (category, message, file, line) of the warnings given once.
+_SHOWN_ONCE = set()
+_LOCK = threading.Lock()
 
-def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+
+def warn_user(message: str, category: type[Warning] = UserWarning, once: bool = False) -> None:
     """Warn at the first caller outside sk_colour_embed, scikit-learn and joblib.
 
     A warning raised while fitting passes through scikit-learn's wrappers and
     this package's estimators; a fixed ``stacklevel`` would name one of them.
+
+    With ``once``, the same warning at the same line of the user's is given
+    once per process, as Python's default filter means to: scikit-learn runs
+    each split of a search under ``warnings.catch_warnings``, which resets
+    Python's own record, so a search would repeat it for every split.
     """
     frame, stacklevel = sys._getframe(1), 2
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame, stacklevel = frame.f_back, stacklevel + 1
+    if once:
+        key = (category, message, frame.f_code.co_filename, frame.f_lineno)
+        with _LOCK:
+            if key in _SHOWN_ONCE:
+                return
+            _SHOWN_ONCE.add(key)
     warnings.warn(message, category, stacklevel=stacklevel)

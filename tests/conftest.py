@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -104,3 +105,21 @@ def distance_spearman(vectors, descriptors):
     i, j = np.triu_indices(len(vectors), k=1)
     squared = ((vectors[i] - vectors[j]) ** 2).sum(1)
     return spearmanr(squared, ((descriptors[i] - descriptors[j]) ** 2).sum(1)).statistic
+
+
+def product_table(X, y, n=40, seed=0):
+    """A made-up table of products: a colour written as people write it, a price, a target.
+
+    The target depends on the colour (its red minus its blue) and on the price;
+    the names take other cases and spacings than the colour table's.
+    """
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(X), size=n, replace=False)
+    names = X["name"].to_numpy()[rows]
+    written = [
+        [name, name.upper(), name.title(), f" {name} "][i % 4] for i, name in enumerate(names)
+    ]
+    price = rng.uniform(5, 50, size=n)
+    rgb = y.to_numpy()[rows]
+    target = rgb[:, 0] - rgb[:, 2] + 0.01 * price
+    return pd.DataFrame({"product_colour": written, "price": price}), target

@@ -1,5 +1,6 @@
 import os
 import pickle
+import subprocess
 import sys
 import warnings
 
@@ -9,16 +10,17 @@ import pytest
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neighbors import KNeighborsRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from sk_colour_embed import InSampleSplit, PairSampler, PairSimilarityEmbedder
 
-from conftest import small_embedder, words_embedder
+from conftest import product_table, small_embedder, words_embedder
 
 
 def test_pipeline_with_a_downstream_regressor(css4):
@@ -157,16 +159,29 @@ def test_default_cv_grid_search_scores_held_out_names(xkcd):
     assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected)
 
 
+LOOKUP_DEFAULT_CV_SEARCH = """
+from sklearn.model_selection import GridSearchCV
+from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
+X, y = load_colours("css4", return_X_y=True)
+embedder = PairSimilarityEmbedder(sampler=PairSampler(n_pairs=500), epochs=20, random_state=0)
+grid = {{"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}}
+search = GridSearchCV(embedder.set_params(handle_unknown={handle_unknown!r}), grid).fit(X, y)
+print(search.best_score_)
+"""
+
+
 @pytest.mark.parametrize("handle_unknown", ["error", "nan"])
-def test_held_out_items_of_a_lookup_name_both_ways_out(css4, handle_unknown):
-    X, y = css4
-    search = GridSearchCV(
-        small_embedder(epochs=2, handle_unknown=handle_unknown),
-        {"n_components": [2]},
-        error_score="raise",
-    )
-    with pytest.raises(ValueError, match=r"cv=InSampleSplit\(\).*vectorizer"):
-        search.fit(X, y)
+def test_a_lookup_search_under_the_default_cv_says_why_once(handle_unknown):
+    # What a user sees: 6 candidates x 5 splits, each split's items never seen in fit.
+    code = LOOKUP_DEFAULT_CV_SEARCH.format(handle_unknown=handle_unknown)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nan"
+    assert "Traceback" not in result.stderr
+    ours = [line for line in result.stderr.splitlines() if "score is NaN" in line]
+    assert len(ours) == 1
+    for way_out in ("cv=InSampleSplit()", "vectorizer", "reference=(X, y)"):
+        assert way_out in ours[0]
 
 
 def test_a_pipeline_predicts_the_colour_of_names_it_never_saw(xkcd):
@@ -197,3 +212,111 @@ def test_a_pipeline_that_would_learn_vectors_from_class_labels_warns(css4):
         warnings.simplefilter("error")  # real descriptors: no warning
         small_embedder(epochs=2).fit(X, y)
         small_embedder(epochs=2).fit(X, y["r"])
+
+
+def reference_embedder(reference, **params):
+    """A token embedder learning from ``reference``, for a column of free-text colour names."""
+    reader = make_union(
+        TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=2)
+    )
+    defaults = dict(
+        n_components=3,
+        vectorizer=reader,
+        sampler=PairSampler(n_pairs=3_000),
+        epochs=10,
+        batch_size=128,
+        learning_rate=0.01,
+        handle_unknown="nan",
+        reference=reference,
+        random_state=0,
+    )
+    return PairSimilarityEmbedder(**{**defaults, **params})
+
+
+def product_pipeline(embedder):
+    return Pipeline(
+        [
+            (
+                "columns",
+                ColumnTransformer(
+                    [("colour", embedder, ["product_colour"]), ("price", "passthrough", ["price"])]
+                ),
+            ),
+            ("impute", SimpleImputer()),
+            ("ridge", Ridge(alpha=0.1)),
+        ]
+    )
+
+
+def count_trainings(monkeypatch):
+    """The list that gets one entry per training of an embedder (a fit on descriptors)."""
+    trainings = []
+    fit = PairSimilarityEmbedder._fit
+
+    def counted(self, X, y):
+        trainings.append(self.get_params(deep=False)["n_components"])
+        return fit(self, X, y)
+
+    monkeypatch.setattr(PairSimilarityEmbedder, "_fit", counted)
+    return trainings
+
+
+def test_the_downstream_score_tunes_an_embedder_with_a_reference(css4, monkeypatch):
+    X, y = css4
+    table, target = product_table(X, y)
+    trainings = count_trainings(monkeypatch)
+    grid = {
+        "columns__colour__n_components": [2, 3, 5],
+        "columns__colour__sampler__threshold": [0.1, 0.4],
+    }
+    search = GridSearchCV(product_pipeline(reference_embedder((X, y))), grid)  # 5-fold
+    search.fit(table, target)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all() and len(set(scores)) == 6
+    # One training per setting: the 30 fits of the folds and the refit share them.
+    assert len(trainings) == 6
+    best = search.best_estimator_["columns"].named_transformers_["colour"]
+    assert best.n_components == search.best_params_["columns__colour__n_components"]
+    alone = clone(best).set_params(reference=None).fit(X, y)  # the same settings, on its own
+    np.testing.assert_array_equal(best.vectors_.token_vectors, alone.vectors_.token_vectors)
+    assert list(best.feature_names_in_) == ["product_colour"]
+
+
+def test_a_reference_fit_never_uses_y(css4):
+    X, y = css4
+    table, target = product_table(X, y)
+    embedder = reference_embedder((X, y), random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # class labels as y: no warning, y is not used
+        on_labels = clone(embedder).fit(table[["product_colour"]], target > target.mean())
+    on_nothing = clone(embedder).fit(table["product_colour"])
+    on_prices = clone(embedder).fit(table[["product_colour"]], table["price"])
+    for other in (on_nothing, on_prices):
+        np.testing.assert_array_equal(on_labels.vectors_.vectors, other.vectors_.vectors)
+    assert on_labels.transform(table[["product_colour"]]).shape == (40, 3)
+
+
+def test_a_bad_reference_is_named(css4):
+    X, y = css4
+    table, _ = product_table(X, y)
+    names = table[["product_colour"]]
+    cases = [
+        ((X, y.astype(str) + "x"), r"reference=\(X, y\).*y must hold numeric descriptors"),
+        ((X.head(1), y.head(1)), r"reference=\(X, y\).*at least 2 distinct items"),
+        ((X, y, y), r"reference must be \(X, y\).*holds 3 value\(s\)"),
+        ((X, None), r"reference=\(X, y\).*requires y to be passed"),
+    ]
+    for reference, message in cases:
+        embedder = reference_embedder(reference)
+        with pytest.raises(ValueError, match=message):
+            embedder.fit(names)
+        assert not hasattr(embedder, "vectors_")
+    lookup = reference_embedder((X, y), vectorizer=None)
+    with pytest.raises(ValueError, match=r"X has 2 key column\(s\), but the reference's X has 1"):
+        lookup.fit(table)
+
+
+def test_no_reference_still_needs_descriptors(css4):
+    X, _ = css4
+    with pytest.raises(ValueError, match="requires y to be passed.*reference=\\(X, y\\)"):
+        small_embedder().fit(X)

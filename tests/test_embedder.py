@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 
@@ -97,13 +97,25 @@ def test_score_samples_pairs_when_there_are_many():
 
 def test_unknown_items_error_names_them(fitted_css4):
     unknown = pd.DataFrame({"name": ["red", "not a colour", "bleu"]})
-    with pytest.raises(
-        ValueError,
-        match=r"2 item\(s\) have no vector: 'not a colour', 'bleu'.*handle_unknown='nan'",
-    ):
+    with pytest.raises(ValueError) as error:
         fitted_css4.transform(unknown)
-    with pytest.raises(ValueError, match="not a colour"):
-        fitted_css4.score(unknown, np.zeros((3, 3)))
+    # What is wrong comes first, then what to do in transform; no cross-validation talk.
+    message = str(error.value)
+    assert message.startswith("2 item(s) have no vector: 'not a colour', 'bleu'")
+    assert "handle_unknown='nan'" in message and "InSampleSplit" not in message
+
+
+def test_an_unknown_key_that_differs_only_in_case_is_named(fitted_css4):
+    with pytest.raises(ValueError, match=r"keys are exact: 'Red' is not 'red'"):
+        fitted_css4.transform(["Red", "navy"])
+    with pytest.raises(KeyError, match=r"' Navy' is not 'navy'"):
+        fitted_css4.most_similar(" Navy")
+
+
+def test_score_with_too_few_known_items_is_nan_and_says_why(fitted_css4):
+    unknown = pd.DataFrame({"name": ["red", "not a colour", "bleu"]})
+    with pytest.warns(UndefinedMetricWarning, match=r"score is NaN.*InSampleSplit.*reference"):
+        assert np.isnan(fitted_css4.score(unknown, np.zeros((3, 3))))
 
 
 def test_unknown_items_as_nan(fitted_css4, css4):
@@ -426,3 +438,27 @@ def test_the_fitted_width_survives_a_change_of_n_components(css4):
     embedder.set_params(n_components=3)
     assert embedder.embedding_.shape == (148, 2)
     assert len(embedder.get_feature_names_out()) == 2
+
+
+@pytest.mark.parametrize("as_column", [list, tuple, np.array, pd.Series])
+def test_a_column_of_keys_as_users_pass_it(fitted_css4, css4, as_column):
+    X, y = css4
+    names = as_column(X["name"].to_list())
+    np.testing.assert_array_equal(fitted_css4.transform(names), fitted_css4.transform(X))
+    assert fitted_css4.score(names, y) == fitted_css4.score(X, y)
+    refit = small_embedder(epochs=2).fit(names, y)
+    np.testing.assert_array_equal(
+        refit.transform(names), small_embedder(epochs=2).fit(X, y).transform(X)
+    )
+
+
+def test_a_column_keeps_its_name_and_mismatched_columns_are_refused(css4):
+    X, y = css4
+    fitted = small_embedder(epochs=2).fit(X["name"], y)
+    assert fitted.feature_names_in_.tolist() == ["name"]  # the Series' name
+    assert fitted.transform(["red"]).shape == (1, 2)  # a list is that column
+    pairs = small_embedder(epochs=2).fit(np.column_stack([X["name"], X["name"]]), y)
+    with pytest.raises(ValueError, match="fit saw 2 key columns. Reshape your data"):
+        pairs.transform(["red", "blue"])
+    with pytest.raises(ValueError, match="X has 1 features, but .* is expecting 2"):
+        pairs.transform(np.array([["red"]]))

@@ -136,3 +136,15 @@ def test_too_few_names_with_tokens_is_a_clear_error():
 def test_score_reads_names_only(fitted_words):
     with pytest.raises(ValueError, match=r"must hold names as strings; row 0 holds"):
         fitted_words.score(pd.DataFrame({"name": [3, 4, 5]}), np.eye(3))
+
+
+def test_names_as_a_list_or_series_with_a_vectorizer(fitted_words, xkcd_split):
+    X_train, y_train, _, _ = xkcd_split
+    names = ["red", "navy blue", "Dusty Rose Pink"]
+    expected = fitted_words.transform(pd.DataFrame({"name": names}))
+    for column in (names, tuple(names), np.array(names), pd.Series(names, name="colour")):
+        np.testing.assert_array_equal(fitted_words.transform(column), expected)
+    refit = words_embedder(epochs=2).fit(X_train["name"], y_train)
+    np.testing.assert_array_equal(
+        refit.transform(names), words_embedder(epochs=2).fit(X_train, y_train).transform(names)
+    )
