@@ -1,7 +1,7 @@
 """The tutorial, step by step with sk_colour_embed.
 
 Data -> pairs -> fit -> plot -> animate -> grid search -> use in a pipeline ->
-names never seen in training.
+names never seen in training -> the embedding as a step of your own model.
 ``docs/getting_started.rst`` shows this script's sections; running it writes
 the pictures that page shows:
 
@@ -166,4 +166,49 @@ for column, row in enumerate(shown):
 axes[0, 0].set_ylabel("true", fontsize=8)
 axes[1, 0].set_ylabel("predicted", fontsize=8)
 figure.savefig(out / "predicted_swatches.png", dpi=100, bbox_inches="tight")
+# [features]
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+
+# Your own table: products whose colour is free text, written as people write it.
+rng = np.random.default_rng(0)
+rows = rng.choice(len(X), size=200, replace=False)
+products = pd.DataFrame(
+    {
+        "product_colour": [
+            [name, name.upper(), name.title(), f"{name} "][i % 4]
+            for i, name in enumerate(X["name"].iloc[rows])
+        ],
+        "price": rng.uniform(5, 50, size=200),
+    }
+)
+# What sells is warm and cheap (made up): red minus blue, less the price.
+sales = (y["r"] - y["b"]).iloc[rows].to_numpy() - 0.01 * products["price"].to_numpy()
+
+embedder = PairSimilarityEmbedder(
+    vectorizer=reader,  # any colour name gets a vector, whatever its case
+    handle_unknown="nan",
+    reference=(X, y),  # learn from the colour table; never from the sales
+    random_state=0,  # seeded: one training per setting in the search
+)
+model = Pipeline(
+    [
+        (
+            "columns",
+            ColumnTransformer(
+                [("colour", embedder, ["product_colour"]), ("price", "passthrough", ["price"])]
+            ),
+        ),
+        ("impute", SimpleImputer()),  # a name with no known token gets the mean vector
+        ("ridge", Ridge(alpha=0.1)),
+    ]
+)
+grid = {
+    "columns__colour__n_components": [2, 3, 5],
+    "columns__colour__sampler__threshold": [0.1, 0.2],
+}
+search = GridSearchCV(model, grid).fit(products, sales)  # 5-fold, by the Ridge's R^2
+print(search.best_params_, f"R^2 {search.best_score_:.2f}")
+print(search.predict(pd.DataFrame({"product_colour": ["Dusty Rose Pink"], "price": [20.0]})))
 # [end]
