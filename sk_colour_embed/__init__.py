@@ -1,39 +1,42 @@
 """Dense vectors for categorical items, learned from pairs labelled similar.
 
-``import sk_colour_embed`` does not import TensorFlow: Keras is imported when
-a model is built or trained (``fit``, ``build_pair_model``).
+``import sk_colour_embed`` imports none of its dependencies: each public name
+is imported from its module when first used (``from sk_colour_embed import
+PairSampler`` as usual), so that the command answers ``--help`` at once.
+TensorFlow is imported when a model is built or trained (``fit``,
+``build_pair_model``).
 """
 
-from sk_colour_embed._classifier import PairSimilarityClassifier
-from sk_colour_embed._data import ColourFileError, load_colours, read_colour_csv
-from sk_colour_embed._embedder import PairSimilarityEmbedder
-from sk_colour_embed._items import ItemTable
-from sk_colour_embed._model_selection import InSampleSplit
-from sk_colour_embed._projector import write_projector
-from sk_colour_embed._sampling import PairSampler
-from sk_colour_embed._vectors import ItemVectors
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ColourFileError",
-    "InSampleSplit",
-    "ItemTable",
-    "ItemVectors",
-    "PairSampler",
-    "PairSimilarityClassifier",
-    "PairSimilarityEmbedder",
-    "build_pair_model",
-    "load_colours",
-    "read_colour_csv",
-    "write_projector",
-]
+# Each public name and the private module that defines it.
+_MODULES = {
+    "ColourFileError": "_data",
+    "InSampleSplit": "_model_selection",
+    "ItemTable": "_items",
+    "ItemVectors": "_vectors",
+    "PairSampler": "_sampling",
+    "PairSimilarityClassifier": "_classifier",
+    "PairSimilarityEmbedder": "_embedder",
+    "build_pair_model": "_model",
+    "load_colours": "_data",
+    "read_colour_csv": "_data",
+    "write_projector": "_projector",
+}
+
+__all__ = sorted(_MODULES)
 
 
 def __getattr__(name):
-    # build_pair_model lives with Keras; import it only when asked for.
-    if name == "build_pair_model":
-        from sk_colour_embed._model import build_pair_model
+    # PEP 562: called only for names not yet in the module's namespace.
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
 
-        return build_pair_model
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__():
+    return sorted({*globals(), *__all__})

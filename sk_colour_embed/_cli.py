@@ -1,37 +1,75 @@
 """The ``sk-colour-embed`` command: fit colour vectors and write them out.
 
 Exit codes: 0 done; 1 the run failed (a colour file that cannot be read, a
-file that cannot be written); 2 the command line is wrong (an option, an
-unknown ``--source``, an ``--out`` that cannot be a folder of results), told
-before any training; 130 interrupted. Output files appear whole or not at
-all: each is written to a temporary file in ``--out`` (or ``--projector``)
-and renamed into place once all of them are written.
+file that cannot be written: a full disk, a folder that cannot be written);
+2 the command line is wrong (an option, an unknown ``--source``, an ``--out``
+that cannot be a folder of results), told before any training; 3 out of
+memory (the message names the option that asks for the most); 130
+interrupted. A failure is one line on stderr that says what failed and where.
+
+Output files appear whole or not at all: each is written to a temporary
+file in ``--out`` (or ``--projector``) and renamed into place once all of
+them are written, so a failed run leaves the files of an earlier one as they
+were, and no temporary file.
+
+The command line is read and checked before TensorFlow, scikit-learn,
+pandas or matplotlib is imported, so that ``--help``, ``--version`` and a
+wrong command line answer at once; ``run`` imports them.
 """
 
 import argparse
+import contextlib
+import functools
 import json
 import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from sk_colour_embed._data import BUILTIN_SOURCES, ColourFileError, load_colours
-from sk_colour_embed._embedder import PairSimilarityEmbedder
+from sk_colour_embed import __version__
+from sk_colour_embed._data import BUILTIN_SOURCES
 from sk_colour_embed._outputs import Outputs
-from sk_colour_embed._projector import ProjectorFiles
-from sk_colour_embed._sampling import PairSampler
 
 PROG = "sk-colour-embed"
+EXIT_FAILED, EXIT_USAGE, EXIT_MEMORY, EXIT_INTERRUPTED = 1, 2, 3, 130
 _MAX_SEED = 2**32 - 1
 _MAX_COUNT = 2**31 - 1
 # --out names a folder: a name with one of these endings was meant as a file.
 _FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt", ".tsv", ".pbtxt"}
+# Rough bytes that each option asks for, to name the likeliest cause of running out of
+# memory: how much the peak memory of a fit grew for each pair (measured at 2 and 8
+# million pairs: 97 and 90 bytes) and for each value of the vectors (at 20,000 and 80,000
+# dimensions: 200 and 164 bytes, the weights and Adam's moments in several copies); and
+# --animate's recording, float32 vectors of every epoch held twice (as a list, then stacked).
+_BYTES_PER_PAIR = 90
+_BYTES_PER_VALUE = 160
+_BYTES_PER_RECORDED_VALUE = 8
+
+EPILOG = f"""\
+Files written to --out: embedding.csv (a name column, then one column per
+dimension: x0, x1, ...), embedding.png, metrics.json (score, final_loss,
+fit_seconds: the fit alone, not the imports; n_items; settings) and, with
+--animate, training.gif. Exit codes: 0 done; {EXIT_FAILED} the run failed (a colour file
+that cannot be read, a file that cannot be written); {EXIT_USAGE} a wrong command line,
+told before any training; {EXIT_MEMORY} out of memory (the message names the option that
+asks for the most); {EXIT_INTERRUPTED} interrupted. A failed run leaves the files of an
+earlier one as they were.
+"""
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class _Failure(Exception):
+    """A failed run: its one-line message and its exit code."""
+
+    def __init__(self, message, exit_code):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def _number(kind, low, high=math.inf, low_inclusive=False):
@@ -56,8 +94,6 @@ def _number(kind, low, high=math.inf, low_inclusive=False):
 
 
 def build_parser():
-    from sk_colour_embed import __version__
-
     parser = _OneLineErrorParser(
         prog=PROG,
         allow_abbrev=False,
@@ -66,14 +102,16 @@ def build_parser():
             "labelled similar or dissimilar (the tutorial's model), and write "
             "the vectors, a picture of them and their score."
         ),
-        epilog="Exit codes: 0 done, 1 the run failed, 2 a wrong command line, 130 interrupted.",
+        epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--source",
         default="xkcd",
-        help="colour table: 'xkcd' (949 colours, the default), 'css4' (148) or the "
-        "path of a CSV in the tutorial's Kaggle format",
+        help="colour table: 'xkcd' (949 colours, the default), 'css4' (148), or the path "
+        "of a CSV whose header names the columns name,r,g,b (from 0 to 1; a file with a "
+        "value above 1 is read as integers from 0 to 255), name,hex (#rrggbb) or, as the "
+        "tutorial's Kaggle file, 'Color Name' and 'R;G;B Dec'",
     )
     parser.add_argument(
         "--dims",
@@ -161,23 +199,67 @@ def _command_line_problem(args):
     return problem
 
 
+def _size(n_bytes):
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n_bytes < 1000 or unit == "PB":
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1000
+
+
+def _memory_culprit(args, n_items):
+    """The option that asks for the most memory, its value and roughly how much."""
+    values = n_items * args.dims
+    asks = [
+        (args.n_pairs * _BYTES_PER_PAIR, f"--n-pairs {args.n_pairs}", "for the pairs"),
+        (values * _BYTES_PER_VALUE, f"--dims {args.dims}", f"for the vectors of {n_items} colours"),
+    ]
+    if args.animate:
+        recording = (args.epochs + 1) * values * _BYTES_PER_RECORDED_VALUE
+        asks.append((recording, f"--epochs {args.epochs}", "with --animate, to record every epoch"))
+    n_bytes, option, why = max(asks)
+    return f"{option} asks for the most memory (about {_size(n_bytes)} {why}): lower it"
+
+
+def _out_of_memory_errors():
+    """``MemoryError`` (NumPy's), and TensorFlow's own once TensorFlow is imported."""
+    tf = sys.modules.get("tensorflow")
+    errors = getattr(tf, "errors", None)
+    return (MemoryError, *([errors.ResourceExhaustedError] if errors is not None else []))
+
+
+@contextlib.contextmanager
+def _reported(doing, memory_culprit=None):
+    """Turn a failure inside into a ``_Failure`` that names ``doing()``, what was being done.
+
+    ``doing`` is called once it failed, so that it can say which file; so is
+    ``memory_culprit``, which names the option to blame for a ``MemoryError``.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        message = f"interrupted while {doing()}; no output file was changed"
+        raise _Failure(message, EXIT_INTERRUPTED) from None
+    except _out_of_memory_errors():
+        blame = "" if memory_culprit is None else f": {memory_culprit()}"
+        message = f"out of memory while {doing()}{blame}; no output file was changed"
+        raise _Failure(message, EXIT_MEMORY) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        message = f"error while {doing()}: {reason}; no output file was changed"
+        raise _Failure(message, EXIT_FAILED) from None
+    except ValueError as error:  # a colour file that cannot be read; data a fit refuses
+        raise _Failure(f"error: {error}", EXIT_FAILED) from None
+
+
 def _finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
-def run(args):
-    """Fit as ``args`` say and write the files; return the metrics and the files' names.
+def _fit(args, X, y):
+    """The fitted embedder, and the seconds its fit took."""
+    from sk_colour_embed._embedder import PairSimilarityEmbedder
+    from sk_colour_embed._sampling import PairSampler
 
-    The names are keyed by folder: ``--out``, then ``--projector`` if it is another.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    from sk_colour_embed.plotting import animate_training, plot_embedding
-
-    X, y = load_colours(args.source, return_X_y=True)
     embedder = PairSimilarityEmbedder(
         args.dims,
         sampler=PairSampler(n_pairs=args.n_pairs, threshold=args.threshold),
@@ -187,51 +269,112 @@ def run(args):
         # A progress bar on a terminal only; a log gets the summary line.
         verbose=0 if args.quiet or not sys.stdout.isatty() else 1,
     )
+    import sk_colour_embed._keras_env  # noqa: F401  (TensorFlow's import is not the fit's time)
+
     start = time.perf_counter()
     embedder.fit(X, y)
-    seconds = time.perf_counter() - start
-    # Checked (and any warning given) before a file is written.
-    projector = None
-    if args.projector is not None:
-        projector = ProjectorFiles(embedder, colours=embedder.sampler_.items_.descriptors)
-    args.out.mkdir(parents=True, exist_ok=True)
-    outputs = Outputs(args.out)
-    folders = [outputs]
-    if projector is not None:
-        args.projector.mkdir(parents=True, exist_ok=True)
-        same = args.projector.resolve() == args.out.resolve()
-        folders.append(outputs if same else Outputs(args.projector))
+    return embedder, time.perf_counter() - start
+
+
+def _metrics(args, embedder, X, y, seconds):
+    return {
+        "score": _finite_or_none(embedder.score(X, y)),
+        "score_name": "Spearman correlation of embedding and RGB distances",
+        "final_loss": _finite_or_none(embedder.history_["loss"][-1]),
+        "fit_seconds": round(seconds, 2),
+        "n_items": len(embedder.vectors_),
+        "settings": {
+            "source": str(args.source),
+            "dims": args.dims,
+            "threshold": args.threshold,
+            "n_pairs": args.n_pairs,
+            "epochs": args.epochs,
+            "seed": args.seed,
+        },
+    }
+
+
+def _write(args, embedder, X, y, metrics, projector, folders):
+    """Write every file to the temporary names of ``folders`` (``--out``, then ``--projector``)."""
+    from matplotlib import pyplot as plt
+
+    from sk_colour_embed.plotting import animate_training, plot_embedding
+
+    outputs = folders[0]
+    columns = [f"x{i}" for i in range(embedder.n_components)]
+    with outputs.file("embedding.csv") as path:
+        embedder.embedding_.set_axis(columns, axis=1).rename_axis("name").to_csv(path)
+    ax = plot_embedding(embedder, X, y)
     try:
-        embedder.embedding_.rename_axis("name").to_csv(outputs.path("embedding.csv"))
-        ax = plot_embedding(embedder, X, y)
-        ax.figure.savefig(outputs.path("embedding.png"), dpi=120)
-        plt.close(ax.figure)
-        if args.animate:
-            animate_training(embedder, X, y, outputs.path("training.gif"))
-        if projector is not None:
-            projector.write(folders[-1])
-        metrics = {
-            "score": _finite_or_none(embedder.score(X, y)),
-            "score_name": "Spearman correlation of embedding and RGB distances",
-            "final_loss": _finite_or_none(embedder.history_["loss"][-1]),
-            "fit_seconds": round(seconds, 2),
-            "n_items": len(embedder.vectors_),
-            "settings": {
-                "source": str(args.source),
-                "dims": args.dims,
-                "threshold": args.threshold,
-                "n_pairs": args.n_pairs,
-                "epochs": args.epochs,
-                "seed": args.seed,
-            },
-        }
-        text = json.dumps(metrics, indent=2, allow_nan=False) + "\n"
-        outputs.path("metrics.json").write_text(text)
-        written = {folder.folder: folder.commit() for folder in dict.fromkeys(folders)}
+        with outputs.file("embedding.png") as path:
+            ax.figure.savefig(path, dpi=120)
     finally:
-        for folder in folders:
-            folder.discard()
+        plt.close(ax.figure)
+    if args.animate:
+        with outputs.file("training.gif") as path:
+            animate_training(embedder, X, y, path)
+    if projector is not None:
+        projector.write(folders[-1])
+    with outputs.file("metrics.json") as path:
+        path.write_text(json.dumps(metrics, indent=2, allow_nan=False) + "\n")
+
+
+def run(args):
+    """Fit as ``args`` say and write the files; return the metrics and the files' names.
+
+    The names are keyed by folder: ``--out``, then ``--projector`` if it is
+    another. A failure is raised as a ``_Failure``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    from sk_colour_embed._data import load_colours
+    from sk_colour_embed._projector import ProjectorFiles
+
+    with _reported(lambda: f"reading {args.source}"):
+        X, y = load_colours(args.source, return_X_y=True)
+    culprit = functools.partial(_memory_culprit, args, len(X))
+    with _reported(lambda: "fitting", culprit):
+        embedder, seconds = _fit(args, X, y)
+        metrics = _metrics(args, embedder, X, y, seconds)
+        # Checked (and any warning given) before a file is written.
+        projector = None
+        if args.projector is not None:
+            projector = ProjectorFiles(embedder, colours=embedder.sampler_.items_.descriptors)
+    folders = []
+    for folder in [args.out, *([args.projector] if projector is not None else [])]:
+        with _reported(lambda folder=folder: f"making the folder {folder}"):
+            folder.mkdir(parents=True, exist_ok=True)
+        same = [outputs for outputs in folders if outputs.folder.resolve() == folder.resolve()]
+        folders.append(same[0] if same else Outputs(folder))
+
+    def writing():
+        failed = [outputs.failed_at for outputs in folders if outputs.failed_at is not None]
+        return f"writing {failed[0]}" if failed else f"writing to {args.out}"
+
+    try:
+        with _reported(writing, culprit):
+            _write(args, embedder, X, y, metrics, projector, folders)
+            written = {outputs.folder: outputs.commit() for outputs in dict.fromkeys(folders)}
+    finally:
+        for outputs in folders:
+            outputs.discard()
     return metrics, written
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Show each warning as one line on stderr, without the line of source Python adds."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        kind = "warning" if category is UserWarning else category.__name__
+        text = " ".join(str(message).split())
+        print(f"{PROG}: {kind}: {text}", file=sys.stderr if file is None else file, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _say(text):
@@ -249,13 +392,15 @@ def main(argv=None):
     if problem is not None:
         parser.error(problem)
     try:
-        metrics, written = run(args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no output file was changed", file=sys.stderr)
-        return 130
-    except (ColourFileError, OSError, ValueError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
+        with _one_line_warnings():
+            metrics, written = run(args)
+    except _Failure as failure:
+        one_line = " ".join(str(failure).splitlines())
+        print(f"{PROG}: {one_line}", file=sys.stderr, flush=True)
+        return failure.exit_code
+    except KeyboardInterrupt:  # between the steps of run
+        print(f"{PROG}: interrupted; no output file was changed", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
     score, loss = (
         "nan" if metrics[key] is None else f"{metrics[key]:.{digits}f}"
         for key, digits in (("score", 3), ("final_loss", 4))

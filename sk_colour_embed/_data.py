@@ -1,32 +1,49 @@
-"""Colour tables: the named colours matplotlib ships, or a CSV of the tutorial."""
+"""Colour tables: the named colours matplotlib ships, or a CSV of colour names.
+
+Only NumPy is imported with this module: the command checks ``--source``
+against ``BUILTIN_SOURCES`` before it imports anything heavy, so pandas,
+matplotlib and scikit-learn are imported when a table is read.
+"""
 
 from __future__ import annotations
 
 import csv
+import math
 import os
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from matplotlib import colors as mcolors
-from sklearn.utils import Bunch
 
-from sk_colour_embed._warnings import warn_user
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.utils import Bunch
 
 NAME_COLUMN = "Color Name"
 RGB_COLUMN = "R;G;B Dec"
 RGB_NAMES = ["r", "g", "b"]
+# The columns of each CSV format read, in the order tried: the first format whose
+# columns are all in the header is read (so r, g, b win over hex in a file with both).
+# The first column holds the names. Matched without regard to case or surrounding spaces.
+CSV_FORMATS = {
+    "kaggle": (NAME_COLUMN, RGB_COLUMN),
+    "rgb": ("name", *RGB_NAMES),
+    "hex": ("name", "hex"),
+}
 _MAX_LINES_SHOWN = 10
+_HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 
+# Each source: the matplotlib.colors table, the prefix of its names, a description.
 _BUILTIN = {
     "xkcd": (
-        mcolors.XKCD_COLORS,
+        "XKCD_COLORS",
         "xkcd:",
         "The 949 colours named most often in the xkcd colour survey (2010), as "
         "shipped by matplotlib (matplotlib.colors.XKCD_COLORS).",
     ),
     "css4": (
-        mcolors.CSS4_COLORS,
+        "CSS4_COLORS",
         "",
         "The 148 named colours of CSS Color Module Level 4, as shipped by "
         "matplotlib (matplotlib.colors.CSS4_COLORS). Some names share a colour "
@@ -54,13 +71,32 @@ class ColourFileError(ValueError):
 
 
 def _builtin_table(source):
-    table, prefix, description = _BUILTIN[source]
+    from matplotlib import colors as mcolors
+
+    table_name, prefix, description = _BUILTIN[source]
+    table = getattr(mcolors, table_name)
     names = [name.removeprefix(prefix) for name in table]
     rgb = np.array([mcolors.to_rgb(value) for value in table.values()])
     return names, rgb, description
 
 
-def _parse_rgb(cell, where):
+def _format_of(header, path):
+    """The format whose columns the header holds, and where they are in it."""
+    folded = [cell.strip().casefold() for cell in header]
+    for name, columns in CSV_FORMATS.items():
+        if all(column.casefold() in folded for column in columns):
+            return name, [folded.index(column.casefold()) for column in columns]
+    looked_for = ", or ".join(
+        f"{', '.join(map(repr, columns[:-1]))} and {columns[-1]!r}"
+        for columns in CSV_FORMATS.values()
+    )
+    raise ColourFileError(
+        f"{path}, line 1: the header names none of the sets of columns read; it looks for "
+        f"{looked_for}, and found {header}."
+    )
+
+
+def _kaggle_rgb(cell, where):
     parts = cell.split(";")
     try:
         values = [int(part) for part in parts]
@@ -68,20 +104,79 @@ def _parse_rgb(cell, where):
         values = []
     if len(values) != 3 or not all(0 <= value <= 255 for value in values):
         raise ColourFileError(
-            f"{where}, column {RGB_COLUMN!r}: expected three integers from 0 to "
+            f"{where}: expected three integers from 0 to "
             f"255 separated by ';', found {cell!r}."
         )
     return [value / 255 for value in values]
 
 
-def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
-    """Read a colour CSV in the format of the tutorial's Kaggle data set.
+def _hex_rgb(cell, where):
+    match = _HEX.fullmatch(cell)
+    if match is None:
+        raise ColourFileError(
+            f"{where}: expected a colour as #rrggbb (or rrggbb, #rgb, rgb) "
+            f"in hexadecimal digits, found {cell!r}."
+        )
+    digits = match.group(1)
+    if len(digits) == 3:  # #rgb is #rrggbb, as in CSS
+        digits = "".join(digit * 2 for digit in digits)
+    return [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
 
-    The header names the columns ``Color Name`` and ``R;G;B Dec`` (others,
-    such as the hex codes that spreadsheet software tends to mangle, are
-    ignored: ``R;G;B Dec`` is authoritative). Names may be quoted and contain
-    commas. Rows with an empty name are dropped with a warning, as the
-    tutorial drops them. Repeated names are kept; the estimators merge them.
+
+def _channel(cell, where):
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise ColourFileError(
+            f"{where}: expected a number from 0 to 1, or an integer from 0 to 255, "
+            f"found {cell!r}."
+        )
+    return value
+
+
+def _scaled_channels(values, cells, located, path):
+    """``values`` (r, g, b of each colour) in [0, 1]: kept, or read as 0 to 255.
+
+    A file with any value above 1 holds integers from 0 to 255, each divided by 255.
+    """
+    above = np.argwhere(values > 1)
+    if not len(above):
+        return values
+    row, channel = above[0]
+    first = f"{located[row][channel].removeprefix(f'{path}, ')} ({cells[row][channel]!r})"
+    wrong = np.argwhere((values > 255) | (values != np.round(values)))
+    if len(wrong):
+        row, channel = wrong[0]
+        raise ColourFileError(
+            f"{located[row][channel]}: found {cells[row][channel]!r}, but r, g, b must be "
+            f"integers from 0 to 255 here: the file holds a value above 1, first at {first}, "
+            "so it is read as 0 to 255 (in a file read as 0 to 1, every value is from 0 to 1)."
+        )
+    return values / 255
+
+
+def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+    """Read a CSV of colour names and their RGB values.
+
+    The first line is a header; the first of these sets of columns that it
+    names is read (case and spaces around a name do not matter; other
+    columns are ignored):
+
+    - ``Color Name`` and ``R;G;B Dec``, the tutorial's Kaggle data set:
+      three integers from 0 to 255 separated by ``;``, as ``255;127;80``.
+      ``R;G;B Dec`` is authoritative: the hex codes that spreadsheet
+      software tends to mangle are ignored.
+    - ``name``, ``r``, ``g`` and ``b``: numbers from 0 to 1, or integers
+      from 0 to 255. A file with any value above 1 is read as 0 to 255 (each
+      value divided by 255), and all its values must then be integers up to
+      255; so a file whose values are all 0 or 1 is read as 0 to 1.
+    - ``name`` and ``hex``: ``#rrggbb``, ``rrggbb``, ``#rgb`` or ``rgb``.
+
+    Names may be quoted and contain commas. Rows with an empty name are
+    dropped with a warning, as the tutorial drops them. Repeated names are
+    kept; the estimators merge them.
 
     Parameters
     ----------
@@ -97,21 +192,28 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     ------
     ColourFileError
         If the file is malformed; the message names the file, the line and,
-        for a bad cell, the column.
+        for a bad cell, the column. A header without any of the sets of
+        columns above is an error that names them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sk_colour_embed import read_colour_csv
+    >>> path = Path(tempfile.mkdtemp()) / "colours.csv"
+    >>> _ = path.write_text("name,r,g,b\\ncoral,255,127,80\\nnavy,0,0,128\\n")
+    >>> names, rgb = read_colour_csv(path)
+    >>> names, rgb.round(3).tolist()
+    (['coral', 'navy'], [[1.0, 0.498, 0.314], [0.0, 0.0, 0.502]])
     """
     path = Path(path)
-    names, rgb, nameless_lines = [], [], []
+    names, cells, lines, nameless_lines = [], [], [], []
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
             reader = csv.reader(stream)
-            header = [cell.strip() for cell in next(reader, [])]
-            missing = [c for c in (NAME_COLUMN, RGB_COLUMN) if c not in header]
-            if missing:
-                raise ColourFileError(
-                    f"{path}, line 1: the header has no column "
-                    f"{' or '.join(map(repr, missing))}; found {header}."
-                )
-            name_at, rgb_at = header.index(NAME_COLUMN), header.index(RGB_COLUMN)
+            header = next(reader, [])
+            kind, (name_at, *value_at) = _format_of(header, path)
+            value_columns = [header[at].strip() for at in value_at]
             for row in reader:
                 where = f"{path}, line {reader.line_num}"
                 if not any(cell.strip() for cell in row):
@@ -125,21 +227,33 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
                     nameless_lines.append(reader.line_num)
                     continue
                 names.append(row[name_at])
-                rgb.append(_parse_rgb(row[rgb_at].strip(), where))
+                cells.append([row[at].strip() for at in value_at])
+                lines.append(reader.line_num)
     except UnicodeDecodeError as error:
         raise ColourFileError(f"{path}: not a UTF-8 text file ({error}).") from None
     except csv.Error as error:
         raise ColourFileError(f"{path}, line {reader.line_num}: {error}.") from None
     if nameless_lines:
+        from sk_colour_embed._warnings import warn_user
+
         shown = ", ".join(map(str, nameless_lines[:_MAX_LINES_SHOWN]))
         more = ", ..." if len(nameless_lines) > _MAX_LINES_SHOWN else ""
         warn_user(
             f"{path}: dropped {len(nameless_lines)} row(s) with an empty "
-            f"{NAME_COLUMN!r}, on line(s) {shown}{more}."
+            f"{header[name_at].strip()!r}, on line(s) {shown}{more}."
         )
     if not names:
         raise ColourFileError(f"{path}: no colour rows after the header.")
-    return names, np.array(rgb)
+    located = [
+        [f"{path}, line {line}, column {column!r}" for column in value_columns] for line in lines
+    ]
+    if kind == "rgb":
+        values = np.array([list(map(_channel, row, at)) for row, at in zip(cells, located)])
+        rgb = _scaled_channels(values, cells, located, path)
+    else:
+        convert = _kaggle_rgb if kind == "kaggle" else _hex_rgb
+        rgb = np.array([convert(row[0], at[0]) for row, at in zip(cells, located)])
+    return names, rgb
 
 
 def load_colours(
@@ -152,8 +266,9 @@ def load_colours(
     source : {"xkcd", "css4"} or path-like, default="xkcd"
         ``"xkcd"``: the 949 xkcd survey colours that matplotlib ships (names
         without the ``xkcd:`` prefix); ``"css4"``: the 148 CSS colours; or the
-        path of a CSV file in the format of the tutorial's Kaggle data set
-        (see :func:`read_colour_csv`).
+        path of a CSV file of names and colours: the tutorial's Kaggle data
+        set, ``name,r,g,b`` (0 to 1 or 0 to 255) or ``name,hex`` (see
+        :func:`read_colour_csv`).
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -175,6 +290,9 @@ def load_colours(
     >>> colours.data.loc[0, "name"], colours.target.loc[0].round(3).tolist()
     ('cloudy blue', [0.675, 0.761, 0.851])
     """
+    import pandas as pd
+    from sklearn.utils import Bunch
+
     if isinstance(source, str) and source in _BUILTIN:
         names, rgb, description = _builtin_table(source)
     elif isinstance(source, (str, os.PathLike)):

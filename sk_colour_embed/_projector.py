@@ -195,12 +195,16 @@ class ProjectorFiles:
 
     def write(self, outputs):
         """Write the files to temporary names of ``outputs``; return their names."""
-        _write_text(outputs.path(METADATA), self.metadata)
-        np.savetxt(outputs.path(VECTORS), self.matrix, fmt="%.9g", delimiter="\t", newline="\n")
+        with outputs.file(METADATA) as path:
+            _write_text(path, self.metadata)
+        with outputs.file(VECTORS) as path:
+            np.savetxt(path, self.matrix, fmt="%.9g", delimiter="\t", newline="\n")
         if self.grid is not None:
-            _write_sprite(outputs.path(SPRITE), self.rgb8, *self.grid, self.swatch_size)
+            with outputs.file(SPRITE) as path:
+                _write_sprite(path, self.rgb8, *self.grid, self.swatch_size)
         sprite_size = None if self.grid is None else self.swatch_size
-        _write_text(outputs.path(CONFIG), _config_lines(self.matrix.shape, sprite_size))
+        with outputs.file(CONFIG) as path:
+            _write_text(path, _config_lines(self.matrix.shape, sprite_size))
         return [METADATA, VECTORS, *([SPRITE] if self.grid is not None else []), CONFIG]
 
 
@@ -244,6 +248,13 @@ def write_projector(vectors, directory, colours=None, *, swatch_size=16):
         token the vectorizer keeps) are left out of all the files, or when
         keys hold tabs or line breaks (written as spaces) or are blank
         (written as their repr), which a TSV field cannot hold.
+
+    Raises
+    ------
+    OSError
+        When a file cannot be written (a full disk, a folder that cannot be
+        written): its ``filename`` is the file meant in ``directory``, not
+        the temporary one, and the folder keeps the files it had.
 
     Examples
     --------

@@ -5,12 +5,14 @@ Every function draws with matplotlib and works headless (the Agg backend).
 
 from __future__ import annotations
 
+import math
 import os
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import animation
+from matplotlib import animation, patheffects
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from sklearn.utils import check_array
@@ -22,6 +24,16 @@ _POINT_SIZE = 12
 # A thin translucent dark ring: near-white points show on the white
 # background, and dark points still show their fill.
 _POINT_STYLE = {"s": _POINT_SIZE, "edgecolors": (0.0, 0.0, 0.0, 0.5), "linewidths": 0.5}
+# Labels sit just above their point, over every point (zorder), in a white halo that
+# keeps them readable on dark and light points alike.
+_LABEL_STYLE = {
+    "fontsize": 8,
+    "ha": "center",
+    "va": "bottom",
+    "zorder": 5,
+    "path_effects": [patheffects.withStroke(linewidth=2.5, foreground="white")],
+}
+_LABEL_RAISE = 3  # points above the point's centre, clear of its marker
 
 
 def _point_colours(y, n_points):
@@ -123,7 +135,10 @@ def plot_embedding(
         embedding.
     labels : list of item keys, default=None
         Items to annotate with their key (with a vectorizer, any names it
-        can read).
+        can read), written just above their point, over all the points, in a
+        white halo. On 3-D axes, artists are then drawn in the order of
+        their ``zorder`` rather than of their depth (``computed_zorder``
+        False), so that points do not hide the labels.
     title : str, default=None
         By default, the number of points ("colours" when ``y`` colours them)
         and the dimension.
@@ -156,9 +171,15 @@ def plot_embedding(
     n_dims = points.shape[1]
     ax = _axes_for(n_dims, ax)
     ax.scatter(*points.T, c=_point_colours(y, len(points)), **_POINT_STYLE)
+    if labels and n_dims == 3:
+        ax.computed_zorder = False  # else mplot3d orders by depth, and points hide labels
     for key in labels or []:
         position = project(embedder.vectors_.get_vector(key)[None, :])[0]
-        ax.text(*position, str(key), fontsize=8)
+        if n_dims == 3:
+            ax.text(*position, str(key), **_LABEL_STYLE)
+        else:
+            offset = {"xytext": (0, _LABEL_RAISE), "textcoords": "offset points"}
+            ax.annotate(str(key), position, **offset, **_LABEL_STYLE)
     _label_axes(ax, n_dims, axis_name)
     if title is None:  # points drawn in their true colours are colours
         kind = "items" if y is None else "colours"
@@ -179,11 +200,31 @@ def quadratic_frames(recorded_epochs, n_frames: int) -> np.ndarray:
     return np.unique(np.abs(recorded_epochs[None, :] - wanted[:, None]).argmin(axis=1))
 
 
-def _writer(path, fps):
+class _HoldingPillowWriter(animation.PillowWriter):
+    """matplotlib's GIF writer, with the last frame shown ``hold_last`` seconds."""
+
+    def __init__(self, fps, hold_last):
+        super().__init__(fps=fps)
+        self.hold_last = hold_last
+
+    def finish(self):
+        # As PillowWriter.finish (its frames are in self._frames), with a duration per frame.
+        durations = [int(1000 / self.fps)] * len(self._frames)
+        durations[-1] = max(durations[-1], int(1000 * self.hold_last))
+        self._frames[0].save(
+            self.outfile,
+            save_all=True,
+            append_images=self._frames[1:],
+            duration=durations,
+            loop=0,
+        )
+
+
+def _writer(path, fps, hold_last):
     """The writer for ``path``'s format, and the matplotlib settings it needs."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gif":
-        return animation.PillowWriter(fps=fps), {}
+        return _HoldingPillowWriter(fps, hold_last), {}
     if suffix == ".mp4":
         import imageio_ffmpeg
 
@@ -194,7 +235,14 @@ def _writer(path, fps):
 
 
 def animate_training(
-    embedder, X, y, path: str | os.PathLike, fps: int = 30, *, n_frames: int = 100
+    embedder,
+    X,
+    y,
+    path: str | os.PathLike,
+    fps: int = 30,
+    *,
+    n_frames: int = 100,
+    hold_last: float = 2.0,
 ) -> int:
     """Write an animation of the embedding over the epochs of training.
 
@@ -214,6 +262,10 @@ def animate_training(
     n_frames : int, default=100
         Frames at most, spaced quadratically over the epochs (see
         :func:`quadratic_frames`).
+    hold_last : float, default=2.0
+        Seconds a GIF shows its last frame, the trained embedding, before it
+        loops back to the first (at least one frame's time). A video ends on
+        its last frame and does not loop, so an ``.mp4`` ignores it.
 
     Returns
     -------
@@ -226,7 +278,9 @@ def animate_training(
             "the embedder has no recording to animate: fit it with record_every "
             "set (for example record_every=1)."
         )
-    writer, settings = _writer(path, fps)
+    if not isinstance(hold_last, Real) or not (math.isfinite(hold_last) and hold_last >= 0):
+        raise ValueError(f"hold_last must be a number of seconds from 0, got {hold_last!r}.")
+    writer, settings = _writer(path, fps, hold_last)
     rows = _recorded_rows(embedder, X)
     colours = _point_colours(y, len(rows))
     project, axis_name = _projector(embedder.vectors_.vectors)

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,12 +74,103 @@ def test_malformed_rows_name_file_line_and_column(tmp_path, body, message):
     assert str(path) in str(error.value)
 
 
-def test_missing_column_names_the_header(tmp_path):
-    path = write(tmp_path, "Name,Hex\nRed,FF0000\n")
+def test_a_header_of_no_known_format_names_the_columns_looked_for(tmp_path):
+    path = write(tmp_path, "Name,Colour\nRed,FF0000\n")
+    message = (
+        f"{path}, line 1: the header names none of the sets of columns read; it looks for "
+        "'Color Name' and 'R;G;B Dec', or 'name', 'r', 'g' and 'b', or 'name' and 'hex', "
+        "and found ['Name', 'Colour']."
+    )
+    with pytest.raises(ColourFileError) as error:
+        read_colour_csv(path)
+    assert str(error.value) == message
+
+
+CORAL_NAVY = [[1.0, 127 / 255, 80 / 255], [0.0, 0.0, 128 / 255]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name,hex\ncoral,#ff7f50\nnavy,000080\n",
+        " Name , HEX ,note\ncoral,#FF7F50,x\nnavy,#000080,y\n",  # case, spaces, other columns
+        "name,r,g,b\ncoral,255,127,80\nnavy,0,0,128\n",
+        "name,r,g,b\ncoral,255.0,127,80\nnavy,0,0,128.0\n",
+        f"name,r,g,b\ncoral,1,{127 / 255!r},{80 / 255!r}\nnavy,0,0,{128 / 255!r}\n",
+        # r, g, b win over hex: here the hex codes are wrong.
+        "name,hex,r,g,b\ncoral,#000000,255,127,80\nnavy,#ffffff,0,0,128\n",
+    ],
+)
+def test_name_hex_and_name_rgb_files_give_the_same_colours(tmp_path, text):
+    names, rgb = read_colour_csv(write(tmp_path, text))
+    assert names == ["coral", "navy"]
+    np.testing.assert_allclose(rgb, CORAL_NAVY)
+
+
+def test_short_hex_codes_are_doubled_as_in_css(tmp_path):
+    names, rgb = read_colour_csv(write(tmp_path, "name,hex\nred,#f00\nsilverish,ccc\n"))
+    np.testing.assert_allclose(rgb * 255, [[255, 0, 0], [204, 204, 204]])
+
+
+def test_values_all_from_0_to_1_are_read_as_0_to_1(tmp_path):
+    # Nothing above 1, so not 0 to 255: black and white, not two near-blacks.
+    names, rgb = read_colour_csv(write(tmp_path, "name,r,g,b\nwhite,1,1,1\nblack,0,0,0\n"))
+    np.testing.assert_array_equal(rgb, [[1, 1, 1], [0, 0, 0]])
+
+
+def test_load_colours_reads_a_name_rgb_file(tmp_path):
+    path = write(tmp_path, "name,r,g,b\ncoral,255,127,80\nnavy,0,0,128\n")
+    X, y = load_colours(path, return_X_y=True)
+    assert X["name"].tolist() == ["coral", "navy"] and list(y.columns) == ["r", "g", "b"]
+    np.testing.assert_allclose(y.to_numpy(), CORAL_NAVY)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "red,255,0,0\ngrey,127.5,127,127\n",
+            re.escape(
+                "line 3, column 'r': found '127.5', but r, g, b must be integers from 0 to 255 "
+                "here: the file holds a value above 1, first at line 2, column 'r' ('255')"
+            ),
+        ),
+        (
+            "grey,128,128,128\nred,256,0,0\n",
+            re.escape(
+                "line 3, column 'r': found '256', but r, g, b must be integers from 0 to 255 "
+                "here: the file holds a value above 1, first at line 2, column 'r' ('128')"
+            ),
+        ),
+        ("red,1,0,-0.1\n", "line 2, column 'b': expected a number from 0 to 1, or an integer"),
+        ("red,1,x,0\n", "line 2, column 'g': expected a number from 0 to 1, .* found 'x'"),
+        ("red,1,nan,0\n", "line 2, column 'g': .* found 'nan'"),
+        ("red,inf,0,0\n", "line 2, column 'r': .* found 'inf'"),
+        ("red,1,,0\n", "line 2, column 'g': .* found ''"),
+    ],
+)
+def test_bad_channels_name_line_column_and_scale(tmp_path, body, message):
+    path = write(tmp_path, "name,r,g,b\n" + body)
+    with pytest.raises(ColourFileError, match=message) as error:
+        read_colour_csv(path)
+    assert str(error.value).startswith(f"{path}, line ")
+
+
+@pytest.mark.parametrize("cell", ["#ff00", "red", "#gg0000", "#ff00001", ""])
+def test_bad_hex_codes_name_line_and_column(tmp_path, cell):
+    path = write(tmp_path, f"name,hex\nred,#ff0000\nbad,{cell}\n")
     with pytest.raises(
-        ColourFileError, match=r"line 1: the header has no column 'Color Name' or 'R;G;B Dec'"
+        ColourFileError, match=rf"{path}, line 3, column 'hex': expected a colour as #rrggbb"
     ):
         read_colour_csv(path)
+
+
+def test_rows_without_a_name_are_dropped_naming_the_files_column(tmp_path):
+    path = write(tmp_path, "Name,hex\nred,#ff0000\n ,#000000\n")
+    message = r"dropped 1 row\(s\) with an empty 'Name', on line\(s\) 3"
+    with pytest.warns(UserWarning, match=message):
+        names, _ = read_colour_csv(path)
+    assert names == ["red"]
 
 
 def test_file_without_colours_is_an_error(tmp_path):

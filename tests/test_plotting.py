@@ -4,6 +4,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
@@ -172,3 +173,75 @@ def test_the_default_title_counts_colours_when_drawn_in_their_colours(fitted_css
     X, y = css4
     assert plot_embedding(fitted_css4, X, y).get_title() == "148 colours, 2-D embedding"
     assert plot_embedding(fitted_css4, X).get_title() == "148 items, 2-D embedding"
+
+
+def gif_durations(path):
+    gif = Image.open(path)
+    durations = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        durations.append(gif.info["duration"])
+    return durations
+
+
+def test_the_gif_holds_its_last_frame_before_it_loops(css4, tmp_path):
+    X, y = css4
+    embedder = small_embedder(epochs=6, record_every=1).fit(X, y)
+    animate_training(embedder, X, y, tmp_path / "default.gif", fps=20, n_frames=4)
+    # GIF durations are whole hundredths of a second.
+    assert gif_durations(tmp_path / "default.gif") == [50, 50, 50, 2000]
+    animate_training(embedder, X, y, tmp_path / "short.gif", fps=20, n_frames=4, hold_last=0.5)
+    assert gif_durations(tmp_path / "short.gif") == [50, 50, 50, 500]
+    animate_training(embedder, X, y, tmp_path / "none.gif", fps=20, n_frames=4, hold_last=0)
+    assert gif_durations(tmp_path / "none.gif") == [50, 50, 50, 50]  # never under a frame
+    for wrong in (-1, float("nan"), "2"):
+        with pytest.raises(ValueError, match="hold_last must be a number of seconds from 0"):
+            animate_training(embedder, X, y, tmp_path / "wrong.gif", hold_last=wrong)
+    assert not (tmp_path / "wrong.gif").exists()
+
+
+def label_halo(text):
+    """The widths of the white strokes drawn under ``text``."""
+    return [
+        effect._gc["linewidth"]
+        for effect in text.get_path_effects()
+        if isinstance(effect, patheffects.Stroke) and effect._gc.get("foreground") == "white"
+    ]
+
+
+@pytest.mark.parametrize("n_components", [2, 3])
+def test_labels_are_drawn_over_the_points_in_a_white_halo(css4, n_components):
+    X, y = css4
+    embedder = small_embedder(n_components=n_components, epochs=2).fit(X, y)
+    ax = plot_embedding(embedder, X, y, labels=["red", "navy"])
+    points = ax.collections[0]
+    assert [text.get_text() for text in ax.texts] == ["red", "navy"]
+    for text in ax.texts:
+        assert text.get_zorder() > points.get_zorder()
+        assert label_halo(text) and all(width >= 2 for width in label_halo(text))
+        assert text.get_verticalalignment() == "bottom"  # above its point
+    if n_components == 3:
+        assert ax.computed_zorder is False  # else depth, not zorder, sets the order
+
+
+def test_a_label_stays_readable_over_dark_points(fitted_css4, css4, tmp_path):
+    X, y = css4
+    ax = plot_embedding(fitted_css4, X, y, labels=["navy"])
+    ax.figure.set_size_inches(3, 3)
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    # Every point black and on the label: without a halo, black text on black points.
+    ax.collections[0].set_offsets(np.zeros((len(X), 2)))
+    ax.collections[0].set_sizes([4000])
+    ax.collections[0].set_facecolors([[0, 0, 0]])
+    (label,) = ax.texts
+    label.xy = (0.0, -0.1)
+    path = tmp_path / "label.png"
+    ax.figure.savefig(path, dpi=100)
+    image = np.asarray(Image.open(path).convert("L")).astype(int)
+    box = label.get_window_extent(ax.figure.canvas.get_renderer())
+    rows = slice(image.shape[0] - int(box.y1), image.shape[0] - int(box.y0))
+    columns = slice(int(box.x0), int(box.x1))
+    inside = image[rows, columns]
+    # The text's dark strokes and the white halo around them, both in the label's box.
+    assert inside.max() > 240 and inside.min() < 60

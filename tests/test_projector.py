@@ -1,5 +1,8 @@
 """write_projector: the files TensorBoard's Embedding Projector reads, read back here."""
 
+import errno
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -228,3 +231,54 @@ def test_the_files_appear_whole_or_not_at_all(tmp_path, monkeypatch):
         write_projector(small_vectors(pd.Index(list("xyz")), 4), tmp_path, colours=colours)
     after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     assert after == before  # no new file, no temporary file left behind
+
+
+def write_start_then_fail(fault):
+    def write(path, *args, **kwargs):
+        with open(path, "wb") as file:
+            file.write(b"the start of a file")
+        raise fault
+
+    return write
+
+
+def test_a_full_disk_names_the_file_meant_and_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    colours = np.zeros((3, 3))
+    write_projector(small_vectors(pd.Index(list("abc"))), tmp_path, colours=colours)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(np, "savetxt", write_start_then_fail(full))
+    with pytest.raises(OSError) as error:
+        write_projector(small_vectors(pd.Index(list("xyz"))), tmp_path, colours=colours)
+    # The file it was writing, by the name it would have had, not a temporary one.
+    assert error.value.errno == errno.ENOSPC
+    assert error.value.filename == str(tmp_path / "vectors.tsv")
+    assert str(error.value) == f"[Errno 28] No space left on device: '{tmp_path / 'vectors.tsv'}'"
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_a_folder_that_cannot_be_written_is_a_permission_error_naming_the_file(
+    tmp_path, monkeypatch
+):
+    import tempfile
+
+    def refuse(*args, dir=None, prefix="", **kwargs):
+        # As the operating system refuses (tests run as root, whom chmod does not stop).
+        denied = os.path.join(dir, f"{prefix}abc")
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), denied)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError) as error:
+        write_projector(small_vectors(pd.Index(list("abc"))), tmp_path)
+    assert error.value.filename == str(tmp_path / "metadata.tsv")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt, MemoryError])
+def test_an_interrupted_or_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch, fault):
+    monkeypatch.setattr(
+        sk_colour_embed._projector, "_write_sprite", write_start_then_fail(fault())
+    )
+    with pytest.raises(fault):
+        write_projector(small_vectors(pd.Index(list("abc"))), tmp_path, colours=np.zeros((3, 3)))
+    assert list(tmp_path.iterdir()) == []
