@@ -21,3 +21,12 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(message, category, stacklevel=stacklevel)
+
+
+class UninformativePairsWarning(UserWarning):
+    """The labelled pairs say too little about which items are alike to learn vectors from.
+
+    Raised when the share of similar pairs between different items is so small
+    or so large that the fitted vectors keep almost nothing of the items'
+    similarity (see ``docs/design.md`` for the measured bounds).
+    """
