@@ -33,14 +33,14 @@ def warn_if_uninformative(first, second, similar, advice, n_drawn=0):
     their 0/1 labels and ``n_drawn`` the dissimilar pairs drawn besides
     them (negative partners). ``advice(share)`` gives the sentences on the
     likely cause. Pairs of an item with itself say nothing about which items
-    are alike, so they are left out of the share. Returns the share.
+    are alike, so they are left out of the share.
     """
     different = first != second
     n_similar = int(np.sum(similar[different] == 1))
     n_pairs = int(np.sum(different)) + n_drawn
     share = n_similar / max(n_pairs, 1)
     if MIN_SIMILAR_SHARE <= share <= MAX_SIMILAR_SHARE:
-        return share
+        return
     amount = "too few" if share < MIN_SIMILAR_SHARE else "too many"
     warn_user(
         f"{share:.2%} of the pairs of different items are similar ({n_similar} of "
@@ -49,7 +49,6 @@ def warn_if_uninformative(first, second, similar, advice, n_drawn=0):
         f"{MAX_SIMILAR_SHARE:.0%}. {advice(share)}",
         UninformativePairsWarning,
     )
-    return share
 
 
 class PairSampler(BaseEstimator):
@@ -230,21 +229,15 @@ class PairSampler(BaseEstimator):
         facts = f"The threshold is {self.threshold:g} and y spans {low:g} to {high:g}"
         if spread == 0:
             return f"{facts}: y is constant, so every pair is similar. Give descriptors that vary."
-        rescale = (
-            f"multiply threshold by {spread:g}**2 (threshold={self.threshold * spread**2:g}) "
-            f"or divide y by {spread:g}"
-        )
-        if share < MIN_SIMILAR_SHARE and spread > _OTHER_SCALE:
+        too_few = share < MIN_SIMILAR_SHARE
+        if (too_few and spread > _OTHER_SCALE) or (not too_few and spread < 1 / _OTHER_SCALE):
             return (
-                f"{facts}: descriptors on a larger scale than the [0, 1] that threshold's default "
-                f"is set for. To draw the pairs they would draw in [0, 1], {rescale}."
+                f"{facts}: descriptors on a {'larger' if too_few else 'smaller'} scale than the "
+                "[0, 1] that threshold's default is set for. To draw the pairs they would draw "
+                f"in [0, 1], multiply threshold by {spread:g}**2 "
+                f"(threshold={self.threshold * spread**2:g}) or divide y by {spread:g}."
             )
-        if share > MAX_SIMILAR_SHARE and spread < 1 / _OTHER_SCALE:
-            return (
-                f"{facts}: descriptors on a smaller scale than the [0, 1] that threshold's "
-                f"default is set for. To draw the pairs they would draw in [0, 1], {rescale}."
-            )
-        if share < MIN_SIMILAR_SHARE:
+        if too_few:
             return f"{facts}: the threshold is small for descriptors this far apart; raise it."
         return f"{facts}: the threshold is large for descriptors this close; lower it."
 
