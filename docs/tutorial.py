@@ -41,9 +41,15 @@ print(colours.frame.head(3))
 # [pairs]
 from sk_colour_embed import PairSampler
 
-pairs, similar = PairSampler(random_state=0).fit_resample(X, y)
-print(pairs.head(3))
+sampler = PairSampler(random_state=0)
+pairs, similar = sampler.fit_resample(X, y)
+print(pairs.assign(diff=sampler.distances_, similar=similar).head(3))  # the tutorial's table
 print(f"{similar.mean():.1%} of the pairs are similar")
+# [scale]
+y255 = (y * 255).round()  # RGB as most colour tables store it
+PairSampler(random_state=0).fit_resample(X, y255)  # warns: no two colours are similar
+pairs255, similar255 = PairSampler(threshold=0.2 * 255**2, random_state=0).fit_resample(X, y255)
+print(f"the same labels as in [0, 1]: {(similar255 == similar).all()}")
 # [fit]
 from sk_colour_embed import PairSimilarityEmbedder
 

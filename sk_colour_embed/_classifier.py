@@ -22,6 +22,7 @@ from sk_colour_embed._items import (
     reject_infinite_keys,
     validate_keys,
 )
+from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
 from sk_colour_embed._tokens import TokenReader, names_of, padded
 from sk_colour_embed._vectors import ItemVectors
 from sk_colour_embed._warnings import warn_user
@@ -52,25 +53,58 @@ def spread_seeds(random_state, n):
 _MAX_CANDIDATES = 201
 
 # The loss over the last tenth of the epochs falling by more than this share
-# of the tenth before: training has clearly not converged.
+# of the tenth before: training has clearly not converged...
 _STILL_FALLING = 0.01
 _MIN_EPOCHS_TO_JUDGE = 20
+# ... unless it falls by less than this per epoch, in loss units: as scikit-learn's
+# tol, an absolute scale on which a loss of 0.001 falling by a fifth has converged.
+_TOL = 1e-4
+# The model starts with a probability of about 0.5 for every pair (zero bias, vectors
+# near 0), a loss of log(2); a loss that ends this many times higher has diverged.
+_START_LOSS = np.log(2.0)
+_DIVERGED = 2.0
 
 
-def _warn_if_not_converged(losses):
-    """Say once when the loss was still falling fast at the end of training."""
-    if len(losses) < _MIN_EPOCHS_TO_JUDGE:
-        return
-    tenth = len(losses) // 10
-    before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
-    drop = (before - last) / before
-    if drop > _STILL_FALLING:
+def _check_training(losses, weights, learning_rate):
+    """Refuse a fit that diverged to non-numbers; warn once if it diverged or has not converged.
+
+    ``weights`` are the trained values (token vectors, distance scale, bias).
+    """
+    if not all(np.isfinite(w).all() for w in (losses, *weights)):
+        bad = np.flatnonzero(~np.isfinite(losses))
+        when = f"in epoch {bad[0] + 1} of {len(losses)}" if len(bad) else "in the last step"
+        raise ValueError(
+            f"training diverged: the loss or the weights stopped being numbers {when}, so "
+            f"there are no vectors to keep. Lower learning_rate (now {learning_rate:g})."
+        )
+    if losses[-1] > _DIVERGED * _START_LOSS:
         warn_user(
-            f"training has not converged: the loss fell by {drop:.1%} over the last "
-            f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not settled "
-            "yet. Raise epochs, or learning_rate.",
+            f"training diverged: the loss ends at {losses[-1]:.4g}, far above the "
+            f"{_START_LOSS:.3f} it starts from (a probability of 0.5 for every pair), so the "
+            f"vectors mean little. Lower learning_rate (now {learning_rate:g}).",
             ConvergenceWarning,
         )
+    elif len(losses) >= _MIN_EPOCHS_TO_JUDGE:
+        tenth = len(losses) // 10
+        before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
+        drop = (before - last) / before
+        if drop > _STILL_FALLING and (before - last) / tenth > _TOL:
+            warn_user(
+                f"training has not converged: the loss fell by {drop:.1%} over the last "
+                f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not "
+                "settled yet. Raise epochs, or learning_rate.",
+                ConvergenceWarning,
+            )
+
+
+def _likely_cause(share):
+    """What a share of similar pairs outside the learnable range asks of the user's pairs."""
+    if share < MIN_SIMILAR_SHARE:
+        return "The labels say almost nothing about which items are alike: give more similar pairs."
+    return (
+        "Give more dissimilar pairs, or the similar pairs alone (every label 1), for which "
+        "dissimilar partners are drawn (negative='auto')."
+    )
 
 
 def _read_tokens(vectorizer, name_vectors, keys):
@@ -272,6 +306,23 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : PairSimilarityClassifier
+
+        Raises
+        ------
+        ValueError
+            When training diverges until the loss or the weights are no longer
+            numbers (lower ``learning_rate``); the estimator is left as it was.
+
+        Warns
+        -----
+        UninformativePairsWarning
+            When less than 1% or more than 90% of the pairs of different items
+            are similar (negative partners counted as dissimilar): too few or
+            too many for the vectors to learn which items are alike.
+        sklearn.exceptions.ConvergenceWarning
+            When the loss ends far above where it started (training diverged:
+            lower ``learning_rate``), or still falls fast at the end (raise
+            ``epochs``).
         """
         with all_or_nothing(self):
             self._fit(X, y)
@@ -357,6 +408,124 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         scores = [metric(y, self.classes_[(probabilities >= t).astype(int)]) for t in candidates]
         self.threshold_ = float(candidates[int(np.argmax(scores))])
         return self
+
+    def similarity(self, key_a, key_b):
+        """How similar two items are, in [0, 1]: 1 for an item and itself.
+
+        As :meth:`PairSimilarityEmbedder.similarity`.
+
+        Parameters
+        ----------
+        key_a, key_b : hashable
+            Item keys (tuples for several key columns); with a vectorizer,
+            any names it can read.
+
+        Returns
+        -------
+        similarity : float
+        """
+        check_is_fitted(self)
+        return self.vectors_.similarity(key_a, key_b)
+
+    def most_similar(self, positive=None, negative=None, topn=10):
+        """The items of fit most similar to keys and vectors, as gensim's ``most_similar``.
+
+        See :meth:`ItemVectors.most_similar` for the arithmetic (distances,
+        not gensim's cosines).
+
+        Parameters
+        ----------
+        positive : key, ndarray, or list of keys and ndarrays, default=None
+            Keys and vectors of shape ``(n_components,)`` to be near; a single
+            key or vector is a list of one. At least one is needed.
+        negative : key, ndarray, or list of keys and ndarrays, default=None
+            Keys and vectors to move away from.
+        topn : int, default=10
+            How many items to return.
+
+        Returns
+        -------
+        items : list of (key, similarity) tuples
+        """
+        check_is_fitted(self)
+        return self.vectors_.most_similar(positive, negative, topn)
+
+    def similar_by_vector(self, vector, topn=10):
+        """The items of fit nearest to ``vector``, most similar first, as gensim's.
+
+        Parameters
+        ----------
+        vector : array-like of shape (n_components,)
+            Finite numbers.
+        topn : int, default=10
+            How many items to return.
+
+        Returns
+        -------
+        items : list of (key, similarity) tuples
+        """
+        check_is_fitted(self)
+        return self.vectors_.similar_by_vector(vector, topn)
+
+    def to_keras(self):
+        """The trained model as a compiled Keras model (imports TensorFlow).
+
+        A model of :func:`~sk_colour_embed.build_pair_model`'s form holding
+        the trained weights, compiled with binary cross-entropy and Adam at
+        ``learning_rate``, to save with ``model.save("pairs.keras")``,
+        predict or train further. Its ``predict`` gives, for pairs of items
+        with vectors, :meth:`predict_proba`'s column 1 (to float32
+        precision); :meth:`keras_inputs` makes its inputs from pairs ``X``.
+
+        - Without a vectorizer, it takes item-index pairs of shape
+          ``(n_pairs, 2)``: the positions of the items in ``vectors_.keys``
+          (``vectors_.get_index(keys)``), and its embedding holds the item
+          vectors in that order.
+        - With one, it takes ``{"tokens": ids, "weights": w}``, both of shape
+          ``(n_pairs, 2, n_slots)`` for any number of slots, and its
+          embedding holds ``vectors_.token_vectors``, whose rows are the
+          vectorizer's columns that fit used, then the per-name vectors.
+
+        Loading the file needs this package's layers registered with Keras:
+        run ``from sk_colour_embed import build_pair_model`` before
+        ``keras.models.load_model``.
+
+        Returns
+        -------
+        model : keras.Model
+        """
+        check_is_fitted(self)
+        from sk_colour_embed._model import trained_pair_model  # imports TensorFlow
+
+        vectors = self.vectors_
+        return trained_pair_model(
+            vectors.token_vectors,
+            vectors.distance_scale,
+            vectors.similarity_bias,
+            token_form=vectors.tokens is not None,
+            normalize=vectors.normalize,
+            learning_rate=self.learning_rate,
+        )
+
+    def keras_inputs(self, X):
+        """The inputs of :meth:`to_keras`'s model for the pairs ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2 * n_key_columns)
+            Pairs, as :meth:`predict_proba` takes them; every item must have
+            a vector.
+
+        Returns
+        -------
+        inputs : ndarray of shape (n_pairs, 2), int32, or dict
+            Item-index pairs; with a vectorizer, ``{"tokens": ids, "weights":
+            w}`` of shape ``(n_pairs, 2, n_slots)``, ``n_slots`` the most
+            tokens of a name of ``X``.
+        """
+        check_is_fitted(self)
+        first, second = self._pair_keys(X, reset=False)
+        return self.vectors_.pair_inputs(keys_of(first), keys_of(second))
 
     def _threshold_metric(self, scoring):
         if callable(scoring):
@@ -449,6 +618,8 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
             labels = np.ones(len(y), dtype=int)
         codes, keys = keys_of(np.concatenate([first, second])).factorize()
         pairs = codes.reshape(2, -1).T
+        n_drawn = self._n_negatives(labels) * int(np.sum(labels == 1))
+        warn_if_uninformative(pairs[:, 0], pairs[:, 1], labels, _likely_cause, n_drawn)
         init_seed, order_seed = spread_seeds(self.random_state, 2)
         self._fit_indexed(keys, pairs, labels, init_seed, order_seed, classes=classes)
 
@@ -506,6 +677,11 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
             ns_exponent=self.ns_exponent,
             callbacks=[c for c in (recorder, progress) if c is not None],
         )
+        _check_training(
+            trained.losses,
+            (trained.token_vectors, trained.distance_scale, trained.similarity_bias),
+            self.learning_rate,
+        )
         self.vectors_ = ItemVectors(
             keys,
             trained.token_vectors,
@@ -519,5 +695,4 @@ class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_ = float(self.threshold)
         similar = np.sum(labels == 1)
         self.prior_ = similar / (len(labels) + negative * similar)
-        _warn_if_not_converged(trained.losses)
         return recorder

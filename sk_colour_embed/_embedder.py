@@ -400,27 +400,69 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self)
         return self.vectors_.similarity(key_a, key_b)
 
-    def most_similar(self, query, topn=10):
-        """The training items most similar to ``query``, most similar first.
+    def most_similar(self, positive=None, negative=None, topn=10):
+        """The training items most similar to keys and vectors, as gensim's ``most_similar``.
+
+        ``most_similar("red", topn=3)``, or an analogy such as
+        ``most_similar(positive=["dark red", "blue"], negative=["red"])``: the
+        items nearest to ``2 * mean(positive) - mean(negative)`` by squared
+        distance, where gensim ranks by cosine. See
+        :meth:`ItemVectors.most_similar` for the arithmetic and how it
+        differs from gensim's.
 
         Parameters
         ----------
-        query : hashable or ndarray of shape (n_components,)
-            An item key (a tuple when there are several key columns; with a
-            vectorizer, any name it can read), or a vector, as gensim's
-            ``similar_by_vector``.
+        positive : key, ndarray, or list of keys and ndarrays, default=None
+            Item keys (tuples when there are several key columns; with a
+            vectorizer, any names it can read) and vectors of shape
+            ``(n_components,)`` as NumPy arrays; a single key or vector is a
+            list of one. At least one is needed.
+        negative : key, ndarray, or list of keys and ndarrays, default=None
+            Keys and vectors to move away from.
         topn : int, default=10
             How many items to return.
 
         Returns
         -------
         items : list of (key, similarity) tuples
-            As gensim's ``KeyedVectors.most_similar``; the query itself is
-            never returned (nor, with a vectorizer, a name it reads the same
-            way), and similarity is as in :meth:`similarity`.
+            Most similar first; the keys given are never returned (nor, with
+            a vectorizer, a name it reads the same way), and similarity is as
+            in :meth:`similarity`.
         """
         check_is_fitted(self)
-        return self.vectors_.most_similar(query, topn)
+        return self.vectors_.most_similar(positive, negative, topn)
+
+    def similar_by_vector(self, vector, topn=10):
+        """The training items nearest to ``vector``, most similar first, as gensim's.
+
+        Parameters
+        ----------
+        vector : array-like of shape (n_components,)
+            Finite numbers.
+        topn : int, default=10
+            How many items to return.
+
+        Returns
+        -------
+        items : list of (key, similarity) tuples
+        """
+        check_is_fitted(self)
+        return self.vectors_.similar_by_vector(vector, topn)
+
+    def to_keras(self):
+        """The trained model as a compiled Keras model (imports TensorFlow).
+
+        The model of :attr:`classifier_`: see
+        :meth:`PairSimilarityClassifier.to_keras` for its inputs, and
+        ``classifier_.keras_inputs(pairs)`` to make them from a table of pairs
+        with columns ``item_x`` and ``item_y``.
+
+        Returns
+        -------
+        model : keras.Model
+        """
+        check_is_fitted(self)
+        return self.classifier_.to_keras()
 
     def to_keyed_vectors(self, key_to_str=None):
         """The training items' vectors as gensim ``KeyedVectors`` (needs gensim).

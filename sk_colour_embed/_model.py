@@ -156,23 +156,68 @@ def build_pair_model(
     >>> tokens.predict({"tokens": ids, "weights": weights}, verbose=0).shape
     (1, 1)
     """
-    embedding = layers.Embedding(
+    if tokens_per_item is None:
+        return _lookup_model(n_items, n_components, normalize, seed)
+    return _token_model(n_items, n_components, tokens_per_item, normalize, seed)
+
+
+def _embedding(n_items, n_components, seed):
+    return layers.Embedding(
         n_items,
         n_components,
         embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
         name=EMBEDDING,
     )
-    if tokens_per_item is None:
-        pair = keras.Input(shape=(2,), dtype="int32", name="pair")
-        return keras.Sequential([pair, embedding, *_head(normalize)], name="pair_similarity")
+
+
+def _lookup_model(n_items, n_components, normalize, seed):
+    pair = keras.Input(shape=(2,), dtype="int32", name="pair")
+    embedding = _embedding(n_items, n_components, seed)
+    return keras.Sequential([pair, embedding, *_head(normalize)], name="pair_similarity")
+
+
+def _token_model(n_items, n_components, tokens_per_item, normalize, seed):
+    """The token form; ``tokens_per_item=None`` takes any number of token slots."""
     tokens = keras.Input(shape=(2, tokens_per_item), dtype="int32", name="tokens")
     weights = keras.Input(shape=(2, tokens_per_item), dtype="float32", name="weights")
-    vectors = WeightedSum(name=WEIGHTED_SUM)([embedding(tokens), weights])
+    token_vectors = _embedding(n_items, n_components, seed)(tokens)
+    vectors = WeightedSum(name=WEIGHTED_SUM)([token_vectors, weights])
     for layer in _head(normalize):
         vectors = layer(vectors)
     return keras.Model(
         {"tokens": tokens, "weights": weights}, vectors, name="token_pair_similarity"
     )
+
+
+def trained_pair_model(
+    token_vectors, distance_scale, similarity_bias, *, token_form, normalize, learning_rate
+):
+    """A compiled model of :func:`build_pair_model`'s form holding trained weights.
+
+    The inverse of :func:`trained_weights`: the embedding holds
+    ``token_vectors`` and the head gives ``sigmoid(similarity_bias -
+    distance_scale * d)``, its raw scale set to ``log(expm1(distance_scale))``
+    so that its softplus is ``distance_scale``. The token form
+    (``token_form=True``) takes any number of token slots. Compiled with
+    binary cross-entropy and Adam at ``learning_rate``, to train further.
+    """
+    n_items, n_components = np.shape(token_vectors)
+    if token_form:
+        model = _token_model(n_items, n_components, None, normalize, seed=0)
+    else:
+        model = _lookup_model(n_items, n_components, normalize, seed=0)
+    model.get_layer(EMBEDDING).set_weights([np.asarray(token_vectors, dtype=np.float32)])
+    # log(expm1(s)) = s + log(-expm1(-s)), without overflow for a large scale; a scale
+    # that underflowed to 0 in float32 training keeps the smallest positive one.
+    scale = max(float(distance_scale), float(np.finfo(np.float32).tiny))
+    raw_scale = scale + np.log(-np.expm1(-scale))
+    model.get_layer(PROBABILITY).set_weights(
+        [np.array(raw_scale, np.float32), np.array(similarity_bias, np.float32)]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy"
+    )
+    return model
 
 
 def trained_weights(model):
@@ -181,7 +226,8 @@ def trained_weights(model):
     The distance scale is the softplus of the raw weight, as the model uses it.
     """
     raw_scale, bias = model.get_layer(PROBABILITY).get_weights()
-    scale = float(np.logaddexp(0.0, raw_scale))
+    with np.errstate(invalid="ignore"):  # a diverged fit's NaN, which fit then refuses
+        scale = float(np.logaddexp(0.0, raw_scale))
     return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias)
 
 

@@ -15,6 +15,40 @@ from sk_colour_embed._items import (
     set_item_tags,
     validate_items,
 )
+from sk_colour_embed._warnings import UninformativePairsWarning, warn_user
+
+# Outside these shares of similar pairs between different items, the tutorial's fit of
+# the xkcd colours keeps at most a third of its score (benchmarks/bench_similar_share.py).
+MIN_SIMILAR_SHARE = 0.01
+MAX_SIMILAR_SHARE = 0.90
+# Descriptors whose values span more than this, or less than its inverse, are on another
+# scale than the [0, 1] that the default threshold is set for.
+_OTHER_SCALE = 2.0
+
+
+def warn_if_uninformative(first, second, similar, advice, n_drawn=0):
+    """Warn when too few or too many pairs of different items are similar to learn from.
+
+    ``first`` and ``second`` are the item indices of the pairs, ``similar``
+    their 0/1 labels and ``n_drawn`` the dissimilar pairs drawn besides
+    them (negative partners). ``advice(share)`` gives the sentences on the
+    likely cause. Pairs of an item with itself say nothing about which items
+    are alike, so they are left out of the share.
+    """
+    different = first != second
+    n_similar = int(np.sum(similar[different] == 1))
+    n_pairs = int(np.sum(different)) + n_drawn
+    share = n_similar / max(n_pairs, 1)
+    if MIN_SIMILAR_SHARE <= share <= MAX_SIMILAR_SHARE:
+        return
+    amount = "too few" if share < MIN_SIMILAR_SHARE else "too many"
+    warn_user(
+        f"{share:.2%} of the pairs of different items are similar ({n_similar} of "
+        f"{n_pairs}{', negative partners included' if n_drawn else ''}): {amount} to learn "
+        f"which items are alike, which takes {MIN_SIMILAR_SHARE:.0%} to "
+        f"{MAX_SIMILAR_SHARE:.0%}. {advice(share)}",
+        UninformativePairsWarning,
+    )
 
 
 class PairSampler(BaseEstimator):
@@ -46,20 +80,48 @@ class PairSampler(BaseEstimator):
         Number of key columns in ``X``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the key columns, when ``X`` has string column names.
+    distances_ : ndarray of shape (n_pairs,)
+        The ``distance`` of each pair that :meth:`fit_resample` drew, row for
+        row with its pairs (as imbalanced-learn's samplers keep
+        ``sample_indices_``), so that the pairs table stays the two items the
+        next step learns from. Only after :meth:`fit_resample`.
+
+    Warns
+    -----
+    UninformativePairsWarning
+        When the drawn pairs of different items are similar less than 1% or
+        more than 90% of the time, too few or too many for vectors to learn
+        from: the message names the share, the threshold and the range of
+        ``y``, and the likely cause (descriptors on another scale than [0, 1],
+        such as RGB in 0-255, a threshold too small or too large, constant
+        descriptors).
 
     See Also
     --------
     PairSimilarityEmbedder : Learns item vectors from the pairs.
 
+    Notes
+    -----
+    ``threshold`` is in units of the distance, the mean squared difference of
+    the descriptors: its default suits descriptors in [0, 1]. Descriptors ``s``
+    times larger (RGB in 0-255: ``s = 255``) give the same pairs with a
+    threshold ``s**2`` times larger, or once divided by ``s``.
+
     Examples
     --------
     >>> from sk_colour_embed import PairSampler, load_colours
     >>> X, y = load_colours("css4", return_X_y=True)
-    >>> pairs, similar = PairSampler(n_pairs=5, random_state=0).fit_resample(X, y)
+    >>> sampler = PairSampler(n_pairs=5, random_state=0)
+    >>> pairs, similar = sampler.fit_resample(X, y)
     >>> list(pairs.columns)
     ['item_x', 'item_y']
     >>> similar.shape
     (5,)
+
+    Each pair's distance, the tutorial's ``diff``:
+
+    >>> pairs.assign(diff=sampler.distances_).shape
+    (5, 3)
     """
 
     _parameter_constraints: dict = {
@@ -98,6 +160,7 @@ class PairSampler(BaseEstimator):
                 f"(in {len(X)} sample(s)): {describe_keys(items.keys)}."
             )
         self.items_ = items
+        vars(self).pop("distances_", None)  # those of an earlier fit_resample
         return self
 
     def fit_resample(self, X, y):
@@ -123,11 +186,12 @@ class PairSampler(BaseEstimator):
             1 for a similar pair, 0 otherwise.
         """
         self.fit(X, y)
-        (first, second), _, similar = self.draw_index_pairs()
+        (first, second), distances, similar = self.draw_index_pairs()
         keys = self.items_.keys
         pairs = pd.DataFrame(
             {"item_x": keys.take(first).to_numpy(), "item_y": keys.take(second).to_numpy()}
         )
+        self.distances_ = distances
         return pairs, similar
 
     def draw_index_pairs(self):
@@ -140,6 +204,12 @@ class PairSampler(BaseEstimator):
         distance : ndarray of shape (n_pairs,)
             Mean squared difference of their descriptors.
         similar : ndarray of shape (n_pairs,), dtype int8
+
+        Warns
+        -----
+        UninformativePairsWarning
+            When too few or too many pairs of different items are similar
+            (see the class's notes).
         """
         rng = check_random_state(self.random_state)
         descriptors = self.items_.descriptors
@@ -147,7 +217,29 @@ class PairSampler(BaseEstimator):
         second = rng.randint(len(descriptors), size=self.n_pairs)
         distance = descriptor_distances(descriptors, first, second)
         bound = self.threshold * rng.uniform(size=self.n_pairs) ** self.power
-        return (first, second), distance, (distance < bound).astype(np.int8)
+        similar = (distance < bound).astype(np.int8)
+        warn_if_uninformative(first, second, similar, self._likely_cause)
+        return (first, second), distance, similar
+
+    def _likely_cause(self, share):
+        """What the threshold and the descriptors' range say of a share of similar pairs."""
+        descriptors = self.items_.descriptors
+        low, high = float(descriptors.min()), float(descriptors.max())
+        spread = high - low
+        facts = f"The threshold is {self.threshold:g} and y spans {low:g} to {high:g}"
+        if spread == 0:
+            return f"{facts}: y is constant, so every pair is similar. Give descriptors that vary."
+        too_few = share < MIN_SIMILAR_SHARE
+        if (too_few and spread > _OTHER_SCALE) or (not too_few and spread < 1 / _OTHER_SCALE):
+            return (
+                f"{facts}: descriptors on a {'larger' if too_few else 'smaller'} scale than the "
+                "[0, 1] that threshold's default is set for. To draw the pairs they would draw "
+                f"in [0, 1], multiply threshold by {spread:g}**2 "
+                f"(threshold={self.threshold * spread**2:g}) or divide y by {spread:g}."
+            )
+        if too_few:
+            return f"{facts}: the threshold is small for descriptors this far apart; raise it."
+        return f"{facts}: the threshold is large for descriptors this close; lower it."
 
     def __sklearn_tags__(self):
         return set_item_tags(super().__sklearn_tags__())

@@ -11,6 +11,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
 
@@ -20,6 +21,7 @@ from sk_colour_embed._items import (
     index_from_state,
     index_state,
 )
+from sk_colour_embed._tokens import padded
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
@@ -286,6 +288,35 @@ class ItemVectors:
             raise KeyError(f"no vector for {key!r}: {self._why_unknown([key])}.")
         return vectors[0]
 
+    def pair_inputs(self, first, second):
+        """The Keras model's inputs for pairs of keys (see ``PairSimilarityClassifier.to_keras``).
+
+        Parameters
+        ----------
+        first, second : pandas.Index or sequence
+            The keys (names in token mode) of the pairs' two items, each with
+            a vector.
+
+        Returns
+        -------
+        inputs : ndarray of shape (n_pairs, 2), int32, or dict
+            In a lookup, the items' positions in ``keys``; in token mode,
+            ``{"tokens": ids, "weights": w}``, int32 and float32 arrays of
+            shape ``(n_pairs, 2, n_slots)``, padded with weight 0.
+        """
+        halves = [self._as_index(first), self._as_index(second)]
+        for keys in halves:
+            self.get_vectors(keys)  # a ValueError naming the keys without a vector
+        if self.tokens is None:
+            return np.column_stack([self.get_index(keys) for keys in halves]).astype(np.int32)
+        weights = [self.tokens.weights(np.asarray(keys, dtype=object)) for keys in halves]
+        ids, slot_weights = padded(sp.vstack(weights, format="csr"))
+        n_pairs = len(halves[0])
+        return {
+            "tokens": np.stack([ids[:n_pairs], ids[n_pairs:]], axis=1),
+            "weights": np.stack([slot_weights[:n_pairs], slot_weights[n_pairs:]], axis=1),
+        }
+
     # -- similarity and queries ------------------------------------------------
 
     def probability(self, squared_distance):
@@ -334,49 +365,152 @@ class ItemVectors:
         squared = np.sum(np.square(self.get_vector(key_a) - self.get_vector(key_b)))
         return float(self.similarity_of(squared))
 
-    def most_similar(self, query, topn=10):
-        """The training items most similar to ``query``, most similar first.
+    def most_similar(self, positive=None, negative=None, topn=10):
+        """The training items nearest to a point made of keys and vectors, most similar first.
+
+        gensim's ``KeyedVectors.most_similar`` signature, in this model's
+        space, where closeness is distance. The query point is the mean of
+        the ``positive`` vectors, moved as far again away from the mean of the
+        ``negative`` ones: ``2 * mean(positive) - mean(negative)``, or
+        ``mean(positive)`` without negatives. For word2vec's analogy, ``b`` is
+        to ``a`` as ``?`` is to ``c`` (``positive=[b, c], negative=[a]``), that
+        is ``b + c - a``, the fourth corner of the parallelogram. The items are
+        then ranked by squared distance to the point, and each is given with
+        :meth:`similarity_of` its squared distance.
+
+        gensim instead averages unit-length vectors (negatives weighted -1) and
+        ranks by cosine, so that only directions count. Here lengths count
+        too, since the model is trained on distances, and the point's weights
+        sum to 1, so that it does not depend on where the origin lies.
 
         Parameters
         ----------
-        query : hashable or ndarray of shape (n_components,)
-            A key (in token mode, any readable name) or a vector.
+        positive : key, ndarray, or list of keys and ndarrays, default=None
+            What the items should be near: keys (in token mode, any readable
+            name; a tuple is one key of several columns) and vectors of shape
+            ``(n_components,)``, given as NumPy arrays (or lists of numbers
+            inside the list). A single key or vector is a list of one; a 2-D
+            array is a list of its rows. At least one is needed.
+        negative : key, ndarray, or list of keys and ndarrays, default=None
+            What the items should be away from, given as ``positive``.
         topn : int, default=10
+            How many items to return.
 
         Returns
         -------
         items : list of (key, similarity) tuples
-            A key query is never returned for itself; in token mode, neither
-            are the training names the vectorizer reads the same way (such as
-            ``"red"`` for ``"Red"``), whose vector is the query's.
+            The keys given are never returned; in token mode, neither are the
+            training names the vectorizer reads as one of them (such as
+            ``"red"`` for ``"Red"``), whose vector is the same.
+
+        Raises
+        ------
+        KeyError
+            For a key without a vector, as gensim.
+        ValueError
+            For a vector that is not ``n_components`` finite numbers, naming
+            the parameter and its position in the list.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sk_colour_embed import ItemVectors
+        >>> vectors = ItemVectors(
+        ...     pd.Index(["red", "dark red", "blue", "dark blue"]),
+        ...     np.array([[1.0, 0.0], [1.0, 1.0], [-1.0, 0.0], [-1.0, 1.0]]),
+        ...     distance_scale=1.0, similarity_bias=0.0,
+        ... )
+        >>> vectors.most_similar(positive=["dark red", "blue"], negative="red", topn=1)
+        [('dark blue', 1.0)]
+        >>> [key for key, _ in vectors.most_similar(["red", "blue"], topn=2)]
+        ['dark red', 'dark blue']
         """
-        if isinstance(query, np.ndarray):
-            return self.similar_by_vector(query, topn)
-        vector = self.get_vector(query)
-        if self.tokens is None:  # a lookup: the query's own item
-            itself = self.get_index([query])
-        else:  # and the names the vectorizer reads as the query, which share its vector
-            itself = np.flatnonzero(np.all(self.vectors == vector, axis=1))
-        return self._nearest(vector, topn, leave_out=itself)
+        vectors, itself = self._query_points(positive, "positive")
+        if not vectors:
+            raise ValueError(
+                "most_similar needs at least one key or vector in positive, the items' "
+                "neighbourhood; negative moves the point away from its own."
+            )
+        point = np.mean(vectors, axis=0)
+        away, itself_too = self._query_points(negative, "negative")
+        if away:
+            point = 2 * point - np.mean(away, axis=0)
+        return self._nearest(point, topn, leave_out=np.concatenate([itself, itself_too]))
 
     def similar_by_vector(self, vector, topn=10):
         """The training items nearest to ``vector``, most similar first.
 
+        As gensim's ``similar_by_vector``, by squared distance (see
+        :meth:`most_similar`).
+
         Parameters
         ----------
         vector : array-like of shape (n_components,)
+            Finite numbers.
         topn : int, default=10
 
         Returns
         -------
         items : list of (key, similarity) tuples
         """
-        vector = np.asarray(vector, dtype=np.float64)
-        if vector.shape != (self.n_components,):
+        return self._nearest(self._query_vector(vector, "vector"), topn)
+
+    def __contains__(self, key):
+        """Whether ``key`` has a vector, as ``key in keyed_vectors`` in gensim.
+
+        In a lookup, whether it is a training item's key; in token mode,
+        whether it is a name (a string) with a token seen in fit.
+        """
+        if self.tokens is not None and not isinstance(key, str):
+            return False
+        return bool(self._compose(self._as_index([key]))[1][0])
+
+    def _query_points(self, query, name):
+        """The vectors of the keys and vectors of ``query``, and the rows of its keys' items.
+
+        The rows are those a query leaves out of its answer: a lookup key's
+        own item, and in token mode the training names read as the key.
+        """
+        if query is None:
+            query = []
+        elif isinstance(query, np.ndarray):  # a vector, or rows of vectors
+            query = list(query) if query.ndim == 2 else [query]
+        elif not isinstance(query, list):  # a key; a tuple is a key of several columns
+            query = [query]
+        vectors, itself = [], [np.empty(0, dtype=int)]
+        for position, item in enumerate(query):
+            if isinstance(item, np.ndarray | list):
+                vectors.append(self._query_vector(item, f"{name}[{position}]"))
+                continue
+            vector = self.get_vector(item)
+            vectors.append(vector)
+            if self.tokens is None:
+                itself.append(self.get_index([item]))
+            else:
+                itself.append(np.flatnonzero(np.all(self.vectors == vector, axis=1)))
+        return vectors, np.concatenate(itself)
+
+    def _query_vector(self, vector, name):
+        """``vector`` as finite float64 numbers of shape ``(n_components,)``, or a ValueError."""
+        array = np.asarray(vector)
+        if array.dtype.kind not in "iuf":
+            try:  # an object array of numbers is fine, strings are not
+                if array.dtype.kind != "O":
+                    raise TypeError
+                array = array.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{name} must be a vector of numbers; it holds {array.dtype} values "
+                    f"({describe_keys(array.ravel().tolist())}). Give keys as a list, vectors "
+                    "as arrays."
+                ) from None
+        if array.shape != (self.n_components,):
             raise ValueError(
-                f"the query vector must have shape ({self.n_components},); got {vector.shape}."
+                f"{name} must be a vector of shape ({self.n_components},); got {array.shape}."
             )
-        return self._nearest(vector, topn)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} must hold finite numbers; got {array.tolist()}.")
+        return array.astype(np.float64)
 
     def _nearest(self, vector, topn, leave_out=None):
         if not isinstance(topn, Integral) or topn < 1:

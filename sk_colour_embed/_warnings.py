@@ -37,3 +37,12 @@ def warn_user(message: str, category: type[Warning] = UserWarning, once: bool = 
                 return
             _SHOWN_ONCE.add(key)
     warnings.warn(message, category, stacklevel=stacklevel)
+
+
+class UninformativePairsWarning(UserWarning):
+    """The labelled pairs say too little about which items are alike to learn vectors from.
+
+    Raised when the share of similar pairs between different items is so small
+    or so large that the fitted vectors keep almost nothing of the items'
+    similarity (see ``docs/design.md`` for the measured bounds).
+    """

@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sk_colour_embed import PairSampler, PairSimilarityClassifier
+from sk_colour_embed._warnings import UninformativePairsWarning
 
 from conftest import small_embedder
 
@@ -253,3 +255,45 @@ def test_the_embedder_is_its_sampler_and_this_classifier(css4):
         warnings.simplefilter("error")  # the sampler's columns are the ones it expects
         similar, dissimilar = classifier.predict_proba(pairs)[:, 1]
     assert similar > dissimilar
+
+
+def test_pairs_with_almost_no_similar_or_dissimilar_pair_are_named_with_their_share():
+    rng = np.random.default_rng(0)
+    keys = np.array(list("abcdefghij"))
+    pairs = pd.DataFrame(
+        {"item_x": keys[rng.integers(10, size=1000)], "item_y": keys[rng.integers(10, size=1000)]}
+    )
+    different = (pairs["item_x"] != pairs["item_y"]).to_numpy()
+    n_different = int(different.sum())
+    few = np.zeros(1000, dtype=int)
+    few[np.flatnonzero(different)[:3]] = 1
+    few[~different] = 1  # an item is like itself, which says nothing of the others
+    share = rf"{3 / n_different:.2%}".replace(".", r"\.")
+    with pytest.warns(
+        UninformativePairsWarning,
+        match=rf"^{share} of the pairs of different items are similar \(3 of {n_different}\): "
+        r"too few .* give more similar pairs",
+    ):
+        small_classifier(epochs=1).fit(pairs, few)
+    with pytest.warns(UninformativePairsWarning, match=r"too many .*\(negative='auto'\)"):
+        small_classifier(epochs=1).fit(pairs, 1 - few)
+    # Similar pairs alone are the usual case: drawn partners make 1 in 6 similar.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UninformativePairsWarning)
+        small_classifier(epochs=1).fit(pairs[different], np.ones(n_different))
+
+
+def test_a_converged_classifier_does_not_warn_however_small_its_loss():
+    pairs = pd.DataFrame(
+        {"item_x": ["a", "a", "b", "c", "c", "d"], "item_y": ["b", "c", "a", "d", "a", "b"]}
+    )
+    similar = [1, 0, 1, 1, 0, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        classifier = PairSimilarityClassifier(epochs=500, learning_rate=0.05, random_state=0)
+        classifier.fit(pairs, similar)
+    losses = np.array(classifier.history_["loss"])
+    before, last = losses[-100:-50].mean(), losses[-50:].mean()
+    # Still falling by a tenth relative to itself, but by less than 1e-4 an epoch.
+    assert last < 0.01 and (before - last) / before > 0.1
+    assert (classifier.predict(pairs) == similar).all()

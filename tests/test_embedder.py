@@ -10,6 +10,7 @@ from scipy.stats import spearmanr
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+from sk_colour_embed._warnings import UninformativePairsWarning
 
 from conftest import query_in_a_process_without_tensorflow, small_embedder
 
@@ -462,3 +463,55 @@ def test_a_column_keeps_its_name_and_mismatched_columns_are_refused(css4):
         pairs.transform(["red", "blue"])
     with pytest.raises(ValueError, match="X has 1 features, but .* is expecting 2"):
         pairs.transform(np.array([["red"]]))
+
+
+def test_a_diverging_fit_says_so_and_names_learning_rate(css4):
+    X, y = css4
+    with pytest.warns(ConvergenceWarning) as record:
+        embedder = small_embedder(learning_rate=1e6).fit(X, y)
+    assert len(record) == 1  # not also "has not converged", whose advice would be wrong
+    assert re.match(
+        r"training diverged: the loss ends at .*, far above the 0.693 it starts from .* "
+        r"Lower learning_rate \(now 1e\+06\)",
+        str(record[0].message),
+    )
+    assert embedder.history_["loss"][-1] > 100 * np.log(2)
+
+
+def test_a_fit_whose_loss_stops_being_a_number_is_refused_and_changes_nothing(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=2).fit(X, y)
+    vectors, history = embedder.vectors_, embedder.history_
+    embedder.set_params(learning_rate=1e20)
+    with pytest.raises(ValueError, match=r"diverged: .* numbers in epoch 1 of 2.*\(now 1e\+20\)"):
+        embedder.fit(X, y)
+    assert embedder.vectors_ is vectors and embedder.history_ is history
+
+
+def test_descriptors_on_another_scale_are_named_once_by_the_embedder(css4):
+    X, y = css4
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        small_embedder(epochs=1).fit(X, y * 255)
+    messages = [str(w.message) for w in caught if w.category is UninformativePairsWarning]
+    assert len(messages) == 1
+    assert "threshold is 0.2 and y spans 0 to 255" in messages[0]
+
+
+def test_gensim_queries_on_the_embedder(fitted_css4):
+    embedder = fitted_css4
+    vectors = embedder.embedding_
+    both = embedder.most_similar(["red", "blue"], topn=3)  # a list of keys: their mean
+    middle = vectors.loc[["red", "blue"]].mean().to_numpy()
+    expected = embedder.similar_by_vector(middle, topn=5)
+    assert both == [item for item in expected if item[0] not in ("red", "blue")][:3]
+    analogy = embedder.most_similar(positive=["darkred", "blue"], negative=["red"], topn=1)
+    point = 2 * vectors.loc[["darkred", "blue"]].mean() - vectors.loc["red"]
+    nearest = ((vectors - point) ** 2).sum(axis=1).drop(["darkred", "blue", "red"]).idxmin()
+    assert analogy[0][0] == nearest
+    assert embedder.most_similar("red", topn=3) == embedder.most_similar(positive="red", topn=3)
+    assert "red" in embedder.vectors_ and "Red" not in embedder.vectors_
+    with pytest.raises(ValueError, match=r"positive\[1\] must hold finite numbers"):
+        embedder.most_similar(["red", np.array([np.nan, 0.0])])
+    with pytest.raises(ValueError, match="vector must be a vector of numbers; it holds <U"):
+        embedder.similar_by_vector(np.array(["red", "blue"]))

@@ -130,7 +130,7 @@ def test_training_names_add_their_own_vector_to_their_words(fitted_words, xkcd_s
 def test_too_few_names_with_tokens_is_a_clear_error():
     X = names("a", "b", "red")
     with pytest.raises(ValueError, match=r"finds a token in 1 training name\(s\); pairs need"):
-        words_embedder(vectorizer=CountVectorizer(), epochs=1).fit(X, np.eye(3))
+        words_embedder(vectorizer=CountVectorizer(), epochs=1).fit(X, [[0.0], [0.1], [0.2]])
 
 
 def test_score_reads_names_only(fitted_words):

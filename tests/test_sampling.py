@@ -1,8 +1,13 @@
+import re
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sk_colour_embed import ItemTable, PairSampler
+from sk_colour_embed._warnings import UninformativePairsWarning
 
 
 def test_pairs_follow_the_tutorial_rule(css4):
@@ -99,3 +104,92 @@ def test_nan_key_and_missing_y_are_rejected():
         PairSampler().fit(np.array([["red"], [np.nan]], dtype=object), [[1, 0, 0], [0, 1, 0]])
     with pytest.raises(ValueError, match="requires y to be passed"):
         PairSampler().fit([["red"], ["blue"]], None)
+
+
+def draw(X, y, **params):
+    """fit_resample, returning the pairs, labels and the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler = PairSampler(**{"n_pairs": 20_000, "random_state": 0, **params})
+        pairs, similar = sampler.fit_resample(X, y)
+    return pairs, similar, [w for w in caught if w.category is UninformativePairsWarning]
+
+
+def test_descriptors_in_0_255_are_named_with_the_share_threshold_and_range(css4):
+    X, y = css4
+    pairs, similar, caught = draw(X, (y * 255).round())
+    different = (pairs["item_x"] != pairs["item_y"]).to_numpy()
+    share = similar[different].mean()
+    assert share < 0.01  # only the CSS colours with two names (aqua, cyan) stay similar
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(f"{share:.2%} of the pairs of different items are similar")
+    assert "too few" in message and "The threshold is 0.2 and y spans 0 to 255" in message
+    assert "multiply threshold by 255**2 (threshold=13005) or divide y by 255" in message
+    assert caught[0].filename == __file__  # the user's line, not the package's
+
+
+def test_the_threshold_scaled_by_the_square_of_the_scale_draws_the_same_pairs(css4):
+    X, y = css4
+    pairs, similar, caught = draw(X, y)
+    assert not caught and 0.15 < similar.mean() < 0.3
+    scaled_pairs, scaled_similar, caught = draw(X, y * 255, threshold=0.2 * 255**2)
+    assert not caught
+    pd.testing.assert_frame_equal(scaled_pairs, pairs)
+    np.testing.assert_array_equal(scaled_similar, similar)
+
+
+@pytest.mark.parametrize(
+    "scale, threshold, message",
+    [
+        (0.0, 0.2, r"100\.00% .* too many .* y spans 0 to 0: y is constant"),
+        (1.0, 0.001, r"too few .* threshold is 0.001 and y spans 0 to 1: .* raise it"),
+        (1.0, 100, r"too many .* threshold is 100 and y spans 0 to 1: .* lower it"),
+        (0.01, 0.2, r"too many .* y spans 0 to 0.01: .* smaller scale .* divide y by 0.01"),
+    ],
+)
+def test_pairs_that_cannot_teach_are_named_whatever_the_cause(css4, scale, threshold, message):
+    X, y = css4
+    _, _, caught = draw(X, y * scale, threshold=threshold)
+    assert len(caught) == 1
+    assert re.search(message, str(caught[0].message)), caught[0].message
+
+
+def test_pairs_of_an_item_with_itself_do_not_count_as_similar_pairs():
+    # Two items far apart: every similar pair is an item with itself, which says nothing.
+    X = np.array([["black"], ["white"]], dtype=object)
+    pairs, similar, caught = draw(X, [[0.0, 0, 0], [1, 1, 1]], n_pairs=1000)
+    assert similar.mean() > 0.3  # the self-pairs, about half of them
+    assert len(caught) == 1 and str(caught[0].message).startswith("0.00% of the pairs")
+
+
+def test_fit_resample_keeps_each_pairs_distance_beside_the_two_column_table(css4):
+    X, y = css4
+    sampler = PairSampler(n_pairs=500, random_state=0)
+    pairs, similar = sampler.fit_resample(X, y)
+    assert list(pairs.columns) == ["item_x", "item_y"]
+    rgb = y.set_index(X["name"])
+    expected = np.mean(
+        (rgb.loc[pairs["item_x"]].to_numpy() - rgb.loc[pairs["item_y"]].to_numpy()) ** 2, axis=1
+    )
+    np.testing.assert_allclose(sampler.distances_, expected)
+    # The tutorial's rule, read off the table: no pair at distance 0.2 or more is similar.
+    table = pairs.assign(diff=sampler.distances_, similar=similar)
+    assert not table.loc[table["diff"] >= 0.2, "similar"].any()
+    sampler.fit(X, y)  # a fit without pairs drops the distances of the earlier ones
+    assert not hasattr(sampler, "distances_")
+
+
+def test_the_getting_started_page_shows_what_the_sampler_gives(xkcd):
+    page = (Path(__file__).parents[1] / "docs" / "getting_started.rst").read_text()
+    page = " ".join(page.split())
+    X, y = xkcd
+    sampler = PairSampler(random_state=0)
+    pairs, similar = sampler.fit_resample(X, y)
+    table = pairs.assign(diff=sampler.distances_, similar=similar).head(3).to_string()
+    assert " ".join(table.split()) in page
+    y255 = (y * 255).round()
+    _, _, caught = draw(X, y255, n_pairs=100_000)
+    assert f"UninformativePairsWarning: {' '.join(str(caught[0].message).split())}" in page
+    _, similar255, _ = draw(X, y255, n_pairs=100_000, threshold=0.2 * 255**2)
+    np.testing.assert_array_equal(similar255, similar)  # "draws the pairs of [0, 1] exactly"

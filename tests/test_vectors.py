@@ -183,3 +183,56 @@ def test_names_without_a_token_are_never_neighbours():
     assert np.isnan(vectors.vectors[2]).all()
     assert "!!!" not in [key for key, _ in vectors.similar_by_vector([0.0, 0.0], topn=5)]
     assert "!!!" not in [key for key, _ in vectors.most_similar("dark", topn=5)]
+
+
+@pytest.fixture
+def corners():
+    """Four colours at the corners of a square: red and blue, light and dark."""
+    return ItemVectors(
+        pd.Index(["red", "dark red", "blue", "dark blue", "grey"]),
+        np.array([[1.0, 0.0], [1.0, 1.0], [-1.0, 0.0], [-1.0, 1.0], [0.0, 0.4]]),
+        distance_scale=1.0,
+        similarity_bias=0.0,
+    )
+
+
+def test_most_similar_takes_lists_of_keys_and_vectors_as_gensim(corners):
+    def keys(result):
+        return [key for key, _ in result]
+
+    # The mean of the positives, never returning them: grey is nearest to (0, 0).
+    assert keys(corners.most_similar(["red", "blue"], topn=1)) == ["grey"]
+    assert keys(corners.most_similar(positive=["red", "blue"], topn=1)) == ["grey"]
+    # An analogy: dark red is to red as ? is to blue -> 2 * mean(dark red, blue) - red.
+    analogy = corners.most_similar(positive=["dark red", "blue"], negative=["red"], topn=1)
+    assert analogy == [("dark blue", 1.0)]
+    assert corners.most_similar(positive=["dark red", "blue"], negative="red", topn=1) == analogy
+    # Keys and vectors mix; a 2-D array is a list of vectors; one key is a list of one.
+    mixed = corners.most_similar(positive=["dark red", np.array([-1.0, 0.0])], negative="red")
+    assert mixed[0] == ("dark blue", 1.0) and "blue" in keys(mixed)  # a vector is not left out
+    rows = corners.most_similar(np.array([[1.0, 1.0], [-1.0, 1.0]]), topn=1)
+    assert keys(rows) == ["grey"]
+    assert corners.most_similar("red", topn=2) == corners.most_similar(["red"], topn=2)
+    with pytest.raises(ValueError, match="needs at least one key or vector in positive"):
+        corners.most_similar(negative=["red"])
+    with pytest.raises(KeyError, match="'purple'"):
+        corners.most_similar(["red", "purple"])
+
+
+def test_query_vectors_that_are_not_numbers_are_named(corners):
+    with pytest.raises(ValueError, match=r"positive\[1\] must be a vector of numbers.*'a', 'b'"):
+        corners.most_similar(["red", np.array(["a", "b"])])
+    with pytest.raises(ValueError, match=r"negative\[0\] must hold finite numbers; got \[nan, 1"):
+        corners.most_similar("red", negative=np.array([np.nan, 1.0]))
+    with pytest.raises(ValueError, match=r"vector must be a vector of numbers; it holds object"):
+        corners.similar_by_vector(np.array([None, "x"], dtype=object))
+    with pytest.raises(ValueError, match=r"vector must hold finite numbers"):
+        corners.similar_by_vector([np.inf, 0.0])
+    # An object array of numbers is a vector of numbers.
+    assert corners.similar_by_vector(np.array([1, 0], dtype=object), topn=1) == [("red", 1.0)]
+
+
+def test_in_asks_whether_a_key_has_a_vector(corners, named):
+    assert "red" in corners and "Red" not in corners and 3 not in corners
+    assert "RED" in named and "dark purple" in named  # a name with a known token
+    assert "purple" not in named and 3 not in named and None not in named
