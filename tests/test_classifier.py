@@ -297,3 +297,15 @@ def test_a_converged_classifier_does_not_warn_however_small_its_loss():
     # Still falling by a tenth relative to itself, but by less than 1e-4 an epoch.
     assert last < 0.01 and (before - last) / before > 0.1
     assert (classifier.predict(pairs) == similar).all()
+
+
+def test_the_classifier_answers_gensims_queries(fitted):
+    vectors = fitted.vectors_
+    assert fitted.most_similar("red", topn=3) == vectors.most_similar("red", topn=3)
+    analogy = fitted.most_similar(positive=["darkred", "navy"], negative="red", topn=2)
+    given = ["darkred", "navy", "red"]
+    point = vectors.get_vector("darkred") + vectors.get_vector("navy") - vectors.get_vector("red")
+    nearest = [item for item in fitted.similar_by_vector(point, topn=5) if item[0] not in given]
+    assert [key for key, _ in analogy] == [key for key, _ in nearest[:2]]
+    assert [s for _, s in analogy] == pytest.approx([s for _, s in nearest[:2]])
+    assert fitted.similarity("red", "navy") == vectors.similarity("red", "navy")
