@@ -20,6 +20,7 @@ _MODULES = {
     "PairSampler": "_sampling",
     "PairSimilarityClassifier": "_classifier",
     "PairSimilarityEmbedder": "_embedder",
+    "UninformativePairsWarning": "_warnings",
     "build_pair_model": "_model",
     "load_colours": "_data",
     "read_colour_csv": "_data",
