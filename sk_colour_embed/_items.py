@@ -4,6 +4,7 @@ A row's values together identify an item. Repeated keys are one item, whose
 descriptor is the mean of its rows.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,16 +35,69 @@ def missing_rows(X):
     return np.flatnonzero(pd.isna(pd.DataFrame(X)).to_numpy().any(axis=1))
 
 
+def _is_infinite(value):
+    return isinstance(value, float | np.floating) and bool(np.isinf(value))
+
+
 def reject_infinite_keys(X):
     """Raise a ``ValueError`` naming the first row of the validated 2-D ``X`` that holds inf."""
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
+    if X.dtype.kind in "fc":
+        infinite = ~np.isfinite(X)
+    elif X.dtype.kind == "O":  # floats among other keys
+        infinite = np.frompyfunc(_is_infinite, 1, 1)(X).astype(bool)
+    else:
+        return
+    if infinite.any():
+        row = np.flatnonzero(infinite.any(axis=1))[0]
         raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
+
+
+def _kept(given, converted):
+    """Whether NumPy's ``converted`` value is the ``given`` key: equal, and a bool only if
+    it was one (pandas looks a bool up among bools alone)."""
+    if isinstance(given, bool) != isinstance(converted, bool):
+        return False
+    try:
+        return bool(given == converted)
+    except (TypeError, ValueError):  # pandas.NA has no truth value
+        return False
+
+
+def keys_as_given(X):
+    """``X``, with a list or tuple of rows made an array that keeps every key as given.
+
+    NumPy gives a list one dtype: in ``[["a"], [1]]`` the int becomes the string ``"1"``
+    (one item with ``["1"]``), a NaN among strings the string ``"nan"`` (no longer
+    missing), a large int among floats a nearby float, ``False`` among floats ``0.0``
+    (which pandas no longer finds for ``False``). When NumPy's array changes a value or
+    makes a bool a number, the keys are kept as the objects given, as in a DataFrame's
+    object column. Arrays, DataFrames and Series keep their own dtypes.
+    """
+    if not isinstance(X, list | tuple):
+        return X
+    try:
+        converted = np.asarray(X)
+        given = np.array(X, dtype=object)
+    except ValueError:  # rows of different lengths: validate_data says so
+        return X
+    if converted.dtype.kind == "O" or given.shape != converted.shape:
+        return X
+    changed = not all(map(_kept, given.ravel(), converted.ravel().tolist()))
+    return given if changed else converted
 
 
 def validate_keys(estimator, X, reset=False):
     """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in."""
+    X = keys_as_given(X)
     return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+
+def _n_rows(X):
+    """The number of rows of ``X``, or None when it has none to count (validate_data says why)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return shape[0] if len(shape) else None
+    return len(X) if isinstance(X, Sequence) and not isinstance(X, str) else None
 
 
 def validate_items(estimator, X, y, reset=True):
@@ -60,6 +114,17 @@ def validate_items(estimator, X, y, reset=True):
             y = y.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise ValueError(f"y must hold numeric descriptors: {error}") from None
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError(
+                f"y must hold at least one descriptor column; it has none (shape {y.shape})."
+            )
+        n_rows = _n_rows(X)
+        if n_rows is not None and y.ndim and len(y) != n_rows:
+            raise ValueError(
+                f"y must hold one row of descriptors for each row of X; X has {n_rows} "
+                f"row(s), y {len(y)}."
+            )
+    X = keys_as_given(X)
     X, y = validate_data(
         estimator, X, y, reset=reset, dtype=None, ensure_all_finite=False, multi_output=True
     )
