@@ -15,9 +15,10 @@ from sk_colour_embed._items import (
     set_item_tags,
     validate_items,
 )
+from sk_colour_embed._state import AtomicParamsMixin, atomic
 
 
-class PairSampler(BaseEstimator):
+class PairSampler(AtomicParamsMixin, BaseEstimator):
     """Draw random pairs of items and label them similar or dissimilar.
 
     Each pair draws two items uniformly, with replacement, and measures the
@@ -76,6 +77,7 @@ class PairSampler(BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
         """Collect the items of ``X`` and their descriptors ``y``.
 

@@ -99,3 +99,15 @@ def test_nan_key_and_missing_y_are_rejected():
         PairSampler().fit(np.array([["red"], [np.nan]], dtype=object), [[1, 0, 0], [0, 1, 0]])
     with pytest.raises(ValueError, match="requires y to be passed"):
         PairSampler().fit([["red"], ["blue"]], None)
+
+
+def test_a_failed_fit_leaves_the_sampler_as_it_was():
+    # validate_data recorded n_features_in_ before the missing key was found.
+    sampler = PairSampler()
+    with pytest.raises(ValueError, match="missing key"):
+        sampler.fit([[None]], [0.0])
+    assert vars(sampler) == PairSampler().__dict__
+    sampler.fit([["a"], ["b"]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="missing key"):
+        sampler.fit([["a", "x"], [None, "y"]], [0.0, 1.0])
+    assert sampler.n_features_in_ == 1 and list(sampler.items_.keys) == ["a", "b"]
