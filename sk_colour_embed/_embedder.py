@@ -333,8 +333,9 @@ class PairSimilarityEmbedder(
         -------
         score : float
             NaN, with an ``UndefinedMetricWarning``, for fewer than 3 items
-            with a vector. Without a vectorizer, items not seen in fit raise
-            a ``ValueError`` that names the ways out, unless
+            with a vector, or when all their pairs are equally far apart in
+            the vectors or in the descriptors. Without a vectorizer, items not
+            seen in fit raise a ``ValueError`` that names the ways out, unless
             ``handle_unknown="nan"`` and at least 3 of them were seen.
         """
         check_is_fitted(self)
