@@ -1,6 +1,5 @@
 """PairSimilarityClassifier: the tutorial's model as a classifier of pairs of items."""
 
-from contextlib import contextmanager
 from functools import partial
 from numbers import Integral, Real
 
@@ -23,25 +22,10 @@ from sk_colour_embed._items import (
     validate_keys,
 )
 from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
+from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import TokenReader, names_of, padded
 from sk_colour_embed._vectors import ItemVectors
 from sk_colour_embed._warnings import warn_user
-
-
-@contextmanager
-def all_or_nothing(estimator):
-    """Restore ``estimator``'s attributes if the block fails or is interrupted.
-
-    A fit either completes or leaves the estimator as it was: no mix of a new
-    ``n_features_in_`` with old vectors, no half-fitted first fit.
-    """
-    state = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(state)
-        raise
 
 
 def spread_seeds(random_state, n):
@@ -142,7 +126,7 @@ TRAINING_CONSTRAINTS = {
 }
 
 
-class PairSimilarityClassifier(ClassifierMixin, BaseEstimator):
+class PairSimilarityClassifier(ClassifierMixin, AtomicParamsMixin, BaseEstimator):
     """Classify pairs of items as similar or not, learning a vector per item.
 
     The tutorial's model as a scikit-learn classifier whose samples are

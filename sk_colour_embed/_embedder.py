@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_is_fitted
 from sk_colour_embed._classifier import (
     TRAINING_CONSTRAINTS,
     PairSimilarityClassifier,
-    all_or_nothing,
     spread_seeds,
 )
 from sk_colour_embed._fit_cache import fitted_copy
@@ -29,6 +28,7 @@ from sk_colour_embed._items import (
     validate_keys,
 )
 from sk_colour_embed._sampling import PairSampler
+from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import names_of
 from sk_colour_embed._warnings import warn_user
 
@@ -52,7 +52,9 @@ def _warn_if_labels(y):
             )
 
 
-class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class PairSimilarityEmbedder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, AtomicParamsMixin, BaseEstimator
+):
     """Learn a vector for each item from pairs labelled similar or dissimilar.
 
     ``fit(X, y)`` takes item keys ``X`` and numeric descriptors ``y`` (for
@@ -295,12 +297,15 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self
 
     def set_params(self, **params):
-        """Set parameters; ``sampler__*`` ones work with the default sampler too.
+        """Set parameters, all or none; ``sampler__*`` ones work with the default sampler too.
 
         With ``sampler=None``, setting a ``sampler__*`` parameter first sets
         ``sampler`` to ``PairSampler()``, the sampler that None stands for, so
         that ``GridSearchCV`` can search ``sampler__threshold`` on a default
-        embedder.
+        embedder. Every name is checked before any is set: an unknown one, or
+        one under a component that is None (``vectorizer__lowercase`` with
+        ``vectorizer=None``), raises a ``ValueError`` naming it, and nothing
+        is set.
 
         Parameters
         ----------
@@ -311,9 +316,9 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         self : PairSimilarityEmbedder
         """
-        if self.sampler is None and params.get("sampler") is None:
-            if any(name.startswith("sampler__") for name in params):
-                self.sampler = PairSampler()
+        if any(name.startswith("sampler__") for name in params):
+            if params.get("sampler", self.sampler) is None:
+                params = {**params, "sampler": PairSampler()}
         return super().set_params(**params)
 
     def transform(self, X):
@@ -362,9 +367,10 @@ class PairSimilarityEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         score : float
             NaN, with an ``UndefinedMetricWarning`` that says why and what to
-            do, when fewer than 3 items have a vector: a lookup embedding
+            do, when fewer than 3 items have a vector (a lookup embedding
             scored on items it never saw, as under ``GridSearchCV``'s default
-            cv, scores NaN in every split.
+            cv, scores NaN in every split), or when all their pairs are
+            equally far apart in the vectors or in the descriptors.
         """
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)

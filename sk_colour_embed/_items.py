@@ -4,6 +4,7 @@ A row's values together identify an item. Repeated keys are one item, whose
 descriptor is the mean of its rows.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +35,55 @@ def missing_rows(X):
     return np.flatnonzero(pd.isna(pd.DataFrame(X)).to_numpy().any(axis=1))
 
 
+def _is_infinite(value):
+    return isinstance(value, float | np.floating) and bool(np.isinf(value))
+
+
 def reject_infinite_keys(X):
     """Raise a ``ValueError`` naming the first row of the validated 2-D ``X`` that holds inf."""
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        row = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
+    if X.dtype.kind in "fc":
+        infinite = ~np.isfinite(X)
+    elif X.dtype.kind == "O":  # floats among other keys
+        infinite = np.frompyfunc(_is_infinite, 1, 1)(X).astype(bool)
+    else:
+        return
+    if infinite.any():
+        row = np.flatnonzero(infinite.any(axis=1))[0]
         raise ValueError(f"X must hold finite keys, but row {row} holds inf: {X[row].tolist()}.")
+
+
+def _kept(given, converted):
+    """Whether NumPy's ``converted`` value is the ``given`` key: equal, and a bool only if
+    it was one (pandas looks a bool up among bools alone)."""
+    if isinstance(given, bool) != isinstance(converted, bool):
+        return False
+    try:
+        return bool(given == converted)
+    except (TypeError, ValueError):  # pandas.NA has no truth value
+        return False
+
+
+def keys_as_given(X):
+    """``X``, with a list or tuple of rows made an array that keeps every key as given.
+
+    NumPy gives a list one dtype: in ``[["a"], [1]]`` the int becomes the string ``"1"``
+    (one item with ``["1"]``), a NaN among strings the string ``"nan"`` (no longer
+    missing), a large int among floats a nearby float, ``False`` among floats ``0.0``
+    (which pandas no longer finds for ``False``). When NumPy's array changes a value or
+    makes a bool a number, the keys are kept as the objects given, as in a DataFrame's
+    object column. Arrays, DataFrames and Series keep their own dtypes.
+    """
+    if not isinstance(X, list | tuple):
+        return X
+    try:
+        converted = np.asarray(X)
+        given = np.array(X, dtype=object)
+    except ValueError:  # rows of different lengths: validate_data says so
+        return X
+    if converted.dtype.kind == "O" or given.shape != converted.shape:
+        return X
+    changed = not all(map(_kept, given.ravel(), converted.ravel().tolist()))
+    return given if changed else converted
 
 
 def _is_one_column(X):
@@ -58,7 +103,7 @@ def as_columns(estimator, X, reset):
     scikit-learn's text vectorizers and skrub's encoders take a column of
     names as a list, an array or a Series; here it is the one key column.
     Its values keep their types (``["1", 1]`` stays a string and an
-    integer). A Series keeps its name as the column's at fit; after fit a
+    integer, as :func:`keys_as_given` keeps them). A Series keeps its name as the column's at fit; after fit a
     1-D column is the fitted column, whatever it is called.
     """
     if not _is_one_column(X):
@@ -69,7 +114,9 @@ def as_columns(estimator, X, reset):
             f"X is 1-D, one column of keys, but fit saw {n_fitted} key columns. Reshape your "
             f"data: one row per item, with its {n_fitted} keys."
         )
-    column = pd.Series(list(X) if isinstance(X, list | tuple) else X, copy=False)
+    if isinstance(X, list | tuple):  # through keys_as_given: ["1", 1] stays two keys
+        X = np.asarray(keys_as_given([[value] for value in X])).reshape(len(X), 1)[:, 0]
+    column = pd.Series(X, copy=False)
     fitted = getattr(estimator, "feature_names_in_", None)
     if reset:
         name = column.name if isinstance(column.name, str) else None
@@ -86,8 +133,16 @@ def validate_keys(estimator, X, reset=False):
 
     ``X`` may be 2-D (rows of key columns) or a 1-D column of keys.
     """
-    X = as_columns(estimator, X, reset)
+    X = keys_as_given(as_columns(estimator, X, reset))
     return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+
+def _n_rows(X):
+    """The number of rows of ``X``, or None when it has none to count (validate_data says why)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return shape[0] if len(shape) else None
+    return len(X) if isinstance(X, Sequence) and not isinstance(X, str) else None
 
 
 def validate_items(estimator, X, y, reset=True):
@@ -105,6 +160,17 @@ def validate_items(estimator, X, y, reset=True):
             y = y.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise ValueError(f"y must hold numeric descriptors: {error}") from None
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError(
+                f"y must hold at least one descriptor column; it has none (shape {y.shape})."
+            )
+        n_rows = _n_rows(X)
+        if n_rows is not None and y.ndim and len(y) != n_rows:
+            raise ValueError(
+                f"y must hold one row of descriptors for each row of X; X has {n_rows} "
+                f"row(s), y {len(y)}."
+            )
+    X = keys_as_given(X)
     X, y = validate_data(
         estimator, X, y, reset=reset, dtype=None, ensure_all_finite=False, multi_output=True
     )

@@ -15,6 +15,7 @@ from sk_colour_embed._items import (
     set_item_tags,
     validate_items,
 )
+from sk_colour_embed._state import AtomicParamsMixin, atomic
 from sk_colour_embed._warnings import UninformativePairsWarning, warn_user
 
 # Outside these shares of similar pairs between different items, the tutorial's fit of
@@ -51,7 +52,7 @@ def warn_if_uninformative(first, second, similar, advice, n_drawn=0):
     )
 
 
-class PairSampler(BaseEstimator):
+class PairSampler(AtomicParamsMixin, BaseEstimator):
     """Draw random pairs of items and label them similar or dissimilar.
 
     Each pair draws two items uniformly, with replacement, and measures the
@@ -138,6 +139,7 @@ class PairSampler(BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
         """Collect the items of ``X`` and their descriptors ``y``.
 

@@ -118,11 +118,18 @@ class TokenReader:
         reads it) gets a token of its own, of weight 1, beside its tokens.
         """
         vectorizer = clone(vectorizer)
-        matrix = sp.csc_matrix(vectorizer.fit_transform(names))
-        reader = cls(vectorizer, np.flatnonzero(np.diff(matrix.indptr) > 0))
+        try:
+            matrix = sp.csr_matrix(vectorizer.fit_transform(names))
+        except ValueError as error:  # no token left ("empty vocabulary"), min_df > max_df...
+            raise ValueError(
+                f"the vectorizer, fitted on the {len(names)} distinct training name(s) (each "
+                f"once: its min_df and max_df count names, not rows), failed: {error}"
+            ) from None
+        # The columns with an entry, found without a structure as wide as all the columns.
+        reader = cls(vectorizer, np.unique(matrix.indices))
         if name_vectors:
             # The kept columns are all the used ones: a row has tokens where it has entries.
-            has_tokens = np.diff(sp.csr_matrix(matrix).indptr) > 0
+            has_tokens = np.diff(matrix.indptr) > 0
             read = _reader(vectorizer)
             keys = dict.fromkeys(read(name) for name in names[has_tokens])
             reader.own = {key: len(reader.columns) + i for i, key in enumerate(keys)}
@@ -168,6 +175,21 @@ class TokenReader:
         return sp.csr_matrix(tokens + extra)
 
     def _token_weights(self, names):
+        """The vectorizer's weights of ``names`` in the kept columns, as tokens.
+
+        Each entry's column is looked up among the kept ones (sorted) and the
+        others dropped, so that time and memory follow the names' entries and
+        the kept columns, never the vectorizer's width (``n_features`` of a
+        ``HashingVectorizer`` may be 2**24).
+        """
+        if len(names) == 0:  # scikit-learn's vectorizers refuse no documents
+            return sp.csr_matrix((0, len(self.columns)))
         names = np.where(pd.isna(names), "", names)
-        matrix = sp.csc_matrix(self.vectorizer.transform(names))
-        return sp.csr_matrix(absolute(matrix[:, self.columns]))
+        matrix = sp.csr_matrix(self.vectorizer.transform(names))
+        matrix.sort_indices()  # the kept entries of a row then come in the columns' order
+        token = np.searchsorted(self.columns, matrix.indices)
+        kept = token < len(self.columns)
+        kept[kept] = self.columns[token[kept]] == matrix.indices[kept]
+        indptr = np.concatenate([[0], np.cumsum(kept)])[matrix.indptr]
+        selected = (matrix.data[kept], token[kept], indptr)
+        return absolute(sp.csr_matrix(selected, shape=(len(names), len(self.columns))))

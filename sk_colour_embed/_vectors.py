@@ -57,6 +57,18 @@ def _score_pairs(n_items):
     return first, second
 
 
+def _key_text(key_to_str, key):
+    """``key_to_str(key)``; its failure is told with the key it failed on."""
+    try:
+        return key_to_str(key)
+    except Exception as error:
+        raise TypeError(
+            f"key_to_str failed on the training key {key!r}: {type(error).__name__}: {error}. "
+            "It must turn every key into a string; for key columns that are not all "
+            "strings, such as key_to_str=lambda key: '/'.join(map(str, key))."
+        ) from error
+
+
 class ItemVectors:
     """Learned vectors of items (or of their names' tokens) and the model's similarity.
 
@@ -202,7 +214,7 @@ class ItemVectors:
                 f"to_keyed_vectors leaves out {np.sum(~known)} training name(s) that have no "
                 f"vector (no token the vectorizer keeps): {describe_keys(self.keys[~known])}."
             )
-        keys = [key_to_str(key) for key in self.keys[known]]
+        keys = [_key_text(key_to_str, key) for key in self.keys[known]]
         not_text = [key for key in keys if not isinstance(key, str)]
         if not_text:
             raise TypeError(
@@ -545,7 +557,9 @@ class ItemVectors:
             Over all pairs of the keys with a vector, or a fixed sample of
             200,000 pairs when there are more; NaN, with one
             ``UndefinedMetricWarning`` that says why and what to do, when
-            fewer than 3 keys have a vector.
+            fewer than 3 keys have a vector, or when all those pairs are
+            equally far apart in the vectors or in the descriptors (constant
+            descriptors, say), since equal distances have no ranks to correlate.
         """
         keys = self._as_index(keys)
         vectors = self.get_vectors(keys, handle_unknown="nan")
@@ -568,6 +582,14 @@ class ItemVectors:
         first, second = _score_pairs(len(vectors))
         embedded = np.sum(np.square(vectors[first] - vectors[second]), axis=1)
         described = descriptor_distances(descriptors, first, second)
+        for name, distances in (("vectors", embedded), ("descriptors", described)):
+            if np.all(distances == distances[0]):
+                warn_user(
+                    f"score ranks the distances of pairs of items, but all {len(distances)} "
+                    f"pairs are equally far apart in the {name}; returning nan.",
+                    UndefinedMetricWarning,
+                )
+                return float("nan")
         return float(spearmanr(embedded, described).statistic)
 
     # -- helpers ---------------------------------------------------------------

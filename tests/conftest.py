@@ -1,3 +1,4 @@
+import os
 import pickle
 import subprocess
 import sys
@@ -6,11 +7,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 
 DATA = Path(__file__).parent / "data"
+
+# Property-based tests (tests/test_properties.py). "ci", the default, runs a bounded,
+# fixed set of examples (the same on every run) so that the suite stays fast and
+# repeatable, and skips the slow explanation of a failure (the shrunk example is shown);
+# HYPOTHESIS_PROFILE=thorough runs ten times as many, freshly drawn.
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -113,3 +113,16 @@ def test_without_gensim_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "gensim.models", None)
     with pytest.raises(ImportError, match=r"pip install sk_colour_embed\[gensim\]"):
         item_vectors(pd.Index(["a", "b"])).to_keyed_vectors()
+
+
+def test_a_key_to_str_that_fails_names_the_key_it_failed_on():
+    # "/".join of a key with an int column was Python's own "sequence item 1: expected
+    # str instance, int found", which says neither where nor what to do.
+    vectors = item_vectors(pd.MultiIndex.from_tuples([("web", 1), ("web", 2)]))
+    with pytest.raises(
+        TypeError, match=r"key_to_str failed on the training key \('web', 1\): TypeError: "
+    ) as error:
+        vectors.to_keyed_vectors(key_to_str="/".join)
+    assert "'/'.join(map(str, key))" in str(error.value)
+    joined = vectors.to_keyed_vectors(key_to_str=lambda key: "/".join(map(str, key)))
+    assert joined.index_to_key == ["web/1", "web/2"]

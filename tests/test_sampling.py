@@ -193,3 +193,15 @@ def test_the_getting_started_page_shows_what_the_sampler_gives(xkcd):
     assert f"UninformativePairsWarning: {' '.join(str(caught[0].message).split())}" in page
     _, similar255, _ = draw(X, y255, n_pairs=100_000, threshold=0.2 * 255**2)
     np.testing.assert_array_equal(similar255, similar)  # "draws the pairs of [0, 1] exactly"
+
+
+def test_a_failed_fit_leaves_the_sampler_as_it_was():
+    # validate_data recorded n_features_in_ before the missing key was found.
+    sampler = PairSampler()
+    with pytest.raises(ValueError, match="missing key"):
+        sampler.fit([[None]], [0.0])
+    assert vars(sampler) == PairSampler().__dict__
+    sampler.fit([["a"], ["b"]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="missing key"):
+        sampler.fit([["a", "x"], [None, "y"]], [0.0, 1.0])
+    assert sampler.n_features_in_ == 1 and list(sampler.items_.keys) == ["a", "b"]

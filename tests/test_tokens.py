@@ -1,4 +1,7 @@
+import tracemalloc
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
@@ -69,3 +72,73 @@ def test_a_union_with_a_dropped_part_reads_names():
     union = FeatureUnion([("words", CountVectorizer()), ("unused", "drop")])
     tokens = TokenReader.fit(union, NAMES, name_vectors=True)
     assert len(tokens) == len(TokenReader.fit(CountVectorizer(), NAMES)) + len(NAMES)
+
+
+def full_width_weights(tokens, names):
+    """The token weights as they were taken before: the vectorizer's output as a CSC matrix
+    over all its columns, then the kept ones."""
+    names = np.where(pd.isna(names), "", names)
+    matrix = sp.csc_matrix(tokens.vectorizer.transform(names))
+    return sp.csr_matrix(absolute(matrix[:, tokens.columns]))
+
+
+@pytest.mark.parametrize(
+    "vectorizer",
+    [
+        CountVectorizer(),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)),
+        HashingVectorizer(n_features=2**4),  # collisions, and signs that cancel
+        HashingVectorizer(n_features=2**20, alternate_sign=False, norm=None),
+        make_union(TfidfVectorizer(), HashingVectorizer(n_features=2**6, analyzer="char")),
+    ],
+)
+def test_token_weights_are_bit_for_bit_those_of_the_full_width_selection(vectorizer):
+    training = np.array([*NAMES, "red red", "Blue!", ""], dtype=object)
+    tokens = TokenReader.fit(vectorizer, training)
+    used = sp.csc_matrix(tokens.vectorizer.transform(training))
+    np.testing.assert_array_equal(tokens.columns, np.flatnonzero(np.diff(used.indptr) > 0))
+    queries = np.array(["dark blue", "RED", None, "", "purple", "sea", "dark red"], dtype=object)
+    for names in (training, queries, queries[:1]):
+        new, old = tokens._token_weights(names), full_width_weights(tokens, names)
+        assert new.shape == old.shape and new.dtype == old.dtype == np.float64
+        for part in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(new, part), getattr(old, part))
+
+
+def test_a_names_weights_cost_memory_for_its_tokens_not_for_the_hashing_width():
+    tokens = TokenReader.fit(HashingVectorizer(n_features=2**24), NAMES, name_vectors=True)
+    tokens.weights(np.array(["dark red"], dtype=object))  # imports and caches warmed up
+    tracemalloc.start()
+    try:
+        weights = tokens.weights(np.array(["dark red"], dtype=object))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert weights.nnz == 3  # "dark", "red" and the name's own token
+    # The whole-width CSC matrix alone took 2**24 + 1 int32 column pointers: 64 MiB.
+    assert peak < 2**20, f"{peak / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize(
+    "vectorizer, names, message",
+    [
+        # Single letters: the default token_pattern reads nothing.
+        (TfidfVectorizer(), ["a", "b"], "empty vocabulary"),
+        # Each distinct name once: min_df=2 of rows repeated is still 1 name.
+        (TfidfVectorizer(min_df=2), ["red", "light blue"], "no terms remain"),
+    ],
+)
+def test_a_vectorizer_that_reads_nothing_is_named(vectorizer, names, message):
+    # scikit-learn's message alone named neither the vectorizer nor the names.
+    with pytest.raises(
+        ValueError, match=rf"^the vectorizer, fitted on the 2 distinct training name.*{message}"
+    ):
+        TokenReader.fit(vectorizer, np.array(names, dtype=object))
+
+
+@pytest.mark.parametrize("vectorizer", [TfidfVectorizer(), HashingVectorizer(n_features=2**5)])
+def test_no_names_have_no_weights(vectorizer):
+    # The vectorizers refuse an empty list (ValueError, or HashingVectorizer's StopIteration).
+    tokens = TokenReader.fit(vectorizer, NAMES, name_vectors=True)
+    weights = tokens.weights(np.array([], dtype=object))
+    assert weights.shape == (0, len(tokens)) and weights.nnz == 0
