@@ -42,7 +42,9 @@ def product_table(X, y, n, seed=0):
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(X), size=n, replace=False)
     names = X["name"].to_numpy()[rows]
-    written = [[name, name.upper(), name.title(), f" {name} "][i % 4] for i, name in enumerate(names)]
+    written = [
+        [name, name.upper(), name.title(), f" {name} "][i % 4] for i, name in enumerate(names)
+    ]
     price = rng.uniform(5, 50, size=n)
     rgb = y.to_numpy()[rows]
     target = rgb[:, 0] - rgb[:, 2] + 0.01 * price + rng.normal(0, 0.05, size=n)
@@ -133,9 +135,7 @@ def main():
         runs = {
             "2-fold": in_fresh_process(2, 1, None, args.epochs, args.products),
             "5-fold": in_fresh_process(5, 1, None, args.epochs, args.products),
-            "5-fold, n_jobs=2, memory": in_fresh_process(
-                5, 2, memory, args.epochs, args.products
-            ),
+            "5-fold, n_jobs=2, memory": in_fresh_process(5, 2, memory, args.epochs, args.products),
         }
     for name, run in runs.items():
         scores = ", ".join(f"{score:.3f}" for score in run["scores"])

@@ -24,7 +24,7 @@ from sk_colour_embed._items import (
 from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import TokenReader, names_of, padded
-from sk_colour_embed._vectors import ItemVectors
+from sk_colour_embed._vectors import ItemQueriesMixin, ItemVectors
 from sk_colour_embed._warnings import warn_user
 
 
@@ -126,7 +126,7 @@ TRAINING_CONSTRAINTS = {
 }
 
 
-class PairSimilarityClassifier(ClassifierMixin, AtomicParamsMixin, BaseEstimator):
+class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMixin, BaseEstimator):
     """Classify pairs of items as similar or not, learning a vector per item.
 
     The tutorial's model as a scikit-learn classifier whose samples are
@@ -392,64 +392,6 @@ class PairSimilarityClassifier(ClassifierMixin, AtomicParamsMixin, BaseEstimator
         scores = [metric(y, self.classes_[(probabilities >= t).astype(int)]) for t in candidates]
         self.threshold_ = float(candidates[int(np.argmax(scores))])
         return self
-
-    def similarity(self, key_a, key_b):
-        """How similar two items are, in [0, 1]: 1 for an item and itself.
-
-        As :meth:`PairSimilarityEmbedder.similarity`.
-
-        Parameters
-        ----------
-        key_a, key_b : hashable
-            Item keys (tuples for several key columns); with a vectorizer,
-            any names it can read.
-
-        Returns
-        -------
-        similarity : float
-        """
-        check_is_fitted(self)
-        return self.vectors_.similarity(key_a, key_b)
-
-    def most_similar(self, positive=None, negative=None, topn=10):
-        """The items of fit most similar to keys and vectors, as gensim's ``most_similar``.
-
-        See :meth:`ItemVectors.most_similar` for the arithmetic (distances,
-        not gensim's cosines).
-
-        Parameters
-        ----------
-        positive : key, ndarray, or list of keys and ndarrays, default=None
-            Keys and vectors of shape ``(n_components,)`` to be near; a single
-            key or vector is a list of one. At least one is needed.
-        negative : key, ndarray, or list of keys and ndarrays, default=None
-            Keys and vectors to move away from.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-        """
-        check_is_fitted(self)
-        return self.vectors_.most_similar(positive, negative, topn)
-
-    def similar_by_vector(self, vector, topn=10):
-        """The items of fit nearest to ``vector``, most similar first, as gensim's.
-
-        Parameters
-        ----------
-        vector : array-like of shape (n_components,)
-            Finite numbers.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-        """
-        check_is_fitted(self)
-        return self.vectors_.similar_by_vector(vector, topn)
 
     def to_keras(self):
         """The trained model as a compiled Keras model (imports TensorFlow).

@@ -104,8 +104,7 @@ def _kaggle_rgb(cell, where):
         values = []
     if len(values) != 3 or not all(0 <= value <= 255 for value in values):
         raise ColourFileError(
-            f"{where}: expected three integers from 0 to "
-            f"255 separated by ';', found {cell!r}."
+            f"{where}: expected three integers from 0 to 255 separated by ';', found {cell!r}."
         )
     return [value / 255 for value in values]
 
@@ -130,8 +129,7 @@ def _channel(cell, where):
         value = math.nan
     if not (math.isfinite(value) and value >= 0):
         raise ColourFileError(
-            f"{where}: expected a number from 0 to 1, or an integer from 0 to 255, "
-            f"found {cell!r}."
+            f"{where}: expected a number from 0 to 1, or an integer from 0 to 255, found {cell!r}."
         )
     return value
 
@@ -248,11 +246,13 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
         [f"{path}, line {line}, column {column!r}" for column in value_columns] for line in lines
     ]
     if kind == "rgb":
-        values = np.array([list(map(_channel, row, at)) for row, at in zip(cells, located)])
+        values = np.array(
+            [list(map(_channel, row, at)) for row, at in zip(cells, located, strict=True)]
+        )
         rgb = _scaled_channels(values, cells, located, path)
     else:
         convert = _kaggle_rgb if kind == "kaggle" else _hex_rgb
-        rgb = np.array([convert(row[0], at[0]) for row, at in zip(cells, located)])
+        rgb = np.array([convert(row[0], at[0]) for row, at in zip(cells, located, strict=True)])
     return names, rgb
 
 

@@ -30,6 +30,7 @@ from sk_colour_embed._items import (
 from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import names_of
+from sk_colour_embed._vectors import ItemQueriesMixin
 from sk_colour_embed._warnings import warn_user
 
 
@@ -53,7 +54,11 @@ def _warn_if_labels(y):
 
 
 class PairSimilarityEmbedder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, AtomicParamsMixin, BaseEstimator
+    ItemQueriesMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    AtomicParamsMixin,
+    BaseEstimator,
 ):
     """Learn a vector for each item from pairs labelled similar or dissimilar.
 
@@ -385,76 +390,6 @@ class PairSimilarityEmbedder(
             )
         return self.vectors_.score(items.keys, items.descriptors)
 
-    def similarity(self, key_a, key_b):
-        """How similar two items are, in [0, 1]: 1 for an item and itself.
-
-        The model's probability that the two are similar, relative to its
-        probability for identical vectors: ``p(d) / p(0)`` with
-        ``p(d) = sigmoid(bias - scale * d)`` and ``d`` the squared distance.
-        It falls towards 0 as the vectors move apart.
-
-        Parameters
-        ----------
-        key_a, key_b : hashable
-            Item keys (tuples when there are several key columns); with a
-            vectorizer, any names it can read.
-
-        Returns
-        -------
-        similarity : float
-        """
-        check_is_fitted(self)
-        return self.vectors_.similarity(key_a, key_b)
-
-    def most_similar(self, positive=None, negative=None, topn=10):
-        """The training items most similar to keys and vectors, as gensim's ``most_similar``.
-
-        ``most_similar("red", topn=3)``, or an analogy such as
-        ``most_similar(positive=["dark red", "blue"], negative=["red"])``: the
-        items nearest to ``2 * mean(positive) - mean(negative)`` by squared
-        distance, where gensim ranks by cosine. See
-        :meth:`ItemVectors.most_similar` for the arithmetic and how it
-        differs from gensim's.
-
-        Parameters
-        ----------
-        positive : key, ndarray, or list of keys and ndarrays, default=None
-            Item keys (tuples when there are several key columns; with a
-            vectorizer, any names it can read) and vectors of shape
-            ``(n_components,)`` as NumPy arrays; a single key or vector is a
-            list of one. At least one is needed.
-        negative : key, ndarray, or list of keys and ndarrays, default=None
-            Keys and vectors to move away from.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-            Most similar first; the keys given are never returned (nor, with
-            a vectorizer, a name it reads the same way), and similarity is as
-            in :meth:`similarity`.
-        """
-        check_is_fitted(self)
-        return self.vectors_.most_similar(positive, negative, topn)
-
-    def similar_by_vector(self, vector, topn=10):
-        """The training items nearest to ``vector``, most similar first, as gensim's.
-
-        Parameters
-        ----------
-        vector : array-like of shape (n_components,)
-            Finite numbers.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-        """
-        check_is_fitted(self)
-        return self.vectors_.similar_by_vector(vector, topn)
-
     def to_keras(self):
         """The trained model as a compiled Keras model (imports TensorFlow).
 
@@ -469,25 +404,6 @@ class PairSimilarityEmbedder(
         """
         check_is_fitted(self)
         return self.classifier_.to_keras()
-
-    def to_keyed_vectors(self, key_to_str=None):
-        """The training items' vectors as gensim ``KeyedVectors`` (needs gensim).
-
-        See :meth:`ItemVectors.to_keyed_vectors`: gensim's ``most_similar``
-        (cosine) ranks as this estimator's (distance) with ``normalize=True``.
-
-        Parameters
-        ----------
-        key_to_str : callable or None, default=None
-            The string key of each training key; None is ``str``, and must be
-            replaced (``"/".join``) for several key columns.
-
-        Returns
-        -------
-        keyed_vectors : gensim.models.KeyedVectors
-        """
-        check_is_fitted(self)
-        return self.vectors_.to_keyed_vectors(key_to_str)
 
     @property
     def embedding_(self):

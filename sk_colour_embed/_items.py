@@ -103,8 +103,9 @@ def as_columns(estimator, X, reset):
     scikit-learn's text vectorizers and skrub's encoders take a column of
     names as a list, an array or a Series; here it is the one key column.
     Its values keep their types (``["1", 1]`` stays a string and an
-    integer, as :func:`keys_as_given` keeps them). A Series keeps its name as the column's at fit; after fit a
-    1-D column is the fitted column, whatever it is called.
+    integer, as :func:`keys_as_given` keeps them). A Series keeps its name
+    as the column's at fit; after fit a 1-D column is the fitted column,
+    whatever it is called.
     """
     if not _is_one_column(X):
         return X

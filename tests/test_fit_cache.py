@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from test_composition import count_trainings, product_pipeline, reference_embedder
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 from sk_colour_embed._fit_cache import FITS, MAX_FITS
 
 from conftest import product_table
-from test_composition import count_trainings, product_pipeline, reference_embedder
 
 
 @pytest.fixture(autouse=True)

@@ -276,9 +276,7 @@ def test_a_folder_that_cannot_be_written_is_a_permission_error_naming_the_file(
 
 @pytest.mark.parametrize("fault", [KeyboardInterrupt, MemoryError])
 def test_an_interrupted_or_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch, fault):
-    monkeypatch.setattr(
-        sk_colour_embed._projector, "_write_sprite", write_start_then_fail(fault())
-    )
+    monkeypatch.setattr(sk_colour_embed._projector, "_write_sprite", write_start_then_fail(fault()))
     with pytest.raises(fault):
         write_projector(small_vectors(pd.Index(list("abc"))), tmp_path, colours=np.zeros((3, 3)))
     assert list(tmp_path.iterdir()) == []

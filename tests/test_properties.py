@@ -654,7 +654,7 @@ def item_vectors(draw):
 def test_queries_rank_every_other_item_by_distance(case, topn):
     vectors, keys = case
     for query in keys[:3]:
-        neighbours, error = call(vectors, "most_similar", query, topn)
+        neighbours, error = call(vectors, "most_similar", query, topn=topn)
         assert error is None, error
         assert len(neighbours) == min(topn, len(keys) - 1)
         assert all(not (key == query) for key, _ in neighbours)

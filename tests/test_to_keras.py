@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_union
 
 from sk_colour_embed import PairSampler, PairSimilarityClassifier, PairSimilarityEmbedder
+
 from conftest import small_embedder
 
 PAIRS = pd.DataFrame(
@@ -44,7 +45,8 @@ def test_the_keras_model_predicts_the_estimators_probabilities(embedder):
     np.testing.assert_allclose(
         model.get_layer("embedding").get_weights()[0], embedder.vectors_.token_vectors, rtol=1e-6
     )
-    head = dict(zip(["raw_scale", "bias"], model.get_layer("distance_to_probability").weights))
+    layer = model.get_layer("distance_to_probability")
+    head = dict(zip(["raw_scale", "bias"], layer.weights, strict=True))
     softplus = np.logaddexp(0.0, float(head["raw_scale"].numpy()))
     assert softplus == pytest.approx(embedder.vectors_.distance_scale, rel=1e-6)
     assert model.loss == "binary_crossentropy"
