@@ -515,3 +515,22 @@ def test_gensim_queries_on_the_embedder(fitted_css4):
         embedder.most_similar(["red", np.array([np.nan, 0.0])])
     with pytest.raises(ValueError, match="vector must be a vector of numbers; it holds <U"):
         embedder.similar_by_vector(np.array(["red", "blue"]))
+
+
+def test_early_stopping_keeps_the_vectors_of_the_best_held_out_epoch(css4):
+    X, y = css4
+    embedder = small_embedder(
+        epochs=200, learning_rate=0.02, tol=1e-3, early_stopping=True, record_every=1
+    ).fit(X, y)
+    val_loss = embedder.history_["val_loss"]
+    assert embedder.n_iter_ == len(val_loss) == len(embedder.history_["loss"]) < 200
+    assert embedder.n_iter_ == embedder.classifier_.n_iter_ == embedder.recorded_epochs_[-1]
+    best = int(np.argmin(val_loss)) + 1  # recordings start at epoch 0
+    assert best < embedder.n_iter_
+    np.testing.assert_array_equal(embedder.embedding_.to_numpy(np.float32), embedder.recording_[best])
+
+
+def test_n_iter_is_epochs_without_tol(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=7).fit(X, y)
+    assert embedder.n_iter_ == 7 == len(embedder.history_["loss"])
