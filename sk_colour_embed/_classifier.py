@@ -49,10 +49,12 @@ _START_LOSS = np.log(2.0)
 _DIVERGED = 2.0
 
 
-def _check_training(losses, weights, learning_rate):
+def _check_training(losses, weights, learning_rate, stopped_by_tol=False):
     """Refuse a fit that diverged to non-numbers; warn once if it diverged or has not converged.
 
     ``weights`` are the trained values (token vectors, distance scale, bias).
+    A fit ``stopped_by_tol`` (its judged loss had stopped falling by ``tol``)
+    has converged by that rule.
     """
     if not all(np.isfinite(w).all() for w in (losses, *weights)):
         bad = np.flatnonzero(~np.isfinite(losses))
@@ -68,7 +70,7 @@ def _check_training(losses, weights, learning_rate):
             f"vectors mean little. Lower learning_rate (now {learning_rate:g}).",
             ConvergenceWarning,
         )
-    elif len(losses) >= _MIN_EPOCHS_TO_JUDGE:
+    elif len(losses) >= _MIN_EPOCHS_TO_JUDGE and not stopped_by_tol:
         tenth = len(losses) // 10
         before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
         drop = (before - last) / before
@@ -120,6 +122,10 @@ TRAINING_CONSTRAINTS = {
     "epochs": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "normalize": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -169,6 +175,21 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         Pairs per Adam step (before their negative partners).
     learning_rate : float, default=0.001
         Adam's learning rate.
+    tol : float or None, default=None
+        Stop training before ``epochs`` once the loss has not fallen below
+        its best by at least ``tol`` for ``n_iter_no_change`` consecutive
+        epochs, as scikit-learn's ``MLPClassifier`` does. None runs every
+        epoch.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` that stop training.
+    early_stopping : bool, default=False
+        Judge by the loss of ``validation_fraction`` of the pairs, held out
+        of training (drawn with the fit's seed; with negative partners,
+        theirs are drawn once and kept), instead of the training loss, and
+        keep the vectors of the epoch of the best held-out loss. Needs
+        ``tol``.
+    validation_fraction : float, default=0.1
+        Share of the pairs held out with ``early_stopping``.
     normalize : bool, default=False
         Put the vectors on the unit sphere.
     threshold : float, default=0.5
@@ -199,7 +220,11 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     prior_ : float
         The share of similar pairs in training, negative partners included.
     history_ : dict
-        ``{"loss": list}``, the mean training loss of each epoch.
+        ``{"loss": list}``, the mean training loss of each epoch run; with
+        ``early_stopping``, also ``"val_loss"``, the held-out pairs' loss.
+    n_iter_ : int
+        The number of epochs run: ``epochs``, or fewer when ``tol`` stopped
+        training.
     n_features_in_ : int
         Number of columns of ``X``: twice the key columns of an item.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -253,6 +278,10 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
+        tol=None,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
         normalize=False,
         threshold=0.5,
         handle_unknown="error",
@@ -267,6 +296,10 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.normalize = normalize
         self.threshold = threshold
         self.handle_unknown = handle_unknown
@@ -563,8 +596,16 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         with the pairs its sampler draws. Returns the recorder of the vectors
         (None without ``record_every``).
         """
-        from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
+        from sk_colour_embed._engine import Stopping, fit_pair_model  # imports TensorFlow
 
+        if self.early_stopping and self.tol is None:
+            raise ValueError(
+                "early_stopping=True stops on the held-out loss, by tol, but tol is None (train "
+                "every epoch). Give tol a number, such as 1e-4, or set early_stopping=False."
+            )
+        stopping = Stopping(
+            self.tol, self.n_iter_no_change, self.validation_fraction if self.early_stopping else None
+        )
         tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
         if weights is None:  # a lookup: each item is its own token
             item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))
@@ -602,11 +643,13 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             negative=negative,
             ns_exponent=self.ns_exponent,
             callbacks=[c for c in (recorder, progress) if c is not None],
+            stopping=stopping,
         )
         _check_training(
             trained.losses,
             (trained.token_vectors, trained.distance_scale, trained.similarity_bias),
             self.learning_rate,
+            trained.converged,
         )
         self.vectors_ = ItemVectors(
             keys,
@@ -617,6 +660,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             normalize=self.normalize,
         )
         self.history_ = {"loss": trained.losses.tolist()}
+        if trained.val_losses is not None:
+            self.history_["val_loss"] = trained.val_losses.tolist()
+        self.n_iter_ = len(trained.losses)
         self.classes_ = np.asarray(classes)
         self.threshold_ = float(self.threshold)
         similar = np.sum(labels == 1)

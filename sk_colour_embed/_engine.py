@@ -123,6 +123,8 @@ class EpochTrainer:
         # Drawn in a compiled call of their own before each epoch: inside the
         # epoch's, XLA fuses the draws into the steps that read them, 12% slower.
         self._run_draw = tf.function(self._draw_partners, jit_compile=jit_compile)
+        # Early stopping's held-out loss: traced on its first call only.
+        self._run_loss = tf.function(self._held_out_loss, jit_compile=jit_compile)
 
     def set_items(self, item_tokens, item_weights, partners=None):
         """Train on items of these token ids and weights from now on."""
@@ -163,6 +165,42 @@ class EpochTrainer:
 
     def finish(self):
         """Leave the model's weights as they are after the last step."""
+
+    def held_out(self, pairs, labels, seed):
+        """The held-out item-index ``pairs`` and ``labels`` as :meth:`loss` takes them.
+
+        With negative partners, each similar pair brings its ``negative``
+        dissimilar pairs, drawn once, from ``seed``, and kept for every epoch.
+        """
+        pairs, labels = tf.constant(pairs, tf.int32), tf.constant(labels, tf.float32)
+        if not self.negative:
+            return pairs, labels, None
+        seed = tf.constant(np.asarray(seed, np.int64).astype(np.uint32))
+        order = tf.range(tf.shape(pairs)[0])
+        partners = self._run_draw(self.table["partners"], seed, pairs, order)
+        return self._with_negatives(pairs, labels, partners)
+
+    def loss(self, held_out):
+        """The mean loss of the model as it stands on ``held_out``, from :meth:`held_out`."""
+        return float(self._run_loss(*held_out, self.table))
+
+    def snapshot(self):
+        """The model's trainable weights as they stand after the last step, as NumPy arrays."""
+        head = self.model.trainable_variables[1:]
+        return [self.current_embedding(), *(variable.numpy() for variable in head)]
+
+    def restore(self, weights):
+        """Set the model's trainable weights to a :meth:`snapshot`, after :meth:`finish`."""
+        for variable, value in zip(self.model.trainable_variables, weights, strict=True):
+            variable.assign(value)
+
+    def _held_out_loss(self, pairs, labels, sample_weight, table):
+        probabilities = self._probabilities(pairs, table)
+        return _binary_crossentropy(labels[:, None], probabilities, sample_weight)
+
+    def _probabilities(self, pairs, table):
+        """The model's probability that each of the item-index ``pairs`` is similar."""
+        return self.model(self._inputs(pairs, table), training=False)
 
     @staticmethod
     def _inputs(pairs, table):
@@ -426,6 +464,17 @@ class LazyAdamTrainer(EpochTrainer):
         w = tf.gather(self.embeddings, rows) - drift * tf.math.divide_no_nan(m, tf.sqrt(v))
         return w, tf.pow(tf.constant(BETA_1), skipped) * m, tf.pow(tf.constant(BETA_2), skipped) * v
 
+    def _probabilities(self, pairs, table):
+        # The rows lag behind their skipped steps: catch the pairs' rows up first.
+        inputs = self._inputs(pairs, table)
+        rows = tf.reshape(inputs["tokens"], [-1])
+        w = self._caught_up(rows, self.step + 1, table["skip_sum"])[0]
+        token_shape = tf.concat([tf.shape(inputs["tokens"]), tf.shape(w)[1:]], axis=0)
+        probabilities = self.head[0]([tf.reshape(w, token_shape), inputs["weights"]])
+        for layer in self.head[1:]:
+            probabilities = layer(probabilities)
+        return probabilities
+
     def _write_rows(self, rows, w, step):
         """Store the weights ``w`` of ``rows`` as they are after ``step``."""
         self.embeddings.scatter_update(tf.IndexedSlices(w, rows))
@@ -611,12 +660,63 @@ def make_trainer(
     return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
 
 
-def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
-    """Train ``trainer`` for ``epochs`` epochs; the mean loss of each."""
+@dataclass(frozen=True)
+class Stopping:
+    """When to stop before the last epoch, as scikit-learn's ``MLPClassifier`` decides.
+
+    Training stops once the judged loss has not fallen below its best so far
+    by at least ``tol`` for ``n_iter_no_change`` consecutive epochs. The
+    judged loss is the training loss, or with ``validation_fraction``, the
+    loss of that share of the pairs, held out of training; the weights of
+    the epoch of the best held-out loss are kept. ``tol=None`` never stops.
+    """
+
+    tol: float | None = None
+    n_iter_no_change: int = 10
+    validation_fraction: float | None = None
+
+    def split(self, n_pairs, rng):
+        """Indices of the training and of the held-out pairs among ``n_pairs``, from ``rng``.
+
+        All pairs train, and none is held out, without ``validation_fraction``.
+        """
+        if self.validation_fraction is None:
+            return np.arange(n_pairs), np.arange(0)
+        n_held_out = int(np.ceil(self.validation_fraction * n_pairs))
+        if n_held_out >= n_pairs:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction:g} of "
+                f"the {n_pairs} training pair(s), {n_held_out}, which leaves none to train on. "
+                "Give more pairs, or lower validation_fraction."
+            )
+        order = rng.permutation(n_pairs)
+        return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
+
+
+@dataclass(frozen=True)
+class History:
+    """What :func:`_run` leaves: the losses of the epochs run, and why it stopped."""
+
+    losses: np.ndarray
+    val_losses: np.ndarray | None = None
+    converged: bool = False
+
+
+def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_out=None):
+    """Train ``trainer`` for up to ``epochs`` epochs; a :class:`History`.
+
+    ``stopping`` (a :class:`Stopping`) may end training earlier, judging the
+    training loss, or the loss on ``held_out`` (from
+    :meth:`EpochTrainer.held_out`) when given, whose best epoch's weights
+    are then kept. Without ``stopping``, or with its ``tol`` None, every
+    epoch runs.
+    """
     n_pairs = len(pairs)
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
-    losses = np.empty(epochs)
+    losses, val_losses = [], []
+    tol = None if stopping is None else stopping.tol
+    best, best_weights, n_no_change, converged = np.inf, None, 0, False
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     for callback in callbacks:
         callback(0, np.nan, trainer.current_embedding)
@@ -630,11 +730,29 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks):
             if epoch + 1 < epochs:
                 next_order = pool.submit(_shuffled, rng, n_pairs)
             seed = (negative_seed, epoch)
-            losses[epoch] = trainer.train_epoch(pairs, labels, tf.constant(order), seed)
+            losses.append(trainer.train_epoch(pairs, labels, tf.constant(order), seed))
             for callback in callbacks:
-                callback(epoch + 1, losses[epoch], trainer.current_embedding)
+                callback(epoch + 1, losses[-1], trainer.current_embedding)
+            if tol is None:
+                continue
+            judged = losses[-1]
+            if held_out is not None:
+                judged = trainer.loss(held_out)
+                val_losses.append(judged)
+            # As scikit-learn's MLPClassifier._update_no_improvement_count.
+            n_no_change = n_no_change + 1 if judged > best - tol else 0
+            if judged < best:
+                best = judged
+                if held_out is not None:
+                    best_weights = trainer.snapshot()
+            if n_no_change >= stopping.n_iter_no_change:
+                converged = True
+                break
     trainer.finish()
-    return losses
+    if best_weights is not None:
+        trainer.restore(best_weights)
+    val_losses = np.array(val_losses) if held_out is not None else None
+    return History(np.array(losses), val_losses, converged)
 
 
 def train(
@@ -713,7 +831,7 @@ def train(
         ns_exponent=ns_exponent,
     )
     trainer = settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
-    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
+    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks).losses
 
 
 def _resolve_for(
@@ -801,6 +919,10 @@ class TrainedWeights:
     distance_scale: float
     similarity_bias: float
     losses: np.ndarray
+    # The held-out loss of each epoch, with early stopping on held-out pairs.
+    val_losses: np.ndarray | None = None
+    # Training stopped before its last epoch: the judged loss had stopped falling.
+    converged: bool = False
 
 
 def fit_pair_model(
@@ -822,17 +944,26 @@ def fit_pair_model(
     negative=0,
     ns_exponent=0.75,
     callbacks=(),
+    stopping=None,
 ):
     """Build the token-form model, train it, and return its weights as arrays.
 
-    The parameters after ``seed`` are those of :func:`train`. Fits of the
-    same shapes and settings in one process reuse a compiled trainer (see
-    :class:`_TrainerCache`); the result is the same as with a new one.
+    The parameters after ``seed`` are those of :func:`train`, and
+    ``stopping``, a :class:`Stopping` or None (every epoch runs). With its
+    ``validation_fraction``, the held-out pairs are drawn from ``rng`` before
+    the epochs' orders. Fits of the same shapes and settings in one process
+    reuse a compiled trainer (see :class:`_TrainerCache`); the result is the
+    same as with a new one.
 
     Returns
     -------
     TrainedWeights
     """
+    if stopping is not None and stopping.tol is not None:
+        kept, held = stopping.split(len(pairs), rng)
+        (pairs, labels), held_out = (pairs[kept], labels[kept]), (pairs[held], labels[held])
+    else:
+        held_out = None
     shape = dict(tokens_per_item=item_tokens.shape[1], normalize=normalize)
     model = build_pair_model(n_tokens, n_components, seed=seed, **shape)
     n_values = n_tokens * n_components
@@ -865,5 +996,24 @@ def fit_pair_model(
                 learning_rate=learning_rate,
                 n_steps=settings.n_steps,
             )
-        losses = _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks)
-        return TrainedWeights(*trained_weights(trainer.model), losses=losses)
+        if held_out is not None and len(held_out[0]):
+            # Its negative partners are drawn once, from a seed of their own.
+            held_out = trainer.held_out(*held_out, seed=rng.integers(2**31, size=2))
+        else:
+            held_out = None
+        history = _run(
+            trainer,
+            pairs,
+            labels,
+            epochs=epochs,
+            rng=rng,
+            callbacks=callbacks,
+            stopping=stopping,
+            held_out=held_out,
+        )
+        return TrainedWeights(
+            *trained_weights(trainer.model),
+            losses=history.losses,
+            val_losses=history.val_losses,
+            converged=history.converged,
+        )

@@ -6,6 +6,44 @@ a user's own settings win.
 
 import os
 
+# Where XLA keeps compiled epochs for later processes, unless the user says otherwise.
+XLA_CACHE_VARIABLE = "SK_COLOUR_EMBED_XLA_CACHE"
+_XLA_CACHE_FLAG = "--tf_xla_persistent_cache_directory"
+
+
+def xla_cache_directory(environ):
+    """The folder of the persistent XLA compilation cache that ``environ`` asks for, or None.
+
+    ``SK_COLOUR_EMBED_XLA_CACHE`` names it, or turns the cache off with
+    ``off``; by default it is ``sk_colour_embed/xla`` in the user's cache
+    folder (``$XDG_CACHE_HOME``, else ``~/.cache``). None also when the
+    user's ``TF_XLA_FLAGS`` already sets a cache folder, which wins.
+    """
+    setting = environ.get(XLA_CACHE_VARIABLE, "").strip()
+    if setting.lower() == "off" or _XLA_CACHE_FLAG in environ.get("TF_XLA_FLAGS", ""):
+        return None
+    if setting:
+        return os.path.abspath(os.path.expanduser(setting))
+    base = environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+    return os.path.join(base, "sk_colour_embed", "xla")
+
+
+def with_xla_cache(environ):
+    """Add the cache folder of :func:`xla_cache_directory` to ``environ``'s ``TF_XLA_FLAGS``.
+
+    The user's own flags stay. TensorFlow splits the flags at spaces, so a
+    folder whose path holds one is not used.
+    """
+    directory = xla_cache_directory(environ)
+    if directory is not None and not any(c.isspace() for c in directory):
+        flags = environ.get("TF_XLA_FLAGS", "").strip()
+        environ["TF_XLA_FLAGS"] = f"{flags} {_XLA_CACHE_FLAG}={directory}".strip()
+
+
+# A fresh process, a loky or Dask worker among them, loads the epochs that
+# earlier processes compiled instead of compiling them again: the same code,
+# so the same fit, bit for bit. Workers inherit the variable.
+with_xla_cache(os.environ)
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # oneDNN announces itself on stderr at import; the training runs in XLA anyway.

@@ -309,3 +309,107 @@ def test_the_classifier_answers_gensims_queries(fitted):
     assert [key for key, _ in analogy] == [key for key, _ in nearest[:2]]
     assert [s for _, s in analogy] == pytest.approx([s for _, s in nearest[:2]])
     assert fitted.similarity("red", "navy") == vectors.similarity("red", "navy")
+
+
+# -- early stopping -----------------------------------------------------------
+
+
+def easy_pairs(n_pairs=400, seed=0):
+    """Pairs of 20 items, similar when the items agree modulo 4: learned in a few epochs."""
+    rng = np.random.default_rng(seed)
+    first, second = rng.integers(0, 20, n_pairs), rng.integers(0, 20, n_pairs)
+    return pd.DataFrame({"a": first, "b": second}), (first % 4 == second % 4).astype(int)
+
+
+def convergence_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_tol_stops_training_once_the_loss_stops_falling_and_only_ends_it():
+    X, y = easy_pairs()
+    stopped = small_classifier(epochs=300, learning_rate=0.05, tol=1e-3).fit(X, y)
+    assert 10 < stopped.n_iter_ < 300
+    assert len(stopped.history_["loss"]) == stopped.n_iter_
+    assert "val_loss" not in stopped.history_
+    # Each of the last n_iter_no_change epochs improved on the best before it by less than tol.
+    losses = np.array(stopped.history_["loss"])
+    best_before = np.minimum.accumulate(losses)[:-1]
+    assert np.all(losses[-10:] > best_before[-10:] - 1e-3)
+    assert not np.all(losses[-11:] > best_before[-11:] - 1e-3)
+    # Stopping changes nothing but the number of epochs: the same fit of n_iter_ epochs.
+    full = small_classifier(epochs=stopped.n_iter_, learning_rate=0.05).fit(X, y)
+    np.testing.assert_array_equal(stopped.vectors_.vectors, full.vectors_.vectors)
+    assert full.n_iter_ == stopped.n_iter_
+
+
+def test_without_tol_every_epoch_runs_bit_for_bit_as_before():
+    X, y = easy_pairs()
+    default = small_classifier(epochs=40).fit(X, y)
+    assert default.tol is None and default.n_iter_ == 40 == len(default.history_["loss"])
+    # tol=0 with more patience than epochs judges every epoch but never stops.
+    judged = small_classifier(epochs=40, tol=0.0, n_iter_no_change=50).fit(X, y)
+    assert judged.n_iter_ == 40
+    np.testing.assert_array_equal(default.vectors_.vectors, judged.vectors_.vectors)
+
+
+def test_a_fit_stopped_by_tol_has_converged_and_does_not_warn():
+    X, y = easy_pairs()
+    settings = dict(learning_rate=0.002, n_iter_no_change=20)
+    stopped = small_classifier(epochs=300, tol=0.05, **settings)
+    assert not convergence_warnings(lambda: stopped.fit(X, y))
+    # The first epoch sets the best loss; each of the next 20 falls by less than tol...
+    assert stopped.n_iter_ == 21
+    # ... but by more than 1% over the last tenth: the same 21 epochs, with no tol, warn.
+    assert convergence_warnings(lambda: small_classifier(epochs=21, **settings).fit(X, y))
+
+
+def test_early_stopping_holds_out_pairs_drawn_from_the_seed():
+    X, y = easy_pairs()
+
+    def fit(random_state):
+        return small_classifier(
+            epochs=300, learning_rate=0.05, tol=1e-3, early_stopping=True, random_state=random_state
+        ).fit(X, y)
+
+    first, again, other = fit(0), fit(0), fit(1)
+    assert first.n_iter_ < 300
+    assert len(first.history_["val_loss"]) == len(first.history_["loss"]) == first.n_iter_
+    assert first.history_ == again.history_
+    np.testing.assert_array_equal(first.vectors_.vectors, again.vectors_.vectors)
+    assert first.history_["val_loss"] != other.history_["val_loss"]
+    # The held-out pairs are not trained on: the training loss is not the one of all pairs.
+    plain = small_classifier(epochs=300, learning_rate=0.05, tol=1e-3).fit(X, y)
+    assert first.history_["loss"][0] != plain.history_["loss"][0]
+
+
+def test_early_stopping_with_negative_partners_draws_theirs_once():
+    X, y = easy_pairs()
+    similar = X[y == 1]
+    fitted = small_classifier(epochs=200, learning_rate=0.05, tol=1e-3, early_stopping=True)
+    fitted.fit(similar, np.ones(len(similar), int))
+    val_loss = np.array(fitted.history_["val_loss"])
+    assert np.isfinite(val_loss).all() and fitted.n_iter_ < 200
+    # The dissimilar partners count: the loss of similar pairs alone would keep falling.
+    assert val_loss.argmin() < len(val_loss) - 1
+
+
+def test_stopping_parameters_are_checked():
+    X, y = easy_pairs(20)
+    for bad in (
+        dict(tol=-1.0),
+        dict(n_iter_no_change=0),
+        dict(early_stopping="yes"),
+        dict(validation_fraction=0.0),
+        dict(validation_fraction=1.0),
+    ):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            small_classifier(**bad).fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping=True .* tol is None"):
+        small_classifier(early_stopping=True).fit(X, y)
+    with pytest.raises(ValueError, match="validation_fraction=0.9 of the 2 training pair"):
+        small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(
+            X[:2], [0, 1]
+        )

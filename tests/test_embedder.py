@@ -537,3 +537,22 @@ def test_a_score_of_constant_descriptors_is_nan_in_the_packages_words():
             UndefinedMetricWarning, match=r"all 3 pairs are equally far apart in the descriptors"
         ):
             assert np.isnan(embedder.score(X, y))
+
+
+def test_early_stopping_keeps_the_vectors_of_the_best_held_out_epoch(css4):
+    X, y = css4
+    embedder = small_embedder(
+        epochs=200, learning_rate=0.02, tol=1e-3, early_stopping=True, record_every=1
+    ).fit(X, y)
+    val_loss = embedder.history_["val_loss"]
+    assert embedder.n_iter_ == len(val_loss) == len(embedder.history_["loss"]) < 200
+    assert embedder.n_iter_ == embedder.classifier_.n_iter_ == embedder.recorded_epochs_[-1]
+    best = int(np.argmin(val_loss)) + 1  # recordings start at epoch 0
+    assert best < embedder.n_iter_
+    np.testing.assert_array_equal(embedder.embedding_.to_numpy(np.float32), embedder.recording_[best])
+
+
+def test_n_iter_is_epochs_without_tol(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=7).fit(X, y)
+    assert embedder.n_iter_ == 7 == len(embedder.history_["loss"])

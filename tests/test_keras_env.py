@@ -35,3 +35,72 @@ def test_tensorflow_takes_the_threads_a_parallel_worker_is_given():
     assert threads_with(OMP_NUM_THREADS="1") == one
     # TensorFlow's own setting wins.
     assert threads_with(OMP_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS="3") == one + 2
+
+
+def test_the_xla_cache_folder_follows_the_environment_and_the_users_own_flags(tmp_path):
+    from sk_colour_embed._keras_env import with_xla_cache
+
+    def flags(**environ):
+        with_xla_cache(environ)
+        return environ.get("TF_XLA_FLAGS")
+
+    folder = tmp_path / "xdg" / "sk_colour_embed" / "xla"
+    assert flags(XDG_CACHE_HOME=str(tmp_path / "xdg")) == (
+        f"--tf_xla_persistent_cache_directory={folder}"
+    )
+    mine = str(tmp_path / "mine")
+    assert flags(SK_COLOUR_EMBED_XLA_CACHE=mine) == f"--tf_xla_persistent_cache_directory={mine}"
+    # Appended to the user's other flags; the user's own cache folder, or "off", wins.
+    assert flags(SK_COLOUR_EMBED_XLA_CACHE=mine, TF_XLA_FLAGS="--xla_cpu_fast_math") == (
+        f"--xla_cpu_fast_math --tf_xla_persistent_cache_directory={mine}"
+    )
+    own = "--tf_xla_persistent_cache_directory=/theirs"
+    assert flags(SK_COLOUR_EMBED_XLA_CACHE=mine, TF_XLA_FLAGS=own) == own
+    assert flags(SK_COLOUR_EMBED_XLA_CACHE="off", XDG_CACHE_HOME=str(tmp_path)) is None
+    assert flags(SK_COLOUR_EMBED_XLA_CACHE=str(tmp_path / "a b")) is None
+
+
+# 5,000 steps: the engine compiles the epoch with XLA (XLA_MIN_STEPS).
+XLA_FIT = """
+import hashlib, numpy as np, pandas as pd
+from sk_colour_embed import PairSimilarityClassifier
+rng = np.random.default_rng(0)
+a, b = rng.integers(0, 20, 100), rng.integers(0, 20, 100)
+X, y = pd.DataFrame({"a": a, "b": b}), (a % 4 == b % 4).astype(int)
+fitted = PairSimilarityClassifier(epochs=500, batch_size=10, random_state=0).fit(X, y)
+print(hashlib.sha256(fitted.vectors_.vectors.tobytes()).hexdigest())
+"""
+
+
+def fit_in_a_fresh_process(cache):
+    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
+    result = subprocess.run(
+        [sys.executable, "-c", XLA_FIT],
+        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": str(cache)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_fresh_process_reuses_the_compiled_epochs_for_the_same_fit(tmp_path):
+    cache = tmp_path / "xla"
+    compiled = fit_in_a_fresh_process(cache)
+    entries = sorted(cache.iterdir())
+    assert entries
+    # The second process loads the compiled epochs instead of compiling: the same fit.
+    assert fit_in_a_fresh_process(cache) == compiled
+    assert sorted(cache.iterdir()) == entries
+
+
+def test_the_xla_cache_can_be_turned_off(tmp_path):
+    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
+    result = subprocess.run(
+        [sys.executable, "-c", XLA_FIT],
+        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": "off", "XDG_CACHE_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "sk_colour_embed").exists()
