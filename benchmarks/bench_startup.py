@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _common import median
@@ -60,7 +59,8 @@ from sklearn.model_selection import GridSearchCV
 from sk_colour_embed import InSampleSplit, PairSimilarityEmbedder, load_colours
 X, y = load_colours("xkcd", return_X_y=True)
 grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
-search = GridSearchCV(PairSimilarityEmbedder(random_state=0), grid, cv=InSampleSplit(), n_jobs=N_JOBS)
+embedder = PairSimilarityEmbedder(random_state=0)
+search = GridSearchCV(embedder, grid, cv=InSampleSplit(), n_jobs=N_JOBS)
 start = time.perf_counter()
 search.fit(X, y)
 print(json.dumps({"seconds": time.perf_counter() - start,
@@ -70,9 +70,7 @@ print(json.dumps({"seconds": time.perf_counter() - start,
 
 def in_a_fresh_process(code, cache):
     env = dict(os.environ, SK_COLOUR_EMBED_XLA_CACHE=cache)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).parents[1]), env.get("PYTHONPATH", "")]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[1]), env.get("PYTHONPATH", "")])
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
@@ -101,7 +99,10 @@ def main():
     for name, runs in cases.items():
         values = [median([run[c] for run in runs]) for c in columns]
         compile_ = median([run["first fit"] - run["second fit"] for run in runs])
-        print("  " + " | ".join([name.ljust(12), *(f"{v:.2f} s" for v in values), f"{compile_:.2f} s"]))
+        print(
+            "  "
+            + " | ".join([name.ljust(12), *(f"{v:.2f} s" for v in values), f"{compile_:.2f} s"])
+        )
     first = {name: median([run["first fit"] for run in runs]) for name, runs in cases.items()}
     total = {
         name: median([sum(run[c] for c in columns[:3]) for run in runs])
@@ -114,7 +115,9 @@ def main():
     hashes = {run["vectors"] for runs in cases.values() for run in runs}
     print(f"  vectors identical in every run: {len(hashes) == 1}")
     files = list(Path(warm).iterdir())
-    print(f"  warm cache: {len(files)} file(s), {sum(f.stat().st_size for f in files) / 1e3:.0f} kB")
+    print(
+        f"  warm cache: {len(files)} file(s), {sum(f.stat().st_size for f in files) / 1e3:.0f} kB"
+    )
     if args.skip_search:
         return
     print("\nGridSearchCV, 6-point lookup grid, cv=InSampleSplit(), warm cache")

@@ -604,7 +604,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
                 "every epoch). Give tol a number, such as 1e-4, or set early_stopping=False."
             )
         stopping = Stopping(
-            self.tol, self.n_iter_no_change, self.validation_fraction if self.early_stopping else None
+            self.tol,
+            self.n_iter_no_change,
+            self.validation_fraction if self.early_stopping else None,
         )
         tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
         if weights is None:  # a lookup: each item is its own token

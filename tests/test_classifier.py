@@ -410,6 +410,4 @@ def test_stopping_parameters_are_checked():
     with pytest.raises(ValueError, match="early_stopping=True .* tol is None"):
         small_classifier(early_stopping=True).fit(X, y)
     with pytest.raises(ValueError, match="validation_fraction=0.9 of the 2 training pair"):
-        small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(
-            X[:2], [0, 1]
-        )
+        small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(X[:2], [0, 1])

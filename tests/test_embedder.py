@@ -549,7 +549,9 @@ def test_early_stopping_keeps_the_vectors_of_the_best_held_out_epoch(css4):
     assert embedder.n_iter_ == embedder.classifier_.n_iter_ == embedder.recorded_epochs_[-1]
     best = int(np.argmin(val_loss)) + 1  # recordings start at epoch 0
     assert best < embedder.n_iter_
-    np.testing.assert_array_equal(embedder.embedding_.to_numpy(np.float32), embedder.recording_[best])
+    np.testing.assert_array_equal(
+        embedder.embedding_.to_numpy(np.float32), embedder.recording_[best]
+    )
 
 
 def test_n_iter_is_epochs_without_tol(css4):
