@@ -276,7 +276,7 @@ def test_a_sampler_draws_pairs_of_exactly_the_items_given_or_names_the_fault(tab
     )
     drawn = set(pairs["item_x"]) | set(pairs["item_y"])
     assert all(key in table.items for key in drawn)
-    again = PairSampler(**sampler.get_params()).fit_resample(table.X, table.y)
+    again, _ = call(PairSampler(**sampler.get_params()), "fit_resample", table.X, table.y)
     pd.testing.assert_frame_equal(again[0], pairs)
     np.testing.assert_array_equal(again[1], similar)
 
@@ -779,7 +779,8 @@ def test_the_same_random_state_gives_the_same_fit(case, seed):
     estimator, X, y = case
     first, error = call(estimator.set_params(random_state=seed), "fit", X, y)
     assume(error is None)  # refusals are the properties above
-    again = pickle.loads(pickle.dumps(first)).fit(X, y)
+    again, error = call(pickle.loads(pickle.dumps(first)), "fit", X, y)
+    assert error is None, error
     for fitted in (first, again):
         assert fitted.history_ == first.history_
         np.testing.assert_array_equal(fitted.vectors_.token_vectors, first.vectors_.token_vectors)
