@@ -54,6 +54,7 @@ class ProgressBar:
     def __call__(self, epoch, loss, token_vectors):
         if epoch == 0:
             return
+        self.last = (epoch, loss)
         if self.stream.isatty() or "ipykernel" in sys.modules:  # as Keras decides
             if self.bar is None:
                 # Made after the first epoch, whose time includes compiling the
@@ -65,9 +66,20 @@ class ProgressBar:
                 )
             self.bar.update(epoch, [("loss", loss)])
         elif epoch == self.n_epochs:
-            seconds = time.perf_counter() - self.start
-            print(
-                f"{epoch} epochs in {seconds:.1f} s; loss {loss:.4f} at the last epoch",
-                file=self.stream,
-                flush=True,
-            )
+            self._summary(epoch, loss)
+
+    def close(self):
+        """Say where a fit that stopped early ended (its last epoch says it otherwise)."""
+        epoch, loss = getattr(self, "last", (0, np.nan))
+        if 0 < epoch < self.n_epochs:
+            if self.bar is not None:
+                print(file=self.stream, flush=True)  # end the bar's line
+            self._summary(epoch, loss, f", stopped early of {self.n_epochs}")
+
+    def _summary(self, epoch, loss, stopped=""):
+        seconds = time.perf_counter() - self.start
+        print(
+            f"{epoch} epochs{stopped} in {seconds:.1f} s; loss {loss:.4f} at the last epoch",
+            file=self.stream,
+            flush=True,
+        )

@@ -647,6 +647,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             callbacks=[c for c in (recorder, progress) if c is not None],
             stopping=stopping,
         )
+        if progress is not None:
+            progress.close()
         _check_training(
             trained.losses,
             (trained.token_vectors, trained.distance_scale, trained.similarity_bias),

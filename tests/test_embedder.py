@@ -560,3 +560,12 @@ def test_n_iter_is_epochs_without_tol(css4):
     X, y = css4
     embedder = small_embedder(epochs=7).fit(X, y)
     assert embedder.n_iter_ == 7 == len(embedder.history_["loss"])
+
+
+def test_a_fit_stopped_early_prints_its_summary_line_in_a_log(css4, capsys):
+    X, y = css4
+    embedder = small_embedder(epochs=300, learning_rate=0.05, tol=1e-2, verbose=1).fit(X, y)
+    printed = capsys.readouterr().out
+    assert embedder.n_iter_ < 300
+    assert printed.startswith(f"{embedder.n_iter_} epochs, stopped early of 300 in ")
+    assert printed.count("\n") == 1
