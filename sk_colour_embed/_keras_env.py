@@ -5,6 +5,7 @@ a user's own settings win.
 """
 
 import os
+import warnings
 
 # Where XLA keeps compiled epochs for later processes, unless the user says otherwise.
 XLA_CACHE_VARIABLE = "SK_COLOUR_EMBED_XLA_CACHE"
@@ -31,13 +32,33 @@ def xla_cache_directory(environ):
 def with_xla_cache(environ):
     """Add the cache folder of :func:`xla_cache_directory` to ``environ``'s ``TF_XLA_FLAGS``.
 
-    The user's own flags stay. TensorFlow splits the flags at spaces, so a
-    folder whose path holds one is not used.
+    The user's own flags stay. A folder that cannot be made or written, or
+    whose path holds a space (TensorFlow splits its flags at spaces), is not
+    used, with a warning: TensorFlow would fail every compiled fit on it.
     """
     directory = xla_cache_directory(environ)
-    if directory is not None and not any(c.isspace() for c in directory):
-        flags = environ.get("TF_XLA_FLAGS", "").strip()
-        environ["TF_XLA_FLAGS"] = f"{flags} {_XLA_CACHE_FLAG}={directory}".strip()
+    if directory is None:
+        return
+    if any(c.isspace() for c in directory):
+        usable, why = False, "TensorFlow's flags cannot hold a path with a space"
+    else:
+        try:
+            os.makedirs(directory, exist_ok=True)
+            usable, why = os.access(directory, os.W_OK | os.X_OK), "it is not writable"
+        except OSError as error:
+            usable, why = False, error.strerror
+    if not usable:
+        # TensorFlow would fail every compiled fit on a folder it cannot write.
+        warnings.warn(
+            f"the XLA compilation cache folder {directory} cannot be used ({why}), so each "
+            f"process compiles its own epochs. Set {XLA_CACHE_VARIABLE} to a writable folder, "
+            "or to off.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
+    flags = environ.get("TF_XLA_FLAGS", "").strip()
+    environ["TF_XLA_FLAGS"] = f"{flags} {_XLA_CACHE_FLAG}={directory}".strip()
 
 
 # A fresh process, a loky or Dask worker among them, loads the epochs that

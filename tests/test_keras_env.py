@@ -57,7 +57,8 @@ def test_the_xla_cache_folder_follows_the_environment_and_the_users_own_flags(tm
     own = "--tf_xla_persistent_cache_directory=/theirs"
     assert flags(SK_COLOUR_EMBED_XLA_CACHE=mine, TF_XLA_FLAGS=own) == own
     assert flags(SK_COLOUR_EMBED_XLA_CACHE="off", XDG_CACHE_HOME=str(tmp_path)) is None
-    assert flags(SK_COLOUR_EMBED_XLA_CACHE=str(tmp_path / "a b")) is None
+    with pytest.warns(RuntimeWarning, match="cannot hold a path with a space"):
+        assert flags(SK_COLOUR_EMBED_XLA_CACHE=str(tmp_path / "a b")) is None
 
 
 # 5,000 steps: the engine compiles the epoch with XLA (XLA_MIN_STEPS).
@@ -104,3 +105,21 @@ def test_the_xla_cache_can_be_turned_off(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "sk_colour_embed").exists()
+
+
+def test_a_cache_folder_that_cannot_be_made_leaves_fits_working_and_says_so(tmp_path):
+    # TensorFlow failed every compiled fit with its own NotFoundError on such a folder.
+    (tmp_path / "file").write_text("")
+    cache = tmp_path / "file" / "xla"  # cannot be made, as root too
+    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
+    result = subprocess.run(
+        [sys.executable, "-c", XLA_FIT],
+        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": str(cache)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == fit_in_a_fresh_process("off")  # the same fit
+    ours = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(ours) == 1 and f"folder {cache} cannot be used" in ours[0]
+    assert "SK_COLOUR_EMBED_XLA_CACHE" in ours[0]
