@@ -73,37 +73,31 @@ print(hashlib.sha256(fitted.vectors_.vectors.tobytes()).hexdigest())
 """
 
 
-def fit_in_a_fresh_process(cache):
+def fit_in_a_fresh_process(cache, **environment):
+    """Run ``XLA_FIT`` in a new process with the cache ``cache``; its stdout and stderr."""
     env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
     result = subprocess.run(
         [sys.executable, "-c", XLA_FIT],
-        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": str(cache)},
+        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": str(cache), **environment},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip(), result.stderr
 
 
 def test_a_fresh_process_reuses_the_compiled_epochs_for_the_same_fit(tmp_path):
     cache = tmp_path / "xla"
-    compiled = fit_in_a_fresh_process(cache)
+    compiled, _ = fit_in_a_fresh_process(cache)
     entries = sorted(cache.iterdir())
     assert entries
     # The second process loads the compiled epochs instead of compiling: the same fit.
-    assert fit_in_a_fresh_process(cache) == compiled
+    assert fit_in_a_fresh_process(cache)[0] == compiled
     assert sorted(cache.iterdir()) == entries
 
 
 def test_the_xla_cache_can_be_turned_off(tmp_path):
-    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
-    result = subprocess.run(
-        [sys.executable, "-c", XLA_FIT],
-        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": "off", "XDG_CACHE_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(tmp_path))
     assert not (tmp_path / "sk_colour_embed").exists()
 
 
@@ -111,15 +105,8 @@ def test_a_cache_folder_that_cannot_be_made_leaves_fits_working_and_says_so(tmp_
     # TensorFlow failed every compiled fit with its own NotFoundError on such a folder.
     (tmp_path / "file").write_text("")
     cache = tmp_path / "file" / "xla"  # cannot be made, as root too
-    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
-    result = subprocess.run(
-        [sys.executable, "-c", XLA_FIT],
-        env={**env, "SK_COLOUR_EMBED_XLA_CACHE": str(cache)},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == fit_in_a_fresh_process("off")  # the same fit
-    ours = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    fitted, stderr = fit_in_a_fresh_process(cache)
+    assert fitted == fit_in_a_fresh_process("off")[0]  # the same fit
+    ours = [line for line in stderr.splitlines() if "RuntimeWarning" in line]
     assert len(ours) == 1 and f"folder {cache} cannot be used" in ours[0]
     assert "SK_COLOUR_EMBED_XLA_CACHE" in ours[0]
