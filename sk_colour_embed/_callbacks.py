@@ -1,8 +1,9 @@
 """Epoch callbacks of the training loop: recording the vectors, a progress bar.
 
-Each is called as ``callback(epoch, loss, token_vectors)`` before training
-(``epoch`` 0, ``loss`` NaN) and after every epoch; ``token_vectors()`` gives
-the token vectors at that point.
+Each is called as ``callback(epoch, loss, weights)`` before training
+(``epoch`` 0, ``loss`` NaN) and after every epoch; ``weights()`` gives the
+model's trainable weights at that point: the token vectors, the encoder's
+weights, then the head's two.
 """
 
 import sys
@@ -16,8 +17,9 @@ from sk_colour_embed._vectors import compose
 class Recorder:
     """Keep the item vectors every ``every`` epochs, epoch 0 included.
 
-    ``weights`` and ``normalize`` turn token vectors into item vectors, as
-    :func:`sk_colour_embed._vectors.compose` does.
+    ``weights`` and ``normalize`` turn token vectors (and the encoder's
+    weights) into item vectors, as :func:`sk_colour_embed._vectors.compose`
+    does.
     """
 
     def __init__(self, every, weights, normalize):
@@ -26,10 +28,11 @@ class Recorder:
         self.normalize = normalize
         self.epochs, self.frames = [], []
 
-    def __call__(self, epoch, loss, token_vectors):
+    def __call__(self, epoch, loss, weights):
         if epoch % self.every == 0:
             self.epochs.append(epoch)
-            vectors = compose(self.weights, token_vectors(), self.normalize)
+            token_vectors, *encoder, _, _ = weights()  # the head's scale and bias last
+            vectors = compose(self.weights, token_vectors, self.normalize, encoder)
             self.frames.append(vectors.astype(np.float32))
 
     def result(self):
@@ -51,7 +54,7 @@ class ProgressBar:
         self.bar = None
         self.start = time.perf_counter()
 
-    def __call__(self, epoch, loss, token_vectors):
+    def __call__(self, epoch, loss, weights):
         if epoch == 0:
             return
         self.last = (epoch, loss)

@@ -52,7 +52,7 @@ _DIVERGED = 2.0
 def _check_training(losses, weights, learning_rate, stopped_by_tol=False):
     """Refuse a fit that diverged to non-numbers; warn once if it diverged or has not converged.
 
-    ``weights`` are the trained values (token vectors, distance scale, bias).
+    ``weights`` are the trained values (token vectors, encoder, distance scale, bias).
     A fit ``stopped_by_tol`` (its judged loss had stopped falling by ``tol``)
     has converged by that rule.
     """
@@ -81,6 +81,19 @@ def _check_training(losses, weights, learning_rate, stopped_by_tol=False):
                 "settled yet. Raise epochs, or learning_rate.",
                 ConvergenceWarning,
             )
+
+
+def _checked_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or an error that says why not."""
+    sizes = tuple(np.ravel(np.asarray(hidden_layer_sizes, dtype=object)))
+    if not all(
+        isinstance(size, Integral) and not isinstance(size, bool) and size >= 1 for size in sizes
+    ):
+        raise ValueError(
+            f"hidden_layer_sizes must hold positive integers, the width of each hidden layer "
+            f"(() for none); it is {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
 
 
 def _likely_cause(share):
@@ -119,6 +132,7 @@ TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
     "vectorizer": [HasMethods(["fit", "transform"]), None],
     "name_vectors": ["boolean"],
+    "hidden_layer_sizes": ["array-like"],
     "epochs": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -159,6 +173,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         tokens, so that pairs of names never seen in fit can be classified.
     name_vectors : bool, default=True
         With a vectorizer, also learn a vector of each training name's own.
+    hidden_layer_sizes : tuple of int, default=()
+        As in :class:`PairSimilarityEmbedder`: hidden ReLU layers between a
+        name's features and its vector; ``()`` is the tutorial's model.
     negative : int or "auto", default="auto"
         Dissimilar partners drawn for every similar pair, fresh in each epoch:
         a pair ``(a, b)`` labelled 1 adds ``negative`` pairs ``(a, c)``
@@ -273,6 +290,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         *,
         vectorizer=None,
         name_vectors=True,
+        hidden_layer_sizes=(),
         negative="auto",
         ns_exponent=0.75,
         epochs=500,
@@ -291,6 +309,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         self.n_components = n_components
         self.vectorizer = vectorizer
         self.name_vectors = name_vectors
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.negative = negative
         self.ns_exponent = ns_exponent
         self.epochs = epochs
@@ -444,6 +463,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
           ``(n_pairs, 2, n_slots)`` for any number of slots, and its
           embedding holds ``vectors_.token_vectors``, whose rows are the
           vectorizer's columns that fit used, then the per-name vectors.
+        - With ``hidden_layer_sizes``, the embedding holds the vectors before
+          the hidden layers, and the layer ``"encoder"`` holds those layers.
 
         Loading the file needs this package's layers registered with Keras:
         run ``from sk_colour_embed import build_pair_model`` before
@@ -464,6 +485,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             token_form=vectors.tokens is not None,
             normalize=vectors.normalize,
             learning_rate=self.learning_rate,
+            encoder=vectors.encoder,
         )
 
     def keras_inputs(self, X):
@@ -608,6 +630,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             self.n_iter_no_change,
             self.validation_fraction if self.early_stopping else None,
         )
+        hidden_layer_sizes = _checked_sizes(self.hidden_layer_sizes)
         tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
         if weights is None:  # a lookup: each item is its own token
             item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))
@@ -636,6 +659,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             labels,
             n_tokens=len(keys) if weights is None else weights.shape[1],
             n_components=self.n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
             normalize=self.normalize,
             seed=int(init_seed),
             epochs=self.epochs,
@@ -651,7 +675,12 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             progress.close()
         _check_training(
             trained.losses,
-            (trained.token_vectors, trained.distance_scale, trained.similarity_bias),
+            (
+                trained.token_vectors,
+                *trained.encoder,
+                trained.distance_scale,
+                trained.similarity_bias,
+            ),
             self.learning_rate,
             trained.converged,
         )
@@ -662,6 +691,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             similarity_bias=trained.similarity_bias,
             tokens=tokens,
             normalize=self.normalize,
+            encoder=trained.encoder,
         )
         self.history_ = {"loss": trained.losses.tolist()}
         if trained.val_losses is not None:

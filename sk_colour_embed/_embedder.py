@@ -98,23 +98,33 @@ class PairSimilarityEmbedder(
         seeds it, so that a fixed ``random_state`` makes the whole fit
         reproducible.
     vectorizer : transformer or None, default=None
-        Reads names into token weights: any object with ``fit`` and
-        ``transform`` that maps a sequence of strings to a matrix, such as
-        ``TfidfVectorizer()``. It is cloned at fit; its parameters are
-        searchable (``vectorizer__ngram_range``). A name's vector is the sum
-        of its token vectors weighted by the absolute values of the
-        vectorizer's output, so its ``norm`` chooses the composition:
-        ``"l1"`` gives a weighted mean, TF-IDF's default ``"l2"`` measured
-        best on held-out names (see the design notes). Words and character
-        3-grams, ``make_union(TfidfVectorizer(), TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 3), min_df=2))``, give vectors to
-        names whose words were never seen too. None looks keys up exactly.
+        Reads names into features: any object with ``fit`` and ``transform``
+        that maps a sequence of strings to a matrix, sparse or dense, such as
+        ``TfidfVectorizer()``, ``make_pipeline(TfidfVectorizer(analyzer=
+        "char_wb"), TruncatedSVD(50))`` or :class:`WordVectors`. It is cloned
+        at fit; its parameters are searchable (``vectorizer__ngram_range``).
+        A name's vector is its feature row, signs kept, times a learned
+        matrix: the sum of its tokens' vectors weighted by the vectorizer's
+        output, so its ``norm`` chooses the composition (``"l1"`` gives a
+        weighted mean; TF-IDF's default ``"l2"`` measured best on held-out
+        names, see the design notes). Words and character 3-grams,
+        ``make_union(TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb",
+        ngram_range=(3, 3), min_df=2))``, give vectors to names whose words
+        were never seen too. None looks keys up exactly.
     name_vectors : bool, default=True
         With a vectorizer, also learn a vector of each training name's own,
         added to its tokens' (as fastText does for words): training names
         then fit as closely as with a lookup, and a new name has its tokens'
         vectors alone. Names the vectorizer reads the same way (``"Red"``,
         ``" red "``) share it. Ignored without a vectorizer.
+    hidden_layer_sizes : tuple of int, default=()
+        Hidden layers between a name's features and its vector, as in
+        ``MLPRegressor(hidden_layer_sizes=...)``: the learned matrix then
+        maps the features to the first size, and each layer adds a bias and
+        a ReLU, before a linear map to ``n_components``. A non-linear map
+        places names never seen better when the features hold more than
+        their spelling (pretrained word vectors; see the design notes).
+        ``()``, the default, is the tutorial's model.
     epochs : int, default=500
         Passes over the pairs.
     batch_size : int, default=512
@@ -265,6 +275,7 @@ class PairSimilarityEmbedder(
         sampler=None,
         vectorizer=None,
         name_vectors=True,
+        hidden_layer_sizes=(),
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
@@ -284,6 +295,7 @@ class PairSimilarityEmbedder(
         self.sampler = sampler
         self.vectorizer = vectorizer
         self.name_vectors = name_vectors
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate

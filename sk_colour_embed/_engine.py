@@ -46,6 +46,7 @@ from sk_colour_embed._keras_env import keras, tf
 from sk_colour_embed._model import (
     build_pair_model,
     embedding_variable,
+    embedding_width,
     head_layers,
     trained_weights,
 )
@@ -719,7 +720,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
     best, best_weights, n_no_change, converged = np.inf, None, 0, False
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     for callback in callbacks:
-        callback(0, np.nan, trainer.current_embedding)
+        callback(0, np.nan, trainer.snapshot)
     # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
     # draw the next epoch's order on a second thread while this one trains.
     # The draws stay in sequence, so a seeded rng gives the same orders.
@@ -732,7 +733,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
             seed = (negative_seed, epoch)
             losses.append(trainer.train_epoch(pairs, labels, tf.constant(order), seed))
             for callback in callbacks:
-                callback(epoch + 1, losses[-1], trainer.current_embedding)
+                callback(epoch + 1, losses[-1], trainer.snapshot)
             if tol is None:
                 continue
             judged = losses[-1]
@@ -808,10 +809,11 @@ def train(
     ns_exponent : float, default=0.75
         The exponent of :meth:`PartnerTable.from_pairs`.
     callbacks : sequence of callables, default=()
-        Each is called as ``callback(epoch, loss, token_vectors)`` before the
+        Each is called as ``callback(epoch, loss, weights)`` before the
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
-        counted from 1); ``token_vectors()`` gives the token vectors at that
-        point as a NumPy array.
+        counted from 1); ``weights()`` gives the model's trainable weights at
+        that point as NumPy arrays (:meth:`EpochTrainer.snapshot`): the token
+        vectors, the encoder's, then the head's.
 
     Returns
     -------
@@ -918,6 +920,8 @@ class TrainedWeights:
     token_vectors: np.ndarray
     distance_scale: float
     similarity_bias: float
+    # The encoder's weights, in its order (empty without hidden layers).
+    encoder: list
     losses: np.ndarray
     # The held-out loss of each epoch, with early stopping on held-out pairs.
     val_losses: np.ndarray | None = None
@@ -936,6 +940,7 @@ def fit_pair_model(
     normalize,
     seed,
     epochs,
+    hidden_layer_sizes=(),
     batch_size,
     learning_rate,
     rng,
@@ -948,7 +953,9 @@ def fit_pair_model(
 ):
     """Build the token-form model, train it, and return its weights as arrays.
 
-    The parameters after ``seed`` are those of :func:`train`, and
+    ``n_components``, ``normalize``, ``seed`` and ``hidden_layer_sizes`` are
+    those of :func:`build_pair_model`; the others after ``seed`` are those of
+    :func:`train`, and
     ``stopping``, a :class:`Stopping` or None (every epoch runs). With its
     ``validation_fraction``, the held-out pairs are drawn from ``rng`` before
     the epochs' orders. Fits of the same shapes and settings in one process
@@ -964,9 +971,14 @@ def fit_pair_model(
         (pairs, labels), held_out = (pairs[kept], labels[kept]), (pairs[held], labels[held])
     else:
         held_out = None
-    shape = dict(tokens_per_item=item_tokens.shape[1], normalize=normalize)
+    hidden_layer_sizes = tuple(hidden_layer_sizes)
+    shape = dict(
+        tokens_per_item=item_tokens.shape[1],
+        hidden_layer_sizes=hidden_layer_sizes,
+        normalize=normalize,
+    )
     model = build_pair_model(n_tokens, n_components, seed=seed, **shape)
-    n_values = n_tokens * n_components
+    n_values = n_tokens * embedding_width(n_components, hidden_layer_sizes)
     settings, partners = _resolve_for(
         n_values,
         item_weights,

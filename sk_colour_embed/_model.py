@@ -19,6 +19,7 @@ ops = keras.ops
 
 EMBEDDING = "embedding"
 WEIGHTED_SUM = "weighted_sum"
+ENCODER = "encoder"
 UNIT_NORMALIZATION = "unit_normalization"
 SQUARED_DISTANCE = "squared_distance"
 PROBABILITY = "distance_to_probability"
@@ -43,6 +44,59 @@ class WeightedSum(layers.Layer):
     def compute_output_shape(self, input_shape):
         shape = input_shape[0]
         return (*shape[:-2], shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="sk_colour_embed")
+class Encoder(layers.Layer):
+    """Hidden layers between an item's summed token vectors and its vector.
+
+    The embedding's width is the first hidden layer's: the weighted sum of
+    token vectors is that layer's product, and this layer adds its bias and
+    the ReLU, then each further hidden layer (``Dense``, ReLU), and a linear
+    ``Dense`` to ``n_components``, as ``MLPRegressor(hidden_layer_sizes)``
+    maps features. Its weights are, in order, the first bias, then the
+    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._vectors.encode`
+    applies them with NumPy).
+    """
+
+    def __init__(self, hidden_layer_sizes, n_components, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.n_components = n_components
+        self.seed = seed
+
+    def build(self, input_shape):
+        sizes = (*self.hidden_layer_sizes, self.n_components)
+        self.first_bias = self.add_weight(shape=(sizes[0],), initializer="zeros", name="bias_0")
+        self.dense = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+            seed = None if self.seed is None else self.seed + i
+            kernel = self.add_weight(
+                shape=(n_in, n_out),
+                initializer=keras.initializers.GlorotUniform(seed=seed),
+                name=f"kernel_{i}",
+            )
+            bias = self.add_weight(shape=(n_out,), initializer="zeros", name=f"bias_{i}")
+            self.dense.append((kernel, bias))
+
+    def call(self, summed):
+        vectors = ops.relu(summed + self.first_bias)
+        for i, (kernel, bias) in enumerate(self.dense):
+            vectors = ops.matmul(vectors, kernel) + bias
+            if i + 1 < len(self.dense):
+                vectors = ops.relu(vectors)
+        return vectors
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.n_components)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "hidden_layer_sizes": list(self.hidden_layer_sizes),
+            "n_components": self.n_components,
+            "seed": self.seed,
+        }
 
 
 @keras.saving.register_keras_serializable(package="sk_colour_embed")
@@ -86,10 +140,19 @@ class DistanceToProbability(layers.Layer):
         return input_shape
 
 
-def _head(normalize):
-    """The layers from a pair of item vectors to the probability of similar."""
-    head = [layers.UnitNormalization(name=UNIT_NORMALIZATION)] if normalize else []
+def _head(n_components, hidden_layer_sizes, normalize, seed):
+    """The layers from a pair of summed token vectors to the probability of similar."""
+    head = []
+    if hidden_layer_sizes:
+        head.append(Encoder(hidden_layer_sizes, n_components, seed=seed, name=ENCODER))
+    if normalize:
+        head.append(layers.UnitNormalization(name=UNIT_NORMALIZATION))
     return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
+
+
+def embedding_width(n_components, hidden_layer_sizes=()):
+    """The width of the embedding: the first hidden layer's, else ``n_components``."""
+    return hidden_layer_sizes[0] if hidden_layer_sizes else n_components
 
 
 def build_pair_model(
@@ -97,6 +160,7 @@ def build_pair_model(
     n_components: int = 2,
     *,
     tokens_per_item: int | None = None,
+    hidden_layer_sizes: tuple[int, ...] = (),
     normalize: bool = False,
     seed: int | None = None,
 ) -> keras.Model:
@@ -131,16 +195,21 @@ def build_pair_model(
     tokens_per_item : int or None, default=None
         ``None`` for the lookup form; otherwise the number of token slots per
         item.
+    hidden_layer_sizes : tuple of int, default=()
+        With sizes, an :class:`Encoder` of that many hidden ReLU layers maps
+        the (summed) embedding vectors, of the first size, to the item
+        vectors, of ``n_components``; ``()`` is the tutorial's model.
     normalize : bool, default=False
         Put the item vectors on the unit sphere before measuring distances.
     seed : int or None, default=None
         Seed of the embedding initializer, ``RandomUniform(-0.05, 0.05)``,
-        which is Keras's default for ``Embedding``.
+        which is Keras's default for ``Embedding``, and, plus 1, 2, ..., of
+        the encoder's kernels (``GlorotUniform``, as ``Dense``).
 
     Returns
     -------
     model : keras.Model
-        Layers named ``"embedding"``, (``"weighted_sum"``),
+        Layers named ``"embedding"``, (``"weighted_sum"``), (``"encoder"``),
         (``"unit_normalization"``), ``"squared_distance"`` and
         ``"distance_to_probability"``.
 
@@ -156,57 +225,82 @@ def build_pair_model(
     >>> tokens.predict({"tokens": ids, "weights": weights}, verbose=0).shape
     (1, 1)
     """
+    hidden_layer_sizes = tuple(hidden_layer_sizes)
     if tokens_per_item is None:
-        return _lookup_model(n_items, n_components, normalize, seed)
-    return _token_model(n_items, n_components, tokens_per_item, normalize, seed)
+        return _lookup_model(n_items, n_components, hidden_layer_sizes, normalize, seed)
+    return _token_model(n_items, n_components, hidden_layer_sizes, tokens_per_item, normalize, seed)
 
 
-def _embedding(n_items, n_components, seed):
+def _embedding(n_items, width, seed):
     return layers.Embedding(
         n_items,
-        n_components,
+        width,
         embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
         name=EMBEDDING,
     )
 
 
-def _lookup_model(n_items, n_components, normalize, seed):
+def _lookup_model(n_items, n_components, hidden_layer_sizes, normalize, seed):
     pair = keras.Input(shape=(2,), dtype="int32", name="pair")
-    embedding = _embedding(n_items, n_components, seed)
-    return keras.Sequential([pair, embedding, *_head(normalize)], name="pair_similarity")
+    embedding = _embedding(n_items, embedding_width(n_components, hidden_layer_sizes), seed)
+    head = _head(n_components, hidden_layer_sizes, normalize, seed)
+    return keras.Sequential([pair, embedding, *head], name="pair_similarity")
 
 
-def _token_model(n_items, n_components, tokens_per_item, normalize, seed):
+def _token_model(n_items, n_components, hidden_layer_sizes, tokens_per_item, normalize, seed):
     """The token form; ``tokens_per_item=None`` takes any number of token slots."""
     tokens = keras.Input(shape=(2, tokens_per_item), dtype="int32", name="tokens")
     weights = keras.Input(shape=(2, tokens_per_item), dtype="float32", name="weights")
-    token_vectors = _embedding(n_items, n_components, seed)(tokens)
+    width = embedding_width(n_components, hidden_layer_sizes)
+    token_vectors = _embedding(n_items, width, seed)(tokens)
     vectors = WeightedSum(name=WEIGHTED_SUM)([token_vectors, weights])
-    for layer in _head(normalize):
+    for layer in _head(n_components, hidden_layer_sizes, normalize, seed):
         vectors = layer(vectors)
     return keras.Model(
         {"tokens": tokens, "weights": weights}, vectors, name="token_pair_similarity"
     )
 
 
+def encoder_sizes(encoder):
+    """``(hidden_layer_sizes, n_components)`` of the encoder weights ``encoder``.
+
+    ``encoder`` lists the :class:`Encoder`'s weights in order (empty: none).
+    """
+    kernels = encoder[1::2]
+    return tuple(np.shape(k)[0] for k in kernels), np.shape(kernels[-1])[1]
+
+
 def trained_pair_model(
-    token_vectors, distance_scale, similarity_bias, *, token_form, normalize, learning_rate
+    token_vectors,
+    distance_scale,
+    similarity_bias,
+    *,
+    token_form,
+    normalize,
+    learning_rate,
+    encoder=(),
 ):
     """A compiled model of :func:`build_pair_model`'s form holding trained weights.
 
     The inverse of :func:`trained_weights`: the embedding holds
-    ``token_vectors`` and the head gives ``sigmoid(similarity_bias -
-    distance_scale * d)``, its raw scale set to ``log(expm1(distance_scale))``
-    so that its softplus is ``distance_scale``. The token form
-    (``token_form=True``) takes any number of token slots. Compiled with
-    binary cross-entropy and Adam at ``learning_rate``, to train further.
+    ``token_vectors``, the encoder (if any) the weights ``encoder``, and the
+    head gives ``sigmoid(similarity_bias - distance_scale * d)``, its raw
+    scale set to ``log(expm1(distance_scale))`` so that its softplus is
+    ``distance_scale``. The token form (``token_form=True``) takes any number
+    of token slots. Compiled with binary cross-entropy and Adam at
+    ``learning_rate``, to train further.
     """
     n_items, n_components = np.shape(token_vectors)
+    hidden_layer_sizes = ()
+    if len(encoder):
+        hidden_layer_sizes, n_components = encoder_sizes(encoder)
     if token_form:
-        model = _token_model(n_items, n_components, None, normalize, seed=0)
+        model = _token_model(n_items, n_components, hidden_layer_sizes, None, normalize, seed=0)
     else:
-        model = _lookup_model(n_items, n_components, normalize, seed=0)
+        model = _lookup_model(n_items, n_components, hidden_layer_sizes, normalize, seed=0)
     model.get_layer(EMBEDDING).set_weights([np.asarray(token_vectors, dtype=np.float32)])
+    if len(encoder):
+        model.get_layer(ENCODER).set_weights([np.asarray(w, np.float32) for w in encoder])
     # log(expm1(s)) = s + log(-expm1(-s)), without overflow for a large scale; a scale
     # that underflowed to 0 in float32 training keeps the smallest positive one.
     scale = max(float(distance_scale), float(np.finfo(np.float32).tiny))
@@ -221,14 +315,18 @@ def trained_pair_model(
 
 
 def trained_weights(model):
-    """The embedding, distance scale and similarity bias of ``model``, as NumPy values.
+    """The embedding, distance scale, similarity bias and encoder weights of ``model``.
 
-    The distance scale is the softplus of the raw weight, as the model uses it.
+    As NumPy values; the distance scale is the softplus of the raw weight,
+    as the model uses it, and the encoder's weights a list (empty without
+    one).
     """
     raw_scale, bias = model.get_layer(PROBABILITY).get_weights()
     with np.errstate(invalid="ignore"):  # a diverged fit's NaN, which fit then refuses
         scale = float(np.logaddexp(0.0, raw_scale))
-    return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias)
+    layer_names = {layer.name for layer in model.layers}
+    encoder = model.get_layer(ENCODER).get_weights() if ENCODER in layer_names else []
+    return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias), encoder
 
 
 def embedding_variable(model):
@@ -241,6 +339,6 @@ def head_layers(model):
 
     The first, the weighted sum, takes ``[token_vectors, weights]``.
     """
-    names = [WEIGHTED_SUM, UNIT_NORMALIZATION, SQUARED_DISTANCE, PROBABILITY]
+    names = [WEIGHTED_SUM, ENCODER, UNIT_NORMALIZATION, SQUARED_DISTANCE, PROBABILITY]
     present = {layer.name: layer for layer in model.layers}
     return [present[name] for name in names if name in present]

@@ -35,16 +35,6 @@ def names_of(X, allow_missing=False):
     return names
 
 
-def absolute(matrix):
-    """``matrix`` as a CSR matrix of float64 absolute values.
-
-    The sign that ``HashingVectorizer`` gives a token (``alternate_sign``)
-    carries no meaning here; the vectorizer's weights are otherwise kept as
-    they are (its ``norm``, ``use_idf``, ``binary`` and so on decide them).
-    """
-    return abs(sp.csr_matrix(matrix, dtype=np.float64))
-
-
 def padded(matrix):
     """Token ids and weights of each row of CSR ``matrix``, padded with weight 0.
 
@@ -192,4 +182,6 @@ class TokenReader:
         kept[kept] = self.columns[token[kept]] == matrix.indices[kept]
         indptr = np.concatenate([[0], np.cumsum(kept)])[matrix.indptr]
         selected = (matrix.data[kept], token[kept], indptr)
-        return absolute(sp.csr_matrix(selected, shape=(len(names), len(self.columns))))
+        # Signs are kept: a feature of any sign (a TruncatedSVD component, a word
+        # vector) weighs its token's vector by its value, a linear map of the features.
+        return sp.csr_matrix(selected, shape=(len(names), len(self.columns)), dtype=np.float64)

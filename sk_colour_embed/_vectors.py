@@ -31,19 +31,40 @@ _SCORE_SEED = 0
 _MAX_HINTS = 3
 
 
-def compose(weights, token_vectors, normalize=False):
-    """Item vectors: the weighted sum of token vectors, on the unit sphere if asked.
+def compose(weights, token_vectors, normalize=False, encoder=()):
+    """Item vectors: the weighted sum of token vectors, encoded, on the unit sphere if asked.
 
     ``weights`` is ``None`` (each item is its own token) or a matrix of
     token weights of shape ``(n_items, n_tokens)``, as the model's
-    ``WeightedSum`` layer takes them.
+    ``WeightedSum`` layer takes them; ``encoder`` the weights of the model's
+    ``Encoder`` (see :func:`encode`).
     """
     vectors = np.asarray(
         token_vectors if weights is None else weights @ token_vectors, dtype=np.float64
     )
+    vectors = encode(vectors, encoder)
     if normalize:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.maximum(norms, 1e-12)
+    return vectors
+
+
+def encode(summed, encoder):
+    """The model's ``Encoder`` with NumPy: ``summed`` token vectors to item vectors.
+
+    ``encoder`` lists the first hidden layer's bias, then each further
+    layer's kernel and bias; every layer but the last is followed by a ReLU.
+    Empty, it is the identity (the tutorial's model).
+    """
+    if not len(encoder):
+        return summed
+    vectors = np.maximum(summed + encoder[0], 0.0)
+    n_layers = (len(encoder) - 1) // 2
+    for i in range(n_layers):
+        kernel, bias = encoder[1 + 2 * i], encoder[2 + 2 * i]
+        vectors = vectors @ np.asarray(kernel, np.float64) + bias
+        if i + 1 < n_layers:
+            vectors = np.maximum(vectors, 0.0)
     return vectors
 
 
@@ -87,6 +108,9 @@ class ItemVectors:
         Reads names into token weights; None for a lookup of exact keys.
     normalize : bool, default=False
         Whether item vectors are put on the unit sphere.
+    encoder : list of ndarray, default=()
+        The weights of the model's hidden layers between the summed token
+        vectors and the item vectors (see :func:`encode`); empty for none.
 
     Attributes
     ----------
@@ -110,8 +134,19 @@ class ItemVectors:
     1.0
     """
 
+    # Vectors saved before encoders existed have none.
+    encoder = ()
+
     def __init__(
-        self, keys, token_vectors, *, distance_scale, similarity_bias, tokens=None, normalize=False
+        self,
+        keys,
+        token_vectors,
+        *,
+        distance_scale,
+        similarity_bias,
+        tokens=None,
+        normalize=False,
+        encoder=(),
     ):
         self.keys = keys
         self.token_vectors = np.asarray(token_vectors, dtype=np.float64)
@@ -119,6 +154,7 @@ class ItemVectors:
         self.similarity_bias = float(similarity_bias)
         self.tokens = tokens
         self.normalize = normalize
+        self.encoder = [np.asarray(w, dtype=np.float64) for w in encoder]
         self.vectors = self._compose(keys)[0]
 
     def __len__(self):
@@ -133,6 +169,8 @@ class ItemVectors:
 
     @property
     def n_components(self):
+        if len(self.encoder):
+            return len(self.encoder[-1])
         return self.token_vectors.shape[1]
 
     def to_frame(self, columns=None):
@@ -611,11 +649,13 @@ class ItemVectors:
             index = self.get_index(keys, missing="ignore")
             known = index >= 0
             vectors = np.full((len(keys), self.n_components), np.nan)
-            vectors[known] = compose(None, self.token_vectors[index[known]], self.normalize)
+            vectors[known] = compose(
+                None, self.token_vectors[index[known]], self.normalize, self.encoder
+            )
             return vectors, known
         weights = self.tokens.weights(np.asarray(keys, dtype=object))
         known = np.diff(weights.indptr) > 0
-        vectors = compose(weights, self.token_vectors, self.normalize)
+        vectors = compose(weights, self.token_vectors, self.normalize, self.encoder)
         vectors[~known] = np.nan
         return vectors, known
 

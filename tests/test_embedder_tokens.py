@@ -3,10 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
-from sklearn.pipeline import make_union
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import FunctionTransformer
 
-from conftest import query_in_a_process_without_tensorflow, words_embedder
+from sk_colour_embed import PairSampler
+
+from conftest import query_in_a_process_without_tensorflow, small_embedder, words_embedder
 
 
 def names(*values):
@@ -148,3 +153,54 @@ def test_names_as_a_list_or_series_with_a_vectorizer(fitted_words, xkcd_split):
     np.testing.assert_array_equal(
         refit.transform(names), words_embedder(epochs=2).fit(X_train, y_train).transform(names)
     )
+
+
+def signed_features(names):
+    """Names that start with "dark" read as -1, the others as +1: one signed feature."""
+    return np.array([[-1.0 if name.startswith("dark") else 1.0] for name in names])
+
+
+def test_dense_features_keep_their_signs(xkcd):
+    # Read as absolute values every name had the same feature, hence the same vector.
+    X, y = xkcd
+    embedder = small_embedder(
+        n_components=2, vectorizer=FunctionTransformer(signed_features), name_vectors=False
+    ).fit(X, y)
+    light, dark = embedder.transform(names("light red", "dark red"))
+    np.testing.assert_allclose(dark, -light)
+    assert np.linalg.norm(light - dark) > 1e-3
+
+
+def test_reduced_dense_features_place_held_out_names(xkcd_split):
+    X_train, y_train, X_test, y_test = xkcd_split
+    reading = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)), TruncatedSVD(30, random_state=0)
+    )
+    embedder = small_embedder(
+        n_components=3, vectorizer=reading, epochs=40, sampler=PairSampler(n_pairs=20_000)
+    ).fit(X_train, y_train)
+    untrained = clone(embedder).set_params(epochs=1, learning_rate=1e-9).fit(X_train, y_train)
+    assert embedder.score(X_test, y_test) > untrained.score(X_test, y_test) + 0.1
+
+
+@pytest.mark.parametrize("vectorizer", [None, TfidfVectorizer()])
+def test_hidden_layers_encode_the_vectors_the_estimator_gives(xkcd, vectorizer):
+    X, y = xkcd
+    embedder = small_embedder(
+        n_components=3, hidden_layer_sizes=[8, 5], vectorizer=vectorizer, record_every=10
+    ).fit(X, y)
+    vectors = embedder.vectors_
+    assert vectors.token_vectors.shape[1] == 8 and vectors.n_components == 3
+    assert [w.shape for w in vectors.encoder] == [(8,), (8, 5), (5,), (5, 3), (3,)]
+    # The recording's last frame is the fitted embedding, through the same encoder.
+    np.testing.assert_allclose(embedder.recording_[-1], embedder.embedding_, rtol=1e-5, atol=1e-6)
+    again = clone(embedder).fit(X, y)
+    np.testing.assert_array_equal(again.transform(X[:50]), embedder.transform(X[:50]))
+    assert embedder.transform(X[:3]).shape == (3, 3)
+
+
+@pytest.mark.parametrize("sizes", [(0,), (4, -1), ("8",), (2.5,), (True,)])
+def test_hidden_layer_sizes_must_be_positive_integers(xkcd, sizes):
+    X, y = xkcd
+    with pytest.raises(ValueError, match="hidden_layer_sizes must hold positive integers"):
+        small_embedder(hidden_layer_sizes=sizes).fit(X[:50], y[:50])

@@ -47,14 +47,21 @@ TABLES = {
 }
 
 
-def model_for(n_tokens, table, normalize=False):
+def model_for(n_tokens, table, normalize=False, hidden_layer_sizes=()):
     return build_pair_model(
-        n_tokens, 2, tokens_per_item=table[0].shape[1], normalize=normalize, seed=7
+        n_tokens,
+        2,
+        tokens_per_item=table[0].shape[1],
+        hidden_layer_sizes=hidden_layer_sizes,
+        normalize=normalize,
+        seed=7,
     )
 
 
-def fit_with_keras(pairs, labels, n_tokens, table, epochs, batch_size, normalize=False):
-    model = model_for(n_tokens, table, normalize)
+def fit_with_keras(
+    pairs, labels, n_tokens, table, epochs, batch_size, normalize=False, hidden_layer_sizes=()
+):
+    model = model_for(n_tokens, table, normalize, hidden_layer_sizes)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
     inputs = {"tokens": table[0][pairs], "weights": table[1][pairs]}
     history = model.fit(
@@ -74,8 +81,9 @@ def fit_with_engine(
     jit_compile=True,
     normalize=False,
     composed="auto",
+    hidden_layer_sizes=(),
 ):
-    model = model_for(n_tokens, table, normalize)
+    model = model_for(n_tokens, table, normalize, hidden_layer_sizes)
     trainer = make_trainer(
         model,
         *table,
@@ -148,6 +156,24 @@ def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
     np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
+
+
+@pytest.mark.parametrize("sparse, composed", [(False, True), (False, False), (True, "auto")])
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, sparse, composed):
+    # Batches of all 4 items' pairs, so that the lazy rule has no step to catch up.
+    pairs, labels = labelled_pairs(4 if sparse else 40, 600)
+    n_tokens, *table = TABLES[table_kind](4 if sparse else 40)
+    hidden = dict(hidden_layer_sizes=(5, 3))
+    reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, **hidden)
+    model, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, sparse=sparse, composed=composed, **hidden
+    )
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+    assert len(model.get_weights()) == len(reference.get_weights()) == 1 + 5 + 2
+    for weights, expected in zip(model.get_weights(), reference.get_weights(), strict=True):
+        # The lazy rule's step sizes come from a schedule: a float rounding apart.
+        np.testing.assert_allclose(weights, expected, atol=1e-5 if sparse else 1e-6)
 
 
 @pytest.mark.parametrize("normalize", [False, True])

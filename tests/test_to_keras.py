@@ -28,8 +28,13 @@ CHARACTERS = make_union(
 
 @pytest.fixture(
     scope="module",
-    params=[{}, {"n_components": 3, "normalize": True}, {"vectorizer": CHARACTERS}],
-    ids=["lookup", "unit-sphere", "tokens"],
+    params=[
+        {},
+        {"n_components": 3, "normalize": True},
+        {"vectorizer": CHARACTERS},
+        {"vectorizer": CHARACTERS, "hidden_layer_sizes": (6, 4), "n_components": 3},
+    ],
+    ids=["lookup", "unit-sphere", "tokens", "hidden-layers"],
 )
 def embedder(request, css4):
     X, y = css4

@@ -6,8 +6,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.preprocessing import FunctionTransformer
 
-from sk_colour_embed._tokens import TokenReader, absolute, names_of, padded
+from sk_colour_embed._tokens import TokenReader, names_of, padded
 
 NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=object)
 
@@ -25,7 +26,7 @@ def test_weights_are_the_vectorizers_over_the_tokens_training_used(vectorizer):
     tokens = TokenReader.fit(vectorizer, NAMES)
     weights = tokens.weights(NAMES)
     assert weights.shape[1] == len(tokens) < 200  # only used columns, even of 2**20
-    full = abs(tokens.vectorizer.transform(NAMES)).toarray()
+    full = tokens.vectorizer.transform(NAMES).toarray()
     np.testing.assert_allclose(weights.toarray(), full[:, tokens.columns])
     np.testing.assert_allclose(full.sum(axis=1), weights.sum(axis=1).A1)  # nothing lost
     assert tokens.weights(np.array(["purple"], dtype=object)).nnz == 0
@@ -40,9 +41,15 @@ def test_padded_rows_hold_ids_and_weights():
     np.testing.assert_array_equal(weights, [[0.5, 0.5], [1.0, 0.0], [0.0, 0.0]])
 
 
-def test_weights_are_absolute_values():
-    out = absolute(np.array([[1.0, -3.0], [0.0, 0.0]])).toarray()
-    np.testing.assert_allclose(out, [[1.0, 3.0], [0.0, 0.0]])
+def signed_features(names):
+    """Two signed features a name: +-1 by its first letter, and its length."""
+    return np.array([[1.0 if name[0] < "m" else -1.0, -len(name)] for name in names])
+
+
+def test_weights_keep_the_signs_of_dense_features():
+    # Taken as absolute values, "red" and "blue" (+-1, -3 and -4) read alike in sign.
+    tokens = TokenReader.fit(FunctionTransformer(signed_features), NAMES)
+    np.testing.assert_array_equal(tokens.weights(NAMES).toarray(), signed_features(NAMES))
 
 
 def test_names_must_be_one_column_of_strings():
@@ -79,7 +86,7 @@ def full_width_weights(tokens, names):
     over all its columns, then the kept ones."""
     names = np.where(pd.isna(names), "", names)
     matrix = sp.csc_matrix(tokens.vectorizer.transform(names))
-    return sp.csr_matrix(absolute(matrix[:, tokens.columns]))
+    return sp.csr_matrix(matrix[:, tokens.columns], dtype=np.float64)
 
 
 @pytest.mark.parametrize(
