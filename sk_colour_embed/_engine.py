@@ -51,7 +51,7 @@ from sk_colour_embed._model import (
     trained_weights,
 )
 from sk_colour_embed._negatives import draw, mixed_bits, partner_table
-from sk_colour_embed._sparse import multiply, padded_width, token_products
+from sk_colour_embed._sparse import compose_items, padded_width, spread_to_tokens, token_products
 
 # The defaults of keras.optimizers.Adam.
 BETA_1 = 0.9
@@ -342,7 +342,7 @@ class ComposedAdamTrainer(EpochTrainer):
         n_components = self.embeddings.shape[1]
         items = self.embeddings
         if "compose" in table:
-            items = multiply(table["compose"], items)
+            items = compose_items(table["compose"], items)
         pair_vectors = tf.gather(items, pairs)
         with tf.GradientTape() as tape:
             tape.watch(pair_vectors)
@@ -360,7 +360,9 @@ class ComposedAdamTrainer(EpochTrainer):
             tf.reshape(pairs, [-1]),
             items.shape[0],
         )
-        per_token = multiply(table["spread"], per_item) if "spread" in table else per_item
+        per_token = per_item
+        if "spread" in table:
+            per_token = spread_to_tokens(table["spread"], per_item, n_components)
         self._apply_adam(
             [
                 (per_token[:, :n_components], per_token[:, n_components : 2 * n_components]),

@@ -12,7 +12,9 @@ format of sparse matrix-vector kernels:
 - the entries that do not fit, as coordinates: a gather and a scatter.
 
 The width trades padded gathers against scattered entries (see
-:func:`ell_width`).
+:func:`ell_width`). Tokens in many items (the columns of a dense feature
+matrix, such as pretrained word vectors) go in a dense block instead,
+multiplied by matrix products (see :data:`BLOCK_FILL`).
 """
 
 from dataclasses import dataclass
@@ -29,6 +31,10 @@ SCATTER_COST = 6
 # XLA on the CPU scatters rows of a multiple of 4 floats fastest: 3-D rows of
 # [gradient, squared gradient], 6 floats, take 10% longer than when padded to 8.
 ROW_MULTIPLE = 4
+# A token in at least this share of the items goes in the dense block: a matrix
+# product takes far less an entry than a gather (xkcd names read as 256-d word
+# vectors: 2.9 s an epoch through gathers alone; see docs/performance.md).
+BLOCK_FILL = 0.25
 
 
 def ell_width(counts):
@@ -109,14 +115,13 @@ def padded_width(k):
     return -(-k // ROW_MULTIPLE) * ROW_MULTIPLE
 
 
-def token_products(item_tokens, item_weights, n_tokens, n_components):
+def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill=BLOCK_FILL):
     """The two products of the token trainer, or None when items are their own tokens.
 
-    Returns ``(compose, spread)`` as :meth:`HybridMatrix.tensors`: ``compose``
-    maps token vectors to item vectors (the weighted sums); ``spread`` maps
-    each item's ``[gradient, squared gradient]`` row, padded to
-    :func:`padded_width`, to each token's, scaled by the weight and the
-    squared weight. Padding slots (weight 0) are left out.
+    Returns ``(compose, spread)`` as dicts of TensorFlow constants, for
+    :func:`compose_items` and :func:`spread_to_tokens`. Tokens in at least
+    ``block_fill`` of the items are multiplied as a dense block, the others
+    through :class:`HybridMatrix`. Padding slots (weight 0) are left out.
     """
     items, slots = np.nonzero(item_weights)
     tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
@@ -126,9 +131,51 @@ def token_products(item_tokens, item_weights, n_tokens, n_components):
     if n_items == n_tokens and np.array_equal(items, identity):
         if np.array_equal(tokens, identity) and np.all(weights == 1):
             return None
-    compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items)
+    block_tokens = np.flatnonzero(np.bincount(tokens, minlength=n_tokens) >= block_fill * n_items)
+    in_block = np.isin(tokens, block_tokens)
+    block = np.zeros((n_items, len(block_tokens)))
+    np.add.at(
+        block, (items[in_block], np.searchsorted(block_tokens, tokens[in_block])), weights[in_block]
+    )
+    items, tokens, weights = items[~in_block], tokens[~in_block], weights[~in_block]
+    compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items).tensors()
     scales = np.zeros((len(items), padded_width(2 * n_components)))
     scales[:, :n_components] = weights[:, None]
     scales[:, n_components : 2 * n_components] = np.square(weights)[:, None]
-    spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens)
-    return compose.tensors(), spread.tensors()
+    spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens).tensors()
+    if len(block_tokens):
+        compose["block"] = tf.constant(block, tf.float32)
+        spread["block"] = tf.constant(block.T, tf.float32)
+        spread["block_squared"] = tf.constant(np.square(block).T, tf.float32)
+        compose["block_tokens"] = spread["block_tokens"] = tf.constant(block_tokens, tf.int32)
+    return compose, spread
+
+
+def compose_items(compose, token_vectors):
+    """Item vectors, the weighted sums of ``token_vectors``, with :func:`token_products`'s."""
+    items = multiply(compose, token_vectors)
+    if "block" in compose:
+        items += tf.matmul(compose["block"], tf.gather(token_vectors, compose["block_tokens"]))
+    return items
+
+
+def spread_to_tokens(spread, per_item, n_components):
+    """Each token's ``[gradient, squared gradient]`` from its items', with :func:`token_products`'s.
+
+    ``per_item`` holds each item's gradient and squared gradient, padded to
+    :func:`padded_width`; a token's are their sums scaled by its weight in
+    the item, and by the squared weight.
+    """
+    per_token = multiply(spread, per_item)
+    if "block" in spread:
+        k = n_components
+        block = tf.concat(
+            [
+                tf.matmul(spread["block"], per_item[:, :k]),
+                tf.matmul(spread["block_squared"], per_item[:, k : 2 * k]),
+                tf.zeros([spread["block"].shape[0], per_item.shape[1] - 2 * k]),
+            ],
+            axis=1,
+        )
+        per_token = tf.tensor_scatter_nd_add(per_token, spread["block_tokens"][:, None], block)
+    return per_token

@@ -5,8 +5,10 @@ import scipy.sparse as sp
 from sk_colour_embed._sparse import (
     SCATTER_COST,
     HybridMatrix,
+    compose_items,
     ell_width,
     multiply,
+    spread_to_tokens,
     token_products,
 )
 
@@ -65,16 +67,21 @@ def test_items_that_are_their_own_tokens_need_no_product():
     assert token_products(*two_slots, 3, 2) is not None
 
 
-def test_the_spread_scales_gradients_by_weights_and_squared_gradients_by_squared_weights():
+# Tokens 0 and 2 are in two items of three (a weight of 0 pads), token 1 in one.
+@pytest.mark.parametrize("block_fill, n_in_block", [(0.3, 3), (0.5, 2), (0.9, 0)])
+def test_the_spread_scales_gradients_by_weights_and_squared_gradients_by_squared_weights(
+    block_fill, n_in_block
+):
     ids = np.array([[0, 2], [1, 2], [2, 0]])
-    weights = np.array([[0.5, 0.25], [1.0, 0.0], [2.0, 1.0]])
-    compose, spread = token_products(ids, weights, 3, 2)
+    weights = np.array([[-0.5, 0.25], [1.0, 0.0], [2.0, 1.0]])
+    compose, spread = token_products(ids, weights, 3, 2, block_fill=block_fill)
+    assert len(compose.get("block_tokens", [])) == n_in_block
     token_vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
-    composed = multiply(compose, token_vectors).numpy()
+    composed = compose_items(compose, token_vectors).numpy()
     np.testing.assert_allclose(composed, np.einsum("is,isk->ik", weights, token_vectors[ids]))
     # per item: [gradient (2), squared gradient (2)], padded to 4 values
     per_item = np.array([[1, 2, 10, 20], [3, 4, 30, 40], [5, 6, 50, 60]], np.float32)
-    per_token = multiply(spread, per_item).numpy()
+    per_token = spread_to_tokens(spread, per_item, 2).numpy()
     matrix = sp.coo_matrix((weights.ravel(), (np.repeat(np.arange(3), 2), ids.ravel())))
     matrix = matrix.toarray()  # (items, tokens)
     np.testing.assert_allclose(per_token[:, :2], matrix.T @ per_item[:, :2], rtol=1e-6)

@@ -14,19 +14,26 @@ from sk_colour_embed._tokens import TokenReader, padded
 NAMES = ["red", "dark red", "light blue", "blue", "sea blue", "dark sea green"]
 
 
-def random_model(n_rows, tokens_per_item, normalize, seed=0):
+def random_model(n_rows, tokens_per_item, normalize, seed=0, hidden_layer_sizes=()):
     """A model with random, far-from-initial weights, so the formula is tested everywhere."""
     model = build_pair_model(
-        n_rows, 3, tokens_per_item=tokens_per_item, normalize=normalize, seed=seed
+        n_rows,
+        3,
+        tokens_per_item=tokens_per_item,
+        hidden_layer_sizes=hidden_layer_sizes,
+        normalize=normalize,
+        seed=seed,
     )
     rng = np.random.default_rng(seed)
-    model.get_layer("embedding").set_weights([rng.normal(size=(n_rows, 3))])
+    for layer in ("embedding", "encoder")[: 1 + bool(hidden_layer_sizes)]:
+        shapes = [w.shape for w in model.get_layer(layer).get_weights()]
+        model.get_layer(layer).set_weights([rng.normal(size=shape) for shape in shapes])
     model.get_layer("distance_to_probability").set_weights([np.array(0.7), np.array(1.3)])
     return model
 
 
 def token_vectors_from(model, keys, tokens, normalize):
-    embedding, scale, bias = trained_weights(model)
+    embedding, scale, bias, encoder = trained_weights(model)
     return ItemVectors(
         pd.Index(keys),
         embedding,
@@ -34,15 +41,20 @@ def token_vectors_from(model, keys, tokens, normalize):
         similarity_bias=bias,
         tokens=tokens,
         normalize=normalize,
+        encoder=encoder,
     )
 
 
+HIDDEN = [(), (4,), (5, 4)]
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", HIDDEN)
 @pytest.mark.parametrize("normalize", [False, True])
-def test_numpy_probability_is_the_keras_models_own(normalize):
+def test_numpy_probability_is_the_keras_models_own(normalize, hidden_layer_sizes):
     tokens = TokenReader.fit(CountVectorizer(), np.array(NAMES, dtype=object))
     weights = tokens.weights(np.array(NAMES, dtype=object))
     ids, slot_weights = padded(weights)
-    model = random_model(len(tokens), ids.shape[1], normalize)
+    model = random_model(len(tokens), ids.shape[1], normalize, 0, hidden_layer_sizes)
     vectors = token_vectors_from(model, NAMES, tokens, normalize)
     pairs = np.array([[i, j] for i in range(len(NAMES)) for j in range(len(NAMES))])
     keras_probability = model.predict(
@@ -58,9 +70,10 @@ def test_numpy_probability_is_the_keras_models_own(normalize):
     np.testing.assert_allclose(squared, keras_squared, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("hidden_layer_sizes", HIDDEN)
 @pytest.mark.parametrize("normalize", [False, True])
-def test_numpy_probability_matches_the_lookup_model(normalize):
-    model = random_model(5, None, normalize)
+def test_numpy_probability_matches_the_lookup_model(normalize, hidden_layer_sizes):
+    model = random_model(5, None, normalize, 0, hidden_layer_sizes)
     vectors = token_vectors_from(model, list("abcde"), None, normalize)
     pairs = np.array([[0, 1], [2, 4], [3, 3]])
     squared = np.sum((vectors.vectors[pairs[:, 0]] - vectors.vectors[pairs[:, 1]]) ** 2, axis=1)
