@@ -21,6 +21,7 @@ _MODULES = {
     "PairSimilarityClassifier": "_classifier",
     "PairSimilarityEmbedder": "_embedder",
     "UninformativePairsWarning": "_warnings",
+    "WordVectors": "_word_vectors",
     "build_pair_model": "_model",
     "load_colours": "_data",
     "read_colour_csv": "_data",
