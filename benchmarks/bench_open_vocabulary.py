@@ -22,7 +22,10 @@ otherwise (100,000 pairs, 500 epochs, batch 512, Adam 0.001):
 
 ``words+char3+own`` (word TF-IDF and TF-IDF of the character 3-grams
 within words that two training names share, with the default
-``name_vectors=True``) is the configuration the docs recommend;
+``name_vectors=True``) is the configuration the docs recommend without the
+``words`` extra, and ``words+wv+h64`` (word TF-IDF and :class:`WordVectors`
+with a hidden layer of 64) with it; ``wv`` and ``wv+h64`` read the word
+vectors alone, without and with the hidden layer;
 ``words+char3`` leaves out the vectors of the training names. ``words+own``
 and ``words`` read words only, with and without them; ``words-mean``
 composes by the weighted mean.
@@ -43,7 +46,7 @@ from sklearn.model_selection import KFold
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline, make_union
 
-from sk_colour_embed import PairSimilarityEmbedder, load_colours
+from sk_colour_embed import PairSimilarityEmbedder, WordVectors, load_colours
 from sk_colour_embed._items import descriptor_distances
 
 from _common import draw_pairs, machine, median, timed_engine_fit, token_table
@@ -56,6 +59,11 @@ def recommended_vectorizer():
     )
 
 
+def with_word_vectors():
+    """Words and pretrained word vectors (the ``words`` extra; docs/getting_started)."""
+    return make_union(TfidfVectorizer(), WordVectors())
+
+
 CONFIGS = {
     # the recommended: words and character 3-grams, and a vector per training name
     "words+char3+own": lambda: dict(vectorizer=recommended_vectorizer()),
@@ -64,6 +72,10 @@ CONFIGS = {
     "words": lambda: dict(vectorizer=TfidfVectorizer(), name_vectors=False),
     # the weighted mean: weights re-normalised to sum to 1
     "words-mean": lambda: dict(vectorizer=TfidfVectorizer(norm="l1"), name_vectors=False),
+    # pretrained word vectors (the words extra), through a hidden layer or not
+    "words+wv+h64": lambda: dict(vectorizer=with_word_vectors(), hidden_layer_sizes=(64,)),
+    "wv+h64": lambda: dict(vectorizer=WordVectors(), hidden_layer_sizes=(64,)),
+    "wv": lambda: dict(vectorizer=WordVectors()),
 }
 FOLDS = KFold(5, shuffle=True, random_state=0)
 
@@ -118,8 +130,12 @@ REGRESSIONS = {
 }
 
 
+def densified(features):
+    return features.toarray() if hasattr(features, "toarray") else np.asarray(features)
+
+
 def ceilings(X, y, vectorizer):
-    """Supervised regressions from the vectorizer's absolute weights straight to RGB.
+    """Supervised regressions from the vectorizer's features straight to RGB.
 
     Rough ceilings for any composition of these tokens' vectors: they are fitted
     on the colours themselves, and each keeps the setting with the best mean
@@ -131,8 +147,8 @@ def ceilings(X, y, vectorizer):
     scores, shares = {name: [] for name in REGRESSIONS}, []
     for train, test in FOLDS.split(X):
         reader = clone(vectorizer).fit(names[train])
-        train_weights = abs(reader.transform(names[train])).toarray()
-        test_weights = abs(reader.transform(names[test])).toarray()
+        train_weights = densified(reader.transform(names[train]))
+        test_weights = densified(reader.transform(names[test]))
         known = test_weights.any(axis=1)
         shares.append(known.mean())
         centre = rgb[train].mean(axis=0)  # the kernel ridge has no intercept
@@ -260,6 +276,8 @@ def main():
             ("word TF-IDF", TfidfVectorizer()),
             ("weighted mean of words", TfidfVectorizer(norm="l1")),
             ("words and 3-grams", recommended_vectorizer()),
+            ("words and word vectors", with_word_vectors()),
+            ("word vectors", WordVectors()),
         ]:
             share, best = ceilings(X, y, vectorizer)
             scores = ", ".join(f"{name} {score:.3f}" for name, score in best.items())
