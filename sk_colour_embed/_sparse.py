@@ -114,9 +114,10 @@ def token_products(item_tokens, item_weights, n_tokens, n_components):
 
     Returns ``(compose, spread)`` as :meth:`HybridMatrix.tensors`: ``compose``
     maps token vectors to item vectors (the weighted sums); ``spread`` maps
-    each item's ``[gradient, squared gradient]`` row, padded to
-    :func:`padded_width`, to each token's, scaled by the weight and the
-    squared weight. Padding slots (weight 0) are left out.
+    each item's row of gradient and squared gradient, interleaved
+    (``[g_1, g_1**2, g_2, g_2**2, ...]``) and padded to :func:`padded_width`,
+    to each token's, scaling each gradient by the weight and each squared
+    gradient by the squared weight. Padding slots (weight 0) are left out.
     """
     items, slots = np.nonzero(item_weights)
     tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
@@ -128,7 +129,7 @@ def token_products(item_tokens, item_weights, n_tokens, n_components):
             return None
     compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items)
     scales = np.zeros((len(items), padded_width(2 * n_components)))
-    scales[:, :n_components] = weights[:, None]
-    scales[:, n_components : 2 * n_components] = np.square(weights)[:, None]
+    scales[:, 0 : 2 * n_components : 2] = weights[:, None]
+    scales[:, 1 : 2 * n_components : 2] = np.square(weights)[:, None]
     spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens)
     return compose.tensors(), spread.tensors()
