@@ -71,14 +71,17 @@ def main():
     compile_seconds = runs[0][1].sum() - training
     print(
         f"(b) engine, {EPOCHS} epochs x {args.repeats} runs after a first: "
-        f"{engine_epoch:.4f} s per epoch (median); "
+        f"{engine_epoch:.5f} s per epoch (median); "
         f"training {training:.2f} s per fit ({training / EPOCHS:.4f} s per epoch), "
         f"plus {compile_seconds:.2f} s of compilation in the first fit"
     )
 
     at = args.plain_epochs - 1
     engine_loss = median([losses[at] for losses, _ in runs])
-    print(f"\nratio plain / engine per epoch: {plain_epoch / engine_epoch:.0f}x")
+    print(
+        f"\nratio plain / engine per epoch: {plain_epoch / engine_epoch:.1f}x "
+        f"(over the whole fit's mean epoch: {plain_epoch / (training / EPOCHS):.1f}x)"
+    )
     print(
         f"training loss after {at + 1} epochs: plain {plain_losses[at]:.4f}, "
         f"engine {engine_loss:.4f} "
