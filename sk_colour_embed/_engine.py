@@ -65,12 +65,12 @@ SPARSE_MIN_VALUES = 2**16
 # XLA compilation takes about 0.5 s more than tracing a graph, and its steps
 # are several times faster: it pays from a few thousand steps on.
 XLA_MIN_STEPS = 5_000
-# Epochs run by one compiled call, at most, and the memory their orders of the
-# pairs may take (int32, one row an epoch): entering the call, converting the
-# orders and reading the loss back cost as much as a third of the tutorial's
-# epoch when paid once an epoch.
+# Epochs run by one compiled call, at most, and the memory that the call's
+# orders of the pairs, and its copies of the token vectors after each epoch, may
+# each take: entering the call, converting the orders and reading the loss back
+# cost as much as a third of the tutorial's epoch when paid once an epoch.
 EPOCHS_PER_CALL = 16
-ORDERS_BYTES = 2**23
+CALL_BYTES = 2**23
 
 
 def _adam_update(variable, m, v, gradient, squared_gradient, alpha):
@@ -167,12 +167,15 @@ class EpochTrainer:
     def epochs_per_call(self, n_pairs):
         """How many epochs :meth:`train_epochs` may run in one call over ``n_pairs`` pairs.
 
-        One with negative partners, which are drawn in a call of their own
-        before each epoch.
+        As many as the orders (one int32 per pair an epoch) and the vectors
+        (one float32 per value an epoch) fit in ``CALL_BYTES`` each, up to
+        ``EPOCHS_PER_CALL``. One with negative partners, which are drawn in a
+        call of their own before each epoch.
         """
         if self.negative:
             return 1
-        return int(np.clip(ORDERS_BYTES // (4 * n_pairs), 1, EPOCHS_PER_CALL))
+        largest = max(n_pairs, int(np.prod(self.embeddings.shape)))
+        return int(np.clip(CALL_BYTES // (4 * largest), 1, EPOCHS_PER_CALL))
 
     def train_epochs(self, pairs, labels, orders, start, count):
         """``count`` epochs in one call, the ``j``-th over ``pairs`` in ``orders[start + j]``.

@@ -749,3 +749,30 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
     np.testing.assert_array_equal(several.losses, one.losses)
     np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
     assert several.converged
+
+
+def test_a_call_runs_as_many_epochs_as_its_orders_and_vectors_fit_in_memory():
+    import sk_colour_embed._engine as engine
+
+    def per_call(n_items, n_pairs, negative=0):
+        model = build_pair_model(n_items, 4, tokens_per_item=1, seed=0)
+        trainer = make_trainer(
+            model,
+            *lookup_table(n_items),
+            n_epochs=2,
+            n_pairs=n_pairs,
+            batch_size=64,
+            learning_rate=0.01,
+            sparse=False,
+            jit_compile=False,
+            negative=negative,
+            partners=engine.partner_table(*labelled_pairs(n_items, 50), n_items, negative, 0.75),
+        )
+        return trainer.epochs_per_call(n_pairs)
+
+    assert per_call(30, 600) == engine.EPOCHS_PER_CALL
+    too_many = engine.CALL_BYTES // 4 // 3  # room for three epochs of orders, or of vectors
+    assert per_call(30, too_many) == 3
+    assert per_call(too_many // 4, 600) == 3  # 4-D vectors
+    assert per_call(30, 4 * engine.CALL_BYTES) == 1
+    assert per_call(30, 600, negative=2) == 1  # partners drawn between epochs
