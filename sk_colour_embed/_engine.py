@@ -1,12 +1,12 @@
-"""Training engine: a whole epoch of mini-batch Adam steps in one XLA call.
+"""Training engine: whole epochs of mini-batch Adam steps in one XLA call.
 
 Plain ``model.fit`` spends almost all of its time on per-step framework
-overhead for this tiny model. Here each epoch is one call of a function
-compiled with XLA (for fits long enough to repay the compilation; a plain
-TensorFlow graph otherwise), whose ``tf.while_loop`` runs every mini-batch
-step of the epoch, with the same loss, batches, number of steps and Adam
-update rule as ``model.fit`` with ``keras.optimizers.Adam``. The pairs are
-shuffled afresh every epoch.
+overhead for this tiny model. Here up to ``EPOCHS_PER_CALL`` epochs are one
+call of a function compiled with XLA (for fits long enough to repay the
+compilation; a plain TensorFlow graph otherwise), whose ``tf.while_loop``
+runs every mini-batch step of each epoch, with the same loss, batches,
+number of steps and Adam update rule as ``model.fit`` with
+``keras.optimizers.Adam``. The pairs are shuffled afresh every epoch.
 
 Three trainers share that loop:
 
@@ -33,6 +33,7 @@ Three trainers share that loop:
   gradient of each occurrence.
 """
 
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -66,6 +67,12 @@ SPARSE_MIN_VALUES = 2**16
 # XLA compilation takes about 0.5 s more than tracing a graph, and its steps
 # are several times faster: it pays from a few thousand steps on.
 XLA_MIN_STEPS = 5_000
+# Epochs run by one compiled call, at most, and the memory that the call's
+# orders of the pairs, and its copies of the token vectors after each epoch, may
+# each take: entering the call, converting the orders and reading the loss back
+# cost as much as a third of the tutorial's epoch when paid once an epoch.
+EPOCHS_PER_CALL = 16
+CALL_BYTES = 2**23
 
 
 def _adam_update(variable, m, v, gradient, squared_gradient, alpha):
@@ -88,7 +95,7 @@ def _binary_crossentropy(labels, probabilities, sample_weight=None):
 
 
 class EpochTrainer:
-    """Train a token-form model of :func:`build_pair_model`, one compiled call per epoch.
+    """Train a token-form model of :func:`build_pair_model`, several epochs a compiled call.
 
     ``item_tokens`` and ``item_weights``, both of shape ``(n_items, n_slots)``,
     give each item's token ids and weights; the pairs are pairs of items.
@@ -113,6 +120,8 @@ class EpochTrainer:
         all_similar=False,
     ):
         self.model = model
+        # The token vectors: the Keras variable's TensorFlow variable.
+        self.embeddings = embedding_variable(model).value
         self.batch_size = batch_size
         self.negative = negative
         # Every pair similar: every negative counts, and the loss needs no weights.
@@ -121,6 +130,7 @@ class EpochTrainer:
         # The tables are arguments, not constants of the function, so that
         # another fit of the same shapes reuses the traced, compiled epoch.
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
+        self._run_epochs = tf.function(self._epochs, jit_compile=jit_compile)
         # Drawn in a compiled call of their own before each epoch: inside the
         # epoch's, XLA fuses the draws into the steps that read them, 12% slower.
         self._run_draw = tf.function(self._draw_partners, jit_compile=jit_compile)
@@ -156,9 +166,38 @@ class EpochTrainer:
             partners = self._run_draw(self.table["partners"], seed, pairs, order)
         return float(self._run_epoch(pairs, labels, order, self.table, partners))
 
+    def epochs_per_call(self, n_pairs):
+        """How many epochs :meth:`train_epochs` may run in one call over ``n_pairs`` pairs.
+
+        As many as the orders (one int32 per pair an epoch) and the vectors
+        (one float32 per value an epoch) fit in ``CALL_BYTES`` each, up to
+        ``EPOCHS_PER_CALL``. One with negative partners, which are drawn in a
+        call of their own before each epoch.
+        """
+        if self.negative:
+            return 1
+        largest = max(n_pairs, int(np.prod(self.embeddings.shape)))
+        return int(np.clip(CALL_BYTES // (4 * largest), 1, EPOCHS_PER_CALL))
+
+    def train_epochs(self, pairs, labels, orders, start, count):
+        """``count`` epochs in one call, the ``j``-th over ``pairs`` in ``orders[start + j]``.
+
+        Returns the mean loss of each epoch, as :meth:`train_epoch` does, and
+        the model's trainable weights after each, as :meth:`snapshot` lists
+        them: for each weight a tensor of shape ``(len(orders), *shape)``
+        (rows from ``count`` on are zeros).
+        """
+        losses, vectors = self._run_epochs(
+            pairs, labels, orders, tf.constant(start), tf.constant(count), self.table
+        )
+        return losses.numpy()[:count].tolist(), vectors
+
     def n_traces(self):
-        """How many shapes of data the epoch function has been traced for."""
-        return self._run_epoch.experimental_get_tracing_count()
+        """How many shapes of data the epoch functions have been traced for."""
+        return sum(
+            function.experimental_get_tracing_count()
+            for function in (self._run_epoch, self._run_epochs)
+        )
 
     def current_embedding(self):
         """The token vectors as they stand after the last step, as a NumPy array."""
@@ -232,6 +271,32 @@ class EpochTrainer:
         if rest:  # the last, smaller batch has a shape of its own
             total += step(n_full * batch, rest) * rest
         return total / n_pairs
+
+    def _epochs(self, pairs, labels, orders, start, count, table):
+        """``count`` epochs of :meth:`_epoch`, from ``orders[start]`` on; losses and vectors.
+
+        ``orders`` has a fixed number of rows, and ``start`` and ``count``
+        are tensors, so that calls of any length share one compiled function.
+        """
+        tracked = [self.embeddings, *(v.value for v in self.model.trainable_variables[1:])]
+
+        def body(j, losses, after):
+            loss = self._epoch(pairs, labels, orders[start + j], table)
+            # Read after the epoch's updates: the variables order them.
+            return (
+                j + 1,
+                tf.tensor_scatter_nd_update(losses, [[j]], [loss]),
+                [
+                    tf.tensor_scatter_nd_update(stack, [[j]], [variable.read_value()])
+                    for stack, variable in zip(after, tracked, strict=True)
+                ],
+            )
+
+        size = orders.shape[0]
+        stacks = [tf.zeros([size, *variable.shape]) for variable in tracked]
+        initial = (tf.constant(0), tf.zeros([size]), stacks)
+        _, losses, after = tf.while_loop(lambda j, *_: j < count, body, initial)
+        return losses, after
 
     def _draw_partners(self, partners, seed, pairs, order):
         """``negative`` partners for each of the ``pairs`` taken in ``order``.
@@ -317,7 +382,6 @@ class ComposedAdamTrainer(EpochTrainer):
     """
 
     def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
-        self.embeddings = embedding_variable(model).value  # set_items reads its shape
         super().__init__(model, item_tokens, item_weights, **settings)
         self.head = head_layers(model)[1:]  # after the weighted sum
         self.variables = [self.embeddings, *(v.value for v in model.trainable_variables[1:])]
@@ -351,21 +415,25 @@ class ComposedAdamTrainer(EpochTrainer):
                 probabilities = layer(probabilities)
             loss = _binary_crossentropy(labels[:, None], probabilities, sample_weight)
         grad_pairs, *grad_head = tape.gradient(loss, [pair_vectors, *self.variables[1:]])
-        grad_pairs = tf.reshape(grad_pairs, [-1, n_components])
-        padding = tf.zeros(
-            [tf.shape(grad_pairs)[0], padded_width(2 * n_components) - 2 * n_components]
+        # Each occurrence's row interleaves its gradient and squared gradient,
+        # [g_1, g_1**2, g_2, g_2**2, ...], padded with zero gradients to
+        # padded_width: XLA builds it in one vectorized loop, where the
+        # concatenation of the two took a scalar loop, a quarter of the epoch.
+        width = padded_width(2 * n_components) // 2
+        grad_pairs = tf.pad(
+            tf.reshape(grad_pairs, [-1, n_components]), [[0, 0], [0, width - n_components]]
         )
+        powers = grad_pairs[:, :, None] * tf.stack([tf.ones_like(grad_pairs), grad_pairs], axis=2)
         per_item = tf.math.unsorted_segment_sum(
-            tf.concat([grad_pairs, tf.square(grad_pairs), padding], axis=1),
-            tf.reshape(pairs, [-1]),
-            items.shape[0],
+            tf.reshape(powers, [-1, 2 * width]), tf.reshape(pairs, [-1]), items.shape[0]
         )
         per_token = per_item
         if "spread" in table:
             per_token = spread_to_tokens(table["spread"], per_item, n_components)
+        per_token = tf.reshape(per_token, [-1, width, 2])[:, :n_components]
         self._apply_adam(
             [
-                (per_token[:, :n_components], per_token[:, n_components : 2 * n_components]),
+                (per_token[..., 0], per_token[..., 1]),
                 *((gradient, tf.square(gradient)) for gradient in grad_head),
             ]
         )
@@ -413,7 +481,6 @@ class LazyAdamTrainer(EpochTrainer):
 
     def __init__(self, model, item_tokens, item_weights, *, learning_rate, n_steps, **settings):
         super().__init__(model, item_tokens, item_weights, **settings)
-        self.embeddings = embedding_variable(model).value
         self.head = head_layers(model)
         self.head_variables = [v.value for v in model.trainable_variables[1:]]
         self.rho = tf.constant(RHO, tf.float32)
@@ -440,6 +507,10 @@ class LazyAdamTrainer(EpochTrainer):
         self._set_schedule(n_steps, learning_rate)
         for variable in (self.step, self.m, self.v, self.last_step, *self.head_m, *self.head_v):
             variable.assign(tf.zeros_like(variable))
+
+    def epochs_per_call(self, n_pairs):
+        """One: the rows lag behind their skipped steps, and each epoch's vectors catch them up."""
+        return 1
 
     def current_embedding(self):
         return self._all_caught_up()[1].numpy()
@@ -548,8 +619,13 @@ class _TensorFlowLogsSilenced:
 _tensorflow_logs_silenced = _TensorFlowLogsSilenced()
 
 
-def _shuffled(rng, n):
-    return rng.permutation(n).astype(np.int32)
+def _shuffled(rng, n, rows, size):
+    """``rows`` orders of ``n`` pairs drawn from ``rng``, in a tensor of ``size`` rows."""
+    orders = np.empty((size, n), np.int32)
+    for row in orders[:rows]:
+        row[:] = rng.permutation(n)
+    orders[rows:] = 0  # never read: the last block of a fit may be short
+    return tf.constant(orders), rows
 
 
 @dataclass(frozen=True)
@@ -583,8 +659,14 @@ class _Settings:
         # in model.fit: memory follows the data, not batch_size.
         batch_size = min(batch_size, n_pairs)
         n_steps = n_epochs * -(-n_pairs // batch_size)
+        # The items' entries are no more than the token slots of a step's pairs.
+        item_weights = np.asarray(item_weights)
+        slots = 2 * batch_size * (1 + negative) * item_weights.shape[1]
+        few_entries = np.count_nonzero(item_weights) <= slots
         if sparse == "auto":
-            sparse = n_values >= SPARSE_MIN_VALUES
+            # The lazy update saves the rows a step leaves alone; when items have no
+            # more entries than a step's slots (dense features), a step touches them all.
+            sparse = n_values >= SPARSE_MIN_VALUES and not few_entries
         if jit_compile == "auto":
             # The lazy update's scatters add repeated rows in an order that
             # TensorFlow's graph threads do not fix; under XLA the order is
@@ -592,11 +674,8 @@ class _Settings:
             jit_compile = sparse or n_steps >= XLA_MIN_STEPS
         all_similar = bool(negative) and bool(all_similar)
         if composed == "auto":
-            # Composing every item once a step pays when the items' entries are
-            # no more than the token slots of the step's pairs.
-            item_weights = np.asarray(item_weights)
-            slots = 2 * batch_size * (1 + negative) * item_weights.shape[1]
-            composed = np.count_nonzero(item_weights) <= slots
+            # Composing every item once a step pays when the items' entries are few.
+            composed = few_entries
         composed = bool(composed) and not sparse
         return cls(
             batch_size,
@@ -713,6 +792,13 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
     :meth:`EpochTrainer.held_out`) when given, whose best epoch's weights
     are then kept. Without ``stopping``, or with its ``tol`` None, every
     epoch runs.
+
+    Several epochs run in one compiled call (:meth:`EpochTrainer.train_epochs`)
+    and the callbacks then see each of them in turn, with its loss and its
+    token vectors. A call never runs past an epoch where training could
+    stop: the training loss stops it after ``n_iter_no_change`` epochs
+    without improvement at the soonest, and a held-out loss is judged on the
+    weights of each epoch, one call each.
     """
     n_pairs = len(pairs)
     pairs = tf.constant(pairs, tf.int32)
@@ -721,41 +807,89 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
     tol = None if stopping is None else stopping.tol
     best, best_weights, n_no_change, converged = np.inf, None, 0, False
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
+    per_call = 1 if held_out is not None else trainer.epochs_per_call(n_pairs)
     for callback in callbacks:
         callback(0, np.nan, trainer.snapshot)
-    # Shuffling 100,000 pairs takes as long as a third of an epoch's steps:
-    # draw the next epoch's order on a second thread while this one trains.
-    # The draws stay in sequence, so a seeded rng gives the same orders.
     with _tensorflow_logs_silenced, ThreadPoolExecutor(max_workers=1) as pool:
-        next_order = pool.submit(_shuffled, rng, n_pairs)
-        for epoch in range(epochs):
-            order = next_order.result()
-            if epoch + 1 < epochs:
-                next_order = pool.submit(_shuffled, rng, n_pairs)
-            seed = (negative_seed, epoch)
-            losses.append(trainer.train_epoch(pairs, labels, tf.constant(order), seed))
-            for callback in callbacks:
-                callback(epoch + 1, losses[-1], trainer.snapshot)
-            if tol is None:
-                continue
-            judged = losses[-1]
-            if held_out is not None:
-                judged = trainer.loss(held_out)
-                val_losses.append(judged)
-            # As scikit-learn's MLPClassifier._update_no_improvement_count.
-            n_no_change = n_no_change + 1 if judged > best - tol else 0
-            if judged < best:
-                best = judged
+        orders = _Orders(pool, rng, n_pairs, epochs, per_call)
+        while len(losses) < epochs and not converged:
+            count = per_call
+            if tol is not None:
+                count = min(count, stopping.n_iter_no_change - n_no_change)
+            block, start, count = orders.take(count)
+            if per_call == 1:
+                seed = (negative_seed, len(losses))
+                run = [(trainer.train_epoch(pairs, labels, block[start], seed), None)]
+            else:
+                chunk, after = trainer.train_epochs(pairs, labels, block, start, count)
+                run = [
+                    (loss, functools.partial(_epoch_weights, after, j))
+                    for j, loss in enumerate(chunk)
+                ]
+            for loss, weights in run:
+                losses.append(loss)
+                weights = trainer.snapshot if weights is None else weights
+                for callback in callbacks:
+                    callback(len(losses), loss, weights)
+                if tol is None:
+                    continue
+                judged = loss
                 if held_out is not None:
-                    best_weights = trainer.snapshot()
-            if n_no_change >= stopping.n_iter_no_change:
-                converged = True
-                break
+                    judged = trainer.loss(held_out)
+                    val_losses.append(judged)
+                # As scikit-learn's MLPClassifier._update_no_improvement_count.
+                n_no_change = n_no_change + 1 if judged > best - tol else 0
+                if judged < best:
+                    best = judged
+                    if held_out is not None:
+                        best_weights = trainer.snapshot()
+                # The call ends at the soonest epoch that can stop (see above).
+                converged = n_no_change >= stopping.n_iter_no_change
     trainer.finish()
     if best_weights is not None:
         trainer.restore(best_weights)
     val_losses = np.array(val_losses) if held_out is not None else None
     return History(np.array(losses), val_losses, converged)
+
+
+def _epoch_weights(after, j):
+    """The trainable weights after epoch ``j`` of a call, from :meth:`EpochTrainer.train_epochs`."""
+    return [weights[j].numpy() for weights in after]
+
+
+class _Orders:
+    """Each epoch's order of the pairs, drawn on a second thread ahead of training.
+
+    Shuffling 100,000 pairs takes as long as half an epoch's steps: the next
+    epochs' orders are drawn while these train. They come in blocks of
+    ``per_block`` epochs, one tensor a block, of rows drawn in sequence from
+    ``rng``, so that a seeded ``rng`` gives the same orders however the
+    epochs are split between calls.
+    """
+
+    def __init__(self, pool, rng, n_pairs, epochs, per_block):
+        self._pool, self._rng, self._n_pairs, self._per_block = pool, rng, n_pairs, per_block
+        self._left = epochs
+        self._block, self._rows, self._used = None, 0, 0
+        self._next = self._submit()
+
+    def _submit(self):
+        rows = min(self._left, self._per_block)
+        self._left -= rows
+        if not rows:
+            return None
+        return self._pool.submit(_shuffled, self._rng, self._n_pairs, rows, self._per_block)
+
+    def take(self, count):
+        """A block of orders, the row of the next epoch's, and how many of ``count`` follow it."""
+        if self._used == self._rows:
+            self._block, self._rows = self._next.result()
+            self._used = 0
+            self._next = self._submit()
+        start = self._used
+        count = min(count, self._rows - start)
+        self._used += count
+        return self._block, start, count
 
 
 def train(

@@ -119,9 +119,14 @@ def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill
     """The two products of the token trainer, or None when items are their own tokens.
 
     Returns ``(compose, spread)`` as dicts of TensorFlow constants, for
-    :func:`compose_items` and :func:`spread_to_tokens`. Tokens in at least
-    ``block_fill`` of the items are multiplied as a dense block, the others
-    through :class:`HybridMatrix`. Padding slots (weight 0) are left out.
+    :func:`compose_items` and :func:`spread_to_tokens`: ``compose`` maps token
+    vectors to item vectors (the weighted sums); ``spread`` maps each item's
+    row of gradient and squared gradient, interleaved (``[g_1, g_1**2, g_2,
+    g_2**2, ...]``) and padded to :func:`padded_width`, to each token's,
+    scaling each gradient by the weight and each squared gradient by the
+    squared weight. Tokens in at least ``block_fill`` of the items are
+    multiplied as a dense block, the others through :class:`HybridMatrix`.
+    Padding slots (weight 0) are left out.
     """
     items, slots = np.nonzero(item_weights)
     tokens, weights = item_tokens[items, slots], item_weights[items, slots].astype(np.float64)
@@ -140,8 +145,8 @@ def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill
     items, tokens, weights = items[~in_block], tokens[~in_block], weights[~in_block]
     compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items).tensors()
     scales = np.zeros((len(items), padded_width(2 * n_components)))
-    scales[:, :n_components] = weights[:, None]
-    scales[:, n_components : 2 * n_components] = np.square(weights)[:, None]
+    scales[:, 0 : 2 * n_components : 2] = weights[:, None]
+    scales[:, 1 : 2 * n_components : 2] = np.square(weights)[:, None]
     spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens).tensors()
     if len(block_tokens):
         compose["block"] = tf.constant(block, tf.float32)
@@ -160,22 +165,18 @@ def compose_items(compose, token_vectors):
 
 
 def spread_to_tokens(spread, per_item, n_components):
-    """Each token's ``[gradient, squared gradient]`` from its items', with :func:`token_products`'s.
+    """Each token's gradient and squared gradient from its items', with :func:`token_products`'s.
 
-    ``per_item`` holds each item's gradient and squared gradient, padded to
-    :func:`padded_width`; a token's are their sums scaled by its weight in
-    the item, and by the squared weight.
+    ``per_item`` holds each item's gradient and squared gradient,
+    interleaved and padded to :func:`padded_width`; a token's are their sums
+    scaled by its weight in the item, and by the squared weight.
     """
     per_token = multiply(spread, per_item)
     if "block" in spread:
-        k = n_components
-        block = tf.concat(
-            [
-                tf.matmul(spread["block"], per_item[:, :k]),
-                tf.matmul(spread["block_squared"], per_item[:, k : 2 * k]),
-                tf.zeros([spread["block"].shape[0], per_item.shape[1] - 2 * k]),
-            ],
-            axis=1,
-        )
+        k, width = n_components, per_item.shape[1]
+        gradient = tf.matmul(spread["block"], per_item[:, 0 : 2 * k : 2])
+        squared = tf.matmul(spread["block_squared"], per_item[:, 1 : 2 * k : 2])
+        block = tf.reshape(tf.stack([gradient, squared], axis=2), [-1, 2 * k])
+        block = tf.pad(block, [[0, 0], [0, width - 2 * k]])
         per_token = tf.tensor_scatter_nd_add(per_token, spread["block_tokens"][:, None], block)
     return per_token

@@ -682,3 +682,123 @@ def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(s
 
     assert roc_auc_score(labels, -distance) > 0.75
     assert losses[-1] < losses[0] - 0.1
+
+
+def fit_epoch_by_epoch(pairs, labels, table, orders, jit_compile):
+    """Train a lookup model one :meth:`train_epoch` call per order; losses and vectors."""
+    model = model_for(len(table[0]), table)
+    trainer = make_trainer(
+        model,
+        *table,
+        n_epochs=len(orders),
+        n_pairs=len(pairs),
+        batch_size=64,
+        learning_rate=0.01,
+        sparse=False,
+        jit_compile=jit_compile,
+    )
+    losses, vectors = [], []
+    for order in orders:
+        losses.append(trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order))
+        vectors.append(trainer.current_embedding())
+    return losses, vectors
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compile):
+    # 11 epochs in calls of up to 4: two full blocks of orders and a short one.
+    import sk_colour_embed._engine as engine
+
+    monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 4)
+    pairs, labels = labelled_pairs(30, 600)
+    table = lookup_table(30)
+    seen = []
+    model = model_for(30, table)
+    losses = train(
+        model,
+        *table,
+        pairs,
+        labels,
+        epochs=11,
+        batch_size=64,
+        learning_rate=0.01,
+        rng=np.random.default_rng(5),
+        sparse=False,
+        jit_compile=jit_compile,
+        callbacks=[lambda epoch, loss, vectors: seen.append((epoch, loss, vectors()))],
+    )
+    rng = np.random.default_rng(5)
+    orders = [tf.constant(rng.permutation(600).astype(np.int32)) for _ in range(11)]
+    expected_losses, expected_vectors = fit_epoch_by_epoch(
+        pairs, labels, table, orders, jit_compile
+    )
+    # Bit for bit: the same steps, whatever the number of epochs in a call.
+    np.testing.assert_array_equal(losses, expected_losses)
+    assert [epoch for epoch, *_ in seen] == list(range(12))
+    np.testing.assert_array_equal([loss for _, loss, _ in seen[1:]], expected_losses)
+    for (_, _, got), expected in zip(seen[1:], expected_vectors, strict=True):
+        np.testing.assert_array_equal(got, expected)  # each epoch's own vectors
+    np.testing.assert_array_equal(embedding(model), expected_vectors[-1])
+
+
+@pytest.mark.parametrize("n_iter_no_change", [1, 3, 7])
+def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch, n_iter_no_change):
+    import sk_colour_embed._engine as engine
+    from sk_colour_embed._engine import Stopping, fit_pair_model
+
+    monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 5)
+    pairs, labels = labelled_pairs(30, 600)
+    table = lookup_table(30)
+
+    def fit(one_a_call):
+        if one_a_call:
+            monkeypatch.setattr(engine.EpochTrainer, "epochs_per_call", lambda self, n: 1)
+        engine.TRAINERS.clear()
+        return fit_pair_model(
+            *table,
+            pairs,
+            labels,
+            n_tokens=30,
+            n_components=2,
+            normalize=False,
+            seed=0,
+            epochs=60,
+            batch_size=64,
+            learning_rate=0.05,
+            rng=np.random.default_rng(0),
+            jit_compile=False,
+            stopping=Stopping(tol=2e-3, n_iter_no_change=n_iter_no_change),
+        )
+
+    several, one = fit(False), fit(True)
+    assert one.converged and len(one.losses) < 60  # it stops early, and at the same epoch:
+    np.testing.assert_array_equal(several.losses, one.losses)
+    np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
+    assert several.converged
+
+
+def test_a_call_runs_as_many_epochs_as_its_orders_and_vectors_fit_in_memory():
+    import sk_colour_embed._engine as engine
+
+    def per_call(n_items, n_pairs, negative=0):
+        model = build_pair_model(n_items, 4, tokens_per_item=1, seed=0)
+        trainer = make_trainer(
+            model,
+            *lookup_table(n_items),
+            n_epochs=2,
+            n_pairs=n_pairs,
+            batch_size=64,
+            learning_rate=0.01,
+            sparse=False,
+            jit_compile=False,
+            negative=negative,
+            partners=engine.partner_table(*labelled_pairs(n_items, 50), n_items, negative, 0.75),
+        )
+        return trainer.epochs_per_call(n_pairs)
+
+    assert per_call(30, 600) == engine.EPOCHS_PER_CALL
+    too_many = engine.CALL_BYTES // 4 // 3  # room for three epochs of orders, or of vectors
+    assert per_call(30, too_many) == 3
+    assert per_call(too_many // 4, 600) == 3  # 4-D vectors
+    assert per_call(30, 4 * engine.CALL_BYTES) == 1
+    assert per_call(30, 600, negative=2) == 1  # partners drawn between epochs

@@ -79,10 +79,10 @@ def test_the_spread_scales_gradients_by_weights_and_squared_gradients_by_squared
     token_vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
     composed = compose_items(compose, token_vectors).numpy()
     np.testing.assert_allclose(composed, np.einsum("is,isk->ik", weights, token_vectors[ids]))
-    # per item: [gradient (2), squared gradient (2)], padded to 4 values
-    per_item = np.array([[1, 2, 10, 20], [3, 4, 30, 40], [5, 6, 50, 60]], np.float32)
+    # per item: gradient and squared gradient interleaved, [g_1, s_1, g_2, s_2]
+    per_item = np.array([[1, 10, 2, 20], [3, 30, 4, 40], [5, 50, 6, 60]], np.float32)
     per_token = spread_to_tokens(spread, per_item, 2).numpy()
     matrix = sp.coo_matrix((weights.ravel(), (np.repeat(np.arange(3), 2), ids.ravel())))
     matrix = matrix.toarray()  # (items, tokens)
-    np.testing.assert_allclose(per_token[:, :2], matrix.T @ per_item[:, :2], rtol=1e-6)
-    np.testing.assert_allclose(per_token[:, 2:], (matrix**2).T @ per_item[:, 2:], rtol=1e-6)
+    np.testing.assert_allclose(per_token[:, ::2], matrix.T @ per_item[:, ::2], rtol=1e-6)
+    np.testing.assert_allclose(per_token[:, 1::2], (matrix**2).T @ per_item[:, 1::2], rtol=1e-6)
