@@ -725,7 +725,7 @@ def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compil
         rng=np.random.default_rng(5),
         sparse=False,
         jit_compile=jit_compile,
-        callbacks=[lambda epoch, loss, vectors: seen.append((epoch, loss, vectors()))],
+        callbacks=[lambda epoch, loss, weights: seen.append((epoch, loss, weights()[0]))],
     )
     rng = np.random.default_rng(5)
     orders = [tf.constant(rng.permutation(600).astype(np.int32)) for _ in range(11)]
