@@ -376,8 +376,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         scores : ndarray of shape (n_pairs,)
         """
         distances = self._distances(X)
-        scores = self.vectors_.similarity_bias - self.vectors_.distance_scale * distances
-        return np.where(np.isnan(distances), logit(self.prior_), scores)
+        return np.where(np.isnan(distances), logit(self.prior_), self.vectors_.log_odds(distances))
 
     def predict_proba(self, X):
         """Probability of each class for each pair; column 1 is similar.

@@ -633,10 +633,16 @@ class ItemVectors:
 
     # -- helpers ---------------------------------------------------------------
 
+    def log_odds(self, squared_distance):
+        """The model's log-odds of similar at ``squared_distance``: ``bias - scale * d``.
+
+        The one place of the formula outside the Keras model's last layer.
+        """
+        return self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
+
     def _log_probability(self, squared_distance):
         """The log of the model's probability of similar, without overflow."""
-        z = self.similarity_bias - self.distance_scale * np.asarray(squared_distance)
-        return -np.logaddexp(0.0, -z)
+        return -np.logaddexp(0.0, -self.log_odds(squared_distance))
 
     def _as_index(self, keys):
         if isinstance(keys, pd.Index):

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import make_union
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, WordVectors
@@ -268,3 +270,25 @@ def test_the_embedder_reads_names_through_word_vectors(css4):
     unseen = pd.DataFrame({"name": ["crimson red", "deep ocean blue"]})
     vectors = embedder.transform(unseen)
     assert vectors.shape == (2, 2) and np.isfinite(vectors).all()
+
+
+def test_the_recommended_configuration_places_names_without_a_seen_word(xkcd_split):
+    # The docs' configuration for names never seen, with the words extra, on few pairs.
+    X_train, y_train, X_test, y_test = xkcd_split
+    params = dict(
+        vectorizer=make_union(TfidfVectorizer(), WordVectors()),
+        hidden_layer_sizes=(32,),
+        batch_size=2048,
+        learning_rate=0.004,
+        sampler=PairSampler(n_pairs=20_000),
+        random_state=0,
+    )
+    embedder = PairSimilarityEmbedder(3, epochs=40, **params).fit(X_train, y_train)
+    untrained = PairSimilarityEmbedder(3, epochs=1, **{**params, "learning_rate": 1e-9})
+    untrained.fit(X_train, y_train)
+    words = TfidfVectorizer().fit(X_train["name"])
+    no_seen_word = words.transform(X_test["name"]).getnnz(axis=1) == 0
+    assert no_seen_word.sum() >= 10
+    new = X_test[no_seen_word], y_test[no_seen_word]
+    assert np.isfinite(embedder.transform(X_test)).all()  # every name has a vector
+    assert embedder.score(*new) > untrained.score(*new) + 0.1
