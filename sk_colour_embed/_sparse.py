@@ -138,10 +138,12 @@ def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill
             return None
     block_tokens = np.flatnonzero(np.bincount(tokens, minlength=n_tokens) >= block_fill * n_items)
     in_block = np.isin(tokens, block_tokens)
-    block = np.zeros((n_items, len(block_tokens)))
-    np.add.at(
-        block, (items[in_block], np.searchsorted(block_tokens, tokens[in_block])), weights[in_block]
-    )
+    # The squared weights are summed, not the weights squared: a token in two slots of
+    # an item gets each occurrence's squared gradient, as Keras's Adam does.
+    block, block_squared = (np.zeros((n_items, len(block_tokens))) for _ in range(2))
+    at = (items[in_block], np.searchsorted(block_tokens, tokens[in_block]))
+    np.add.at(block, at, weights[in_block])
+    np.add.at(block_squared, at, np.square(weights[in_block]))
     items, tokens, weights = items[~in_block], tokens[~in_block], weights[~in_block]
     compose = HybridMatrix.from_entries(items, tokens, weights[:, None], n_items).tensors()
     scales = np.zeros((len(items), padded_width(2 * n_components)))
@@ -150,8 +152,8 @@ def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill
     spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens).tensors()
     if len(block_tokens):
         compose["block"] = tf.constant(block, tf.float32)
-        spread["block"] = tf.constant(block.T, tf.float32)
-        spread["block_squared"] = tf.constant(np.square(block).T, tf.float32)
+        spread["block"] = compose["block"]
+        spread["block_squared"] = tf.constant(block_squared, tf.float32)
         compose["block_tokens"] = spread["block_tokens"] = tf.constant(block_tokens, tf.int32)
     return compose, spread
 
@@ -174,8 +176,8 @@ def spread_to_tokens(spread, per_item, n_components):
     per_token = multiply(spread, per_item)
     if "block" in spread:
         k, width = n_components, per_item.shape[1]
-        gradient = tf.matmul(spread["block"], per_item[:, 0 : 2 * k : 2])
-        squared = tf.matmul(spread["block_squared"], per_item[:, 1 : 2 * k : 2])
+        gradient = tf.matmul(spread["block"], per_item[:, 0 : 2 * k : 2], transpose_a=True)
+        squared = tf.matmul(spread["block_squared"], per_item[:, 1 : 2 * k : 2], transpose_a=True)
         block = tf.reshape(tf.stack([gradient, squared], axis=2), [-1, 2 * k])
         block = tf.pad(block, [[0, 0], [0, width - 2 * k]])
         per_token = tf.tensor_scatter_nd_add(per_token, spread["block_tokens"][:, None], block)

@@ -41,9 +41,18 @@ def token_table(n_items, n_tokens, seed=0):
     return ids, (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def dense_table(n_items, n_features=6, seed=0):
+    """Every item has every feature, of any sign, and feature 0 in a second slot too."""
+    rng = np.random.default_rng(seed)
+    ids = np.tile(np.r_[np.arange(n_features), 0], (n_items, 1)).astype(np.int32)
+    return ids, rng.normal(scale=0.5, size=ids.shape).astype(np.float32)
+
+
 TABLES = {
     "lookup": lambda n: (n, *lookup_table(n)),
     "tokens": lambda n: (n // 2 + 2, *token_table(n, n // 2 + 2)),
+    # the composed trainer multiplies these as a dense block
+    "dense": lambda n: (6, *dense_table(n)),
 }
 
 
@@ -121,7 +130,7 @@ def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
 
 
 @pytest.mark.parametrize("composed", [True, False])
-@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
 def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, composed):
@@ -159,7 +168,7 @@ def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
 
 
 @pytest.mark.parametrize("sparse, composed", [(False, True), (False, False), (True, "auto")])
-@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
 def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, sparse, composed):
     # Batches of all 4 items' pairs, so that the lazy rule has no step to catch up.
     pairs, labels = labelled_pairs(4 if sparse else 40, 600)
