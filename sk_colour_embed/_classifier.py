@@ -83,19 +83,6 @@ def _check_training(losses, weights, learning_rate, stopped_by_tol=False):
             )
 
 
-def _checked_sizes(hidden_layer_sizes):
-    """``hidden_layer_sizes`` as a tuple of positive ints, or an error that says why not."""
-    sizes = tuple(np.ravel(np.asarray(hidden_layer_sizes, dtype=object)))
-    if not all(
-        isinstance(size, Integral) and not isinstance(size, bool) and size >= 1 for size in sizes
-    ):
-        raise ValueError(
-            f"hidden_layer_sizes must hold positive integers, the width of each hidden layer "
-            f"(() for none); it is {hidden_layer_sizes!r}."
-        )
-    return tuple(int(size) for size in sizes)
-
-
 def _likely_cause(share):
     """What a share of similar pairs outside the learnable range asks of the user's pairs."""
     if share < MIN_SIMILAR_SHARE:
@@ -132,7 +119,7 @@ TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
     "vectorizer": [HasMethods(["fit", "transform"]), None],
     "name_vectors": ["boolean"],
-    "hidden_layer_sizes": ["array-like"],
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "epochs": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -618,6 +605,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         (None without ``record_every``).
         """
         from sk_colour_embed._engine import Stopping, fit_pair_model  # imports TensorFlow
+        from sk_colour_embed._model import checked_sizes
 
         if self.early_stopping and self.tol is None:
             raise ValueError(
@@ -629,7 +617,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             self.n_iter_no_change,
             self.validation_fraction if self.early_stopping else None,
         )
-        hidden_layer_sizes = _checked_sizes(self.hidden_layer_sizes)
+        hidden_layer_sizes = checked_sizes(self.hidden_layer_sizes)
         tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
         if weights is None:  # a lookup: each item is its own token
             item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))

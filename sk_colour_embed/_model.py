@@ -9,6 +9,7 @@ imports it only when a model is built or trained.
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
 
@@ -150,6 +151,23 @@ def _head(n_components, hidden_layer_sizes, normalize, seed):
     return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
 
 
+def checked_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or an error that says why not.
+
+    An int is one hidden layer, as in ``MLPRegressor``.
+    """
+    sizes = hidden_layer_sizes
+    if isinstance(sizes, Integral) or not np.ndim(sizes):
+        sizes = [sizes]
+    sizes = list(sizes) if np.ndim(np.asarray(sizes, dtype=object)) == 1 else [None]
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must hold positive integers, the width of each hidden layer "
+            f"(() for none); it is {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
+
+
 def embedding_width(n_components, hidden_layer_sizes=()):
     """The width of the embedding: the first hidden layer's, else ``n_components``."""
     return hidden_layer_sizes[0] if hidden_layer_sizes else n_components
@@ -225,7 +243,7 @@ def build_pair_model(
     >>> tokens.predict({"tokens": ids, "weights": weights}, verbose=0).shape
     (1, 1)
     """
-    hidden_layer_sizes = tuple(hidden_layer_sizes)
+    hidden_layer_sizes = checked_sizes(hidden_layer_sizes)
     if tokens_per_item is None:
         return _lookup_model(n_items, n_components, hidden_layer_sizes, normalize, seed)
     return _token_model(n_items, n_components, hidden_layer_sizes, tokens_per_item, normalize, seed)

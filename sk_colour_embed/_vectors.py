@@ -68,6 +68,22 @@ def encode(summed, encoder):
     return vectors
 
 
+def _check_encoder(encoder, width):
+    """Refuse encoder weights that :func:`encode` cannot apply to vectors of ``width``."""
+    shapes = [np.shape(w) for w in encoder]
+    fits = not shapes or (len(shapes) % 2 == 1 and shapes[0] == (width,))
+    n_in = width
+    for kernel, bias in zip(shapes[1::2], shapes[2::2], strict=False):
+        fits = fits and len(kernel) == 2 and kernel[0] == n_in and bias == kernel[1:]
+        n_in = kernel[-1] if kernel else n_in
+    if not fits:
+        raise ValueError(
+            "encoder must hold the first hidden layer's bias, as wide as the token vectors "
+            f"({width}), then a kernel and a bias for each further layer, each kernel with "
+            f"as many rows as the layer before it has values; its shapes are {shapes}."
+        )
+
+
 def _score_pairs(n_items):
     """All pairs of ``n_items`` items, or a fixed random sample of them."""
     n_all = n_items * (n_items - 1) // 2
@@ -155,6 +171,7 @@ class ItemVectors:
         self.tokens = tokens
         self.normalize = normalize
         self.encoder = [np.asarray(w, dtype=np.float64) for w in encoder]
+        _check_encoder(self.encoder, self.token_vectors.shape[1])
         self.vectors = self._compose(keys)[0]
 
     def __len__(self):

@@ -189,6 +189,8 @@ def test_hidden_layers_encode_the_vectors_the_estimator_gives(xkcd, vectorizer):
     embedder = small_embedder(
         n_components=3, hidden_layer_sizes=[8, 5], vectorizer=vectorizer, record_every=10
     ).fit(X, y)
+    one_layer = small_embedder(hidden_layer_sizes=4, epochs=2).fit(X[:100], y[:100])
+    assert [w.shape for w in one_layer.vectors_.encoder] == [(4,), (4, 2), (2,)]  # as MLP
     vectors = embedder.vectors_
     assert vectors.token_vectors.shape[1] == 8 and vectors.n_components == 3
     assert [w.shape for w in vectors.encoder] == [(8,), (8, 5), (5,), (5, 3), (3,)]
@@ -199,7 +201,7 @@ def test_hidden_layers_encode_the_vectors_the_estimator_gives(xkcd, vectorizer):
     assert embedder.transform(X[:3]).shape == (3, 3)
 
 
-@pytest.mark.parametrize("sizes", [(0,), (4, -1), ("8",), (2.5,), (True,)])
+@pytest.mark.parametrize("sizes", [(0,), (4, -1), ("8",), (2.5,), (True,), [[8, 5]]])
 def test_hidden_layer_sizes_must_be_positive_integers(xkcd, sizes):
     X, y = xkcd
     with pytest.raises(ValueError, match="hidden_layer_sizes must hold positive integers"):

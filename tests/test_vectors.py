@@ -249,3 +249,26 @@ def test_in_asks_whether_a_key_has_a_vector(corners, named):
     assert "red" in corners and "Red" not in corners and 3 not in corners
     assert "RED" in named and "dark purple" in named  # a name with a known token
     assert "purple" not in named and 3 not in named and None not in named
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [[(3,)], [(2,), (2, 3)], [(2,), (3, 3), (3,)], [(2,), (2, 3), (2,)], [(2, 2)]],
+    ids=["bias-width", "no-bias", "kernel-rows", "bias-columns", "not-a-bias"],
+)
+def test_encoder_weights_that_cannot_apply_are_refused(shapes):
+    encoder = [np.zeros(shape) for shape in shapes]
+    with pytest.raises(ValueError, match="encoder must hold the first hidden layer's bias"):
+        ItemVectors(
+            pd.Index(["a", "b"]),
+            np.zeros((2, 2)),
+            distance_scale=1.0,
+            similarity_bias=0.0,
+            encoder=encoder,
+        )
+
+
+def test_log_odds_are_the_formula_the_probability_follows(lookup):
+    squared = np.array([0.0, 0.5, 4.0])
+    np.testing.assert_allclose(lookup.log_odds(squared), 0.5 - 2.0 * squared)
+    np.testing.assert_allclose(lookup.probability(squared), 1 / (1 + np.exp(-(0.5 - 2 * squared))))
