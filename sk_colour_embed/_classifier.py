@@ -444,7 +444,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         - Without a vectorizer, it takes item-index pairs of shape
           ``(n_pairs, 2)``: the positions of the items in ``vectors_.keys``
           (``vectors_.get_index(keys)``), and its embedding holds the item
-          vectors in that order.
+          vectors in that order (before the encoder, with hidden layers).
         - With one, it takes ``{"tokens": ids, "weights": w}``, both of shape
           ``(n_pairs, 2, n_slots)`` for any number of slots, and its
           embedding holds ``vectors_.token_vectors``, whose rows are the

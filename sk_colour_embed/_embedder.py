@@ -106,7 +106,7 @@ class PairSimilarityEmbedder(
         A name's vector is its feature row, signs kept, times a learned
         matrix: the sum of its tokens' vectors weighted by the vectorizer's
         output, so its ``norm`` chooses the composition (``"l1"`` gives a
-        weighted mean; TF-IDF's default ``"l2"`` measured best on held-out
+        weighted mean of non-negative weights; TF-IDF's default ``"l2"`` measured best on held-out
         names, see the design notes). Words and character 3-grams,
         ``make_union(TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb",
         ngram_range=(3, 3), min_df=2))``, give vectors to names whose words

@@ -68,7 +68,7 @@ SPARSE_MIN_VALUES = 2**16
 # are several times faster: it pays from a few thousand steps on.
 XLA_MIN_STEPS = 5_000
 # Epochs run by one compiled call, at most, and the memory that the call's
-# orders of the pairs, and its copies of the token vectors after each epoch, may
+# orders of the pairs, and its copies of the weights after each epoch, may
 # each take: entering the call, converting the orders and reading the loss back
 # cost as much as a third of the tutorial's epoch when paid once an epoch.
 EPOCHS_PER_CALL = 16
@@ -795,7 +795,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
 
     Several epochs run in one compiled call (:meth:`EpochTrainer.train_epochs`)
     and the callbacks then see each of them in turn, with its loss and its
-    token vectors. A call never runs past an epoch where training could
+    trainable weights. A call never runs past an epoch where training could
     stop: the training loss stops it after ``n_iter_no_change`` epochs
     without improvement at the soonest, and a held-out loss is judged on the
     weights of each epoch, one call each.

@@ -187,15 +187,15 @@ def build_pair_model(
     In its lookup form (``tokens_per_item=None``, the tutorial's model) the
     model maps a batch of item-index pairs, shape ``(batch, 2)``, to the
     probability that the two items are similar, shape ``(batch, 1)``:
-    ``Embedding -> [UnitNormalization] -> SquaredDistance ->
+    ``Embedding -> [Encoder] -> [UnitNormalization] -> SquaredDistance ->
     DistanceToProbability``.
 
     In its token form each item is a weighted bag of tokens (the words or
     character n-grams of a name). The inputs are ``{"tokens": ids, "weights":
     w}``, both of shape ``(batch, 2, tokens_per_item)``, and an item's vector
     is the weighted sum of its token vectors (their weighted mean when the
-    weights sum to 1): ``Embedding -> WeightedSum -> [UnitNormalization] ->
-    SquaredDistance -> DistanceToProbability``. Pad items with fewer tokens
+    weights sum to 1): ``Embedding -> WeightedSum -> [Encoder] ->
+    [UnitNormalization] -> SquaredDistance -> DistanceToProbability``. Pad items with fewer tokens
     with weight 0. A lookup item is a token form item with one token of
     weight 1.
 
@@ -209,7 +209,8 @@ def build_pair_model(
         Rows of the embedding matrix: distinct items, or distinct tokens in
         the token form.
     n_components : int, default=2
-        Dimension of the embedding.
+        Dimension of the item vectors: of the embedding, or without hidden
+        layers the encoder's output.
     tokens_per_item : int or None, default=None
         ``None`` for the lookup form; otherwise the number of token slots per
         item.

@@ -114,9 +114,10 @@ class ItemVectors:
     ----------
     keys : pandas.Index
         The training items, unique (a ``MultiIndex`` for several key columns).
-    token_vectors : ndarray of shape (n_tokens, n_components)
+    token_vectors : ndarray of shape (n_tokens, width)
         The learned vectors: one per item when ``tokens`` is None, else one
-        per token.
+        per token; ``width`` is ``n_components``, or with an encoder its first
+        hidden layer's size.
     distance_scale, similarity_bias : float
         The model's probability of similar for vectors at squared distance
         ``d`` is ``sigmoid(similarity_bias - distance_scale * d)``.

@@ -6,6 +6,7 @@ import pytest
 
 from sk_colour_embed import build_pair_model
 from sk_colour_embed._engine import (
+    SPARSE_MIN_VALUES,
     XLA_MIN_STEPS,
     AdamSchedule,
     ComposedAdamTrainer,
@@ -252,6 +253,18 @@ def test_automatic_choices_follow_embedding_size_and_steps():
     assert not trainer(100, XLA_MIN_STEPS - 1)._run_epoch._jit_compile
     assert trainer(100, XLA_MIN_STEPS)._run_epoch._jit_compile
     assert trainer(40_000, 10)._run_epoch._jit_compile  # lazy: reproducible under XLA only
+    # Dense features: every row in every step, however many values, so no lazy update.
+    ids, weights = dense_table(300, n_features=256)
+    dense = make_trainer(
+        build_pair_model(256, 300, tokens_per_item=ids.shape[1]),
+        ids,
+        weights,
+        n_epochs=1,
+        n_pairs=1000,
+        batch_size=512,
+        learning_rate=0.1,
+    )
+    assert 256 * 300 >= SPARSE_MIN_VALUES and isinstance(dense, ComposedAdamTrainer)
 
 
 def test_training_leaves_tensorflow_logging_as_it_was():
