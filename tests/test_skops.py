@@ -23,11 +23,14 @@ ROOT = Path(__file__).parents[1]
 NEW_NAMES = pd.DataFrame({"name": ["dark red", "pale sky blue"]})
 
 
-@pytest.fixture(scope="module", params=["lookup", "tfidf"])
+@pytest.fixture(scope="module", params=["lookup", "tfidf", "hidden-layers"])
 def fitted(request, css4):
     X, y = css4
-    vectorizer = TfidfVectorizer() if request.param == "tfidf" else None
-    return small_embedder(vectorizer=vectorizer, handle_unknown="nan").fit(X, y)
+    vectorizer = None if request.param == "lookup" else TfidfVectorizer()
+    hidden = (4,) if request.param == "hidden-layers" else ()
+    return small_embedder(
+        vectorizer=vectorizer, hidden_layer_sizes=hidden, handle_unknown="nan"
+    ).fit(X, y)
 
 
 def dump_and_list_types(embedder, path):
@@ -121,7 +124,9 @@ def test_pickles_from_before_the_keys_were_stored_as_arrays_still_load(fitted, c
     X, _ = css4
     # Their state held the pandas keys and the per-name tokens' dict as they are.
     vectors = fitted.vectors_
-    old_state = dict(vars(vectors))
+    if vectors.encoder:
+        pytest.skip("no pickle before encoders had one")
+    old_state = {name: value for name, value in vars(vectors).items() if name != "encoder"}
     if vectors.tokens is not None:
         old_state["tokens"] = TokenReader.__new__(TokenReader)
         old_state["tokens"].__setstate__(dict(vars(vectors.tokens)))
