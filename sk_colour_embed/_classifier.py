@@ -160,7 +160,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         tokens, so that pairs of names never seen in fit can be classified.
     name_vectors : bool, default=True
         With a vectorizer, also learn a vector of each training name's own.
-    hidden_layer_sizes : tuple of int, default=()
+    hidden_layer_sizes : int or tuple of int, default=()
         As in :class:`PairSimilarityEmbedder`: hidden ReLU layers between a
         name's features and its vector; ``()`` is the tutorial's model.
     negative : int or "auto", default="auto"

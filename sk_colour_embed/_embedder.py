@@ -117,7 +117,7 @@ class PairSimilarityEmbedder(
         then fit as closely as with a lookup, and a new name has its tokens'
         vectors alone. Names the vectorizer reads the same way (``"Red"``,
         ``" red "``) share it. Ignored without a vectorizer.
-    hidden_layer_sizes : tuple of int, default=()
+    hidden_layer_sizes : int or tuple of int, default=()
         Hidden layers between a name's features and its vector, as in
         ``MLPRegressor(hidden_layer_sizes=...)``: the learned matrix then
         maps the features to the first size, and each layer adds a bias and

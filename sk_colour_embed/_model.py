@@ -214,7 +214,7 @@ def build_pair_model(
     tokens_per_item : int or None, default=None
         ``None`` for the lookup form; otherwise the number of token slots per
         item.
-    hidden_layer_sizes : tuple of int, default=()
+    hidden_layer_sizes : int or tuple of int, default=()
         With sizes, an :class:`Encoder` of that many hidden ReLU layers maps
         the (summed) embedding vectors, of the first size, to the item
         vectors, of ``n_components``; ``()`` is the tutorial's model.
