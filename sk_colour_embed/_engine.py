@@ -120,8 +120,10 @@ class EpochTrainer:
         all_similar=False,
     ):
         self.model = model
-        # The token vectors: the Keras variable's TensorFlow variable.
+        # The token vectors: the Keras variable's TensorFlow variable; then every
+        # trainable weight in the model's order, the token vectors first.
         self.embeddings = embedding_variable(model).value
+        self.variables = [self.embeddings, *(v.value for v in model.trainable_variables[1:])]
         self.batch_size = batch_size
         self.negative = negative
         # Every pair similar: every negative counts, and the loss needs no weights.
@@ -226,8 +228,7 @@ class EpochTrainer:
 
     def snapshot(self):
         """The model's trainable weights as they stand after the last step, as NumPy arrays."""
-        head = self.model.trainable_variables[1:]
-        return [self.current_embedding(), *(variable.numpy() for variable in head)]
+        return [self.current_embedding(), *(variable.numpy() for variable in self.variables[1:])]
 
     def restore(self, weights):
         """Set the model's trainable weights to a :meth:`snapshot`, after :meth:`finish`."""
@@ -278,7 +279,6 @@ class EpochTrainer:
         ``orders`` has a fixed number of rows, and ``start`` and ``count``
         are tensors, so that calls of any length share one compiled function.
         """
-        tracked = [self.embeddings, *(v.value for v in self.model.trainable_variables[1:])]
 
         def body(j, losses, after):
             loss = self._epoch(pairs, labels, orders[start + j], table)
@@ -288,12 +288,12 @@ class EpochTrainer:
                 tf.tensor_scatter_nd_update(losses, [[j]], [loss]),
                 [
                     tf.tensor_scatter_nd_update(stack, [[j]], [variable.read_value()])
-                    for stack, variable in zip(after, tracked, strict=True)
+                    for stack, variable in zip(after, self.variables, strict=True)
                 ],
             )
 
         size = orders.shape[0]
-        stacks = [tf.zeros([size, *variable.shape]) for variable in tracked]
+        stacks = [tf.zeros([size, *variable.shape]) for variable in self.variables]
         initial = (tf.constant(0), tf.zeros([size]), stacks)
         _, losses, after = tf.while_loop(lambda j, *_: j < count, body, initial)
         return losses, after
@@ -384,7 +384,6 @@ class ComposedAdamTrainer(EpochTrainer):
     def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
         super().__init__(model, item_tokens, item_weights, **settings)
         self.head = head_layers(model)[1:]  # after the weighted sum
-        self.variables = [self.embeddings, *(v.value for v in model.trainable_variables[1:])]
         self.learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
@@ -482,7 +481,6 @@ class LazyAdamTrainer(EpochTrainer):
     def __init__(self, model, item_tokens, item_weights, *, learning_rate, n_steps, **settings):
         super().__init__(model, item_tokens, item_weights, **settings)
         self.head = head_layers(model)
-        self.head_variables = [v.value for v in model.trainable_variables[1:]]
         self.rho = tf.constant(RHO, tf.float32)
         self._set_schedule(n_steps, learning_rate)
 
@@ -494,8 +492,8 @@ class LazyAdamTrainer(EpochTrainer):
         self.m = zeros((n_items, n_components))
         self.v = zeros((n_items, n_components))
         self.last_step = zeros((n_items,), tf.int32)
-        self.head_m = [zeros(v.shape) for v in self.head_variables]
-        self.head_v = [zeros(v.shape) for v in self.head_variables]
+        self.head_m = [zeros(v.shape) for v in self.variables[1:]]
+        self.head_v = [zeros(v.shape) for v in self.variables[1:]]
 
     def _set_schedule(self, n_steps, learning_rate):
         schedule = AdamSchedule.for_steps(n_steps, learning_rate)
@@ -567,7 +565,7 @@ class LazyAdamTrainer(EpochTrainer):
             for layer in self.head[1:]:
                 probabilities = layer(probabilities)
             loss = _binary_crossentropy(labels[:, None], probabilities, sample_weight)
-        grad_w, *grad_head = tape.gradient(loss, [w, *self.head_variables])
+        grad_w, *grad_head = tape.gradient(loss, [w, *self.variables[1:]])
         alpha = tf.gather(table["alpha"], step)
 
         # Occurrences of one row share its moments: write the decayed moments,
@@ -581,7 +579,7 @@ class LazyAdamTrainer(EpochTrainer):
         self._write_rows(rows, w - alpha * m / (tf.sqrt(v) + EPSILON), step)
 
         for variable, gradient, m_head, v_head in zip(
-            self.head_variables, grad_head, self.head_m, self.head_v, strict=True
+            self.variables[1:], grad_head, self.head_m, self.head_v, strict=True
         ):
             _adam_update(variable, m_head, v_head, gradient, tf.square(gradient), alpha)
         return loss

@@ -156,9 +156,7 @@ def checked_sizes(hidden_layer_sizes):
 
     An int is one hidden layer, as in ``MLPRegressor``.
     """
-    sizes = hidden_layer_sizes
-    if isinstance(sizes, Integral) or not np.ndim(sizes):
-        sizes = [sizes]
+    sizes = [hidden_layer_sizes] if not np.ndim(hidden_layer_sizes) else hidden_layer_sizes
     sizes = list(sizes) if np.ndim(np.asarray(sizes, dtype=object)) == 1 else [None]
     if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
         raise ValueError(
@@ -209,8 +207,8 @@ def build_pair_model(
         Rows of the embedding matrix: distinct items, or distinct tokens in
         the token form.
     n_components : int, default=2
-        Dimension of the item vectors: of the embedding, or without hidden
-        layers the encoder's output.
+        Dimension of the item vectors: the embedding's without hidden layers,
+        the encoder's output with them.
     tokens_per_item : int or None, default=None
         ``None`` for the lookup form; otherwise the number of token slots per
         item.
