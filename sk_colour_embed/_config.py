@@ -1,0 +1,118 @@
+"""One training's settings, checked and frozen: what the training core and the engine read.
+
+Both estimators make a :class:`TrainingConfig` from their parameters with
+:meth:`TrainingConfig.of`; nothing below them reads an estimator. The
+configuration imports neither TensorFlow nor scikit-learn's estimators.
+"""
+
+from dataclasses import dataclass, fields
+from numbers import Integral
+
+import numpy as np
+
+
+def checked_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or an error that says why not.
+
+    An int is one hidden layer, as in ``MLPRegressor``.
+    """
+    sizes = [hidden_layer_sizes] if not np.ndim(hidden_layer_sizes) else hidden_layer_sizes
+    sizes = list(sizes) if np.ndim(np.asarray(sizes, dtype=object)) == 1 else [None]
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must hold positive integers, the width of each hidden layer "
+            f"(() for none); it is {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """When to stop before the last epoch, as scikit-learn's ``MLPClassifier`` decides.
+
+    Training stops once the judged loss has not fallen below its best so far
+    by at least ``tol`` for ``n_iter_no_change`` consecutive epochs. The
+    judged loss is the training loss, or with ``validation_fraction``, the
+    loss of that share of the pairs, held out of training; the weights of
+    the epoch of the best held-out loss are kept. ``tol=None`` never stops.
+    """
+
+    tol: float | None = None
+    n_iter_no_change: int = 10
+    validation_fraction: float | None = None
+
+    def split(self, n_pairs, rng):
+        """Indices of the training and of the held-out pairs among ``n_pairs``, from ``rng``.
+
+        All pairs train, and none is held out, without ``validation_fraction``.
+        """
+        if self.tol is None or self.validation_fraction is None:
+            return np.arange(n_pairs), np.arange(0)
+        n_held_out = int(np.ceil(self.validation_fraction * n_pairs))
+        if n_held_out >= n_pairs:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction:g} of "
+                f"the {n_pairs} training pair(s), {n_held_out}, which leaves none to train on. "
+                "Give more pairs, or lower validation_fraction."
+            )
+        order = rng.permutation(n_pairs)
+        return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The settings of one training, as the estimators' parameters of the same names.
+
+    ``negative`` is the number of dissimilar partners drawn for each similar
+    pair (``"auto"`` is resolved from the labels by the training core).
+    ``lazy``, ``jit_compile`` and ``composed`` choose how the engine trains
+    (``"auto"``: by the data; see ``_engine``); the estimators leave them so.
+    """
+
+    n_components: int = 2
+    hidden_layer_sizes: tuple = ()
+    normalize: bool = False
+    epochs: int = 500
+    batch_size: int = 512
+    learning_rate: float = 0.001
+    stopping: Stopping = Stopping()
+    negative: int | str = 0
+    ns_exponent: float = 0.75
+    vectorizer: object = None
+    name_vectors: bool = True
+    record_every: int | None = None
+    verbose: int = 0
+    lazy: bool | str = "auto"
+    jit_compile: bool | str = "auto"
+    composed: bool | str = "auto"
+
+    @classmethod
+    def of(cls, estimator, **settings):
+        """The configuration of ``estimator``'s parameters, with ``settings`` given instead.
+
+        Reads the parameters named as the fields, and ``tol``,
+        ``n_iter_no_change``, ``early_stopping`` and ``validation_fraction``
+        into ``stopping``; a parameter the estimator does not have keeps the
+        field's default.
+        """
+        params = estimator.get_params(deep=False)
+        if params["early_stopping"] and params["tol"] is None:
+            raise ValueError(
+                "early_stopping=True stops on the held-out loss, by tol, but tol is None (train "
+                "every epoch). Give tol a number, such as 1e-4, or set early_stopping=False."
+            )
+        stopping = Stopping(
+            params["tol"],
+            params["n_iter_no_change"],
+            params["validation_fraction"] if params["early_stopping"] else None,
+        )
+        names = {field.name for field in fields(cls)}
+        values = {name: value for name, value in params.items() if name in names}
+        values = {**values, "stopping": stopping, **settings}
+        values["hidden_layer_sizes"] = checked_sizes(values.get("hidden_layer_sizes", ()))
+        return cls(**values)
+
+    @property
+    def embedding_width(self):
+        """The width of the embedding: the first hidden layer's, else ``n_components``."""
+        return self.hidden_layer_sizes[0] if self.hidden_layer_sizes else self.n_components
