@@ -49,7 +49,7 @@ def token_table(X, vectorizer, name_vectors=True):
 
     names = X["name"].to_numpy(dtype=object)
     tokens = TokenReader.fit(vectorizer, names, name_vectors)
-    return (*padded(tokens.weights(names)), len(tokens))
+    return (*padded(tokens.read(names)), len(tokens))
 
 
 # The callbacks of the epochs of one compiled call follow each other within

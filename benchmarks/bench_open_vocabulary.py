@@ -111,7 +111,7 @@ def held_out(X, y, dims, config):
     rows = []
     for fold, (train, test) in enumerate(FOLDS.split(X)):
         embedder = PairSimilarityEmbedder(
-            dims, **CONFIGS[config](), handle_unknown="nan", random_state=fold
+            dims, **CONFIGS[config](), handle_unknown="ignore", random_state=fold
         )
         start = time.perf_counter()
         embedder.fit(X.iloc[train], y.iloc[train])

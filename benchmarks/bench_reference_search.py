@@ -80,7 +80,7 @@ def search(folds, n_jobs, memory, epochs, n_products):
     embedder = PairSimilarityEmbedder(
         vectorizer=reader,
         epochs=epochs,
-        handle_unknown="nan",
+        handle_unknown="ignore",
         reference=(X, y),
         memory=memory,
         random_state=0,

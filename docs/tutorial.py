@@ -123,7 +123,7 @@ reader = make_union(  # a name's vector is built from the vectors of its tokens:
 )
 by_name = PairSimilarityEmbedder(
     vectorizer=reader,
-    handle_unknown="nan",  # a name with no known token gets a NaN row
+    handle_unknown="ignore",  # a name with no known token gets a NaN row
     random_state=0,
 ).fit(X_train, y_train)
 print(by_name.transform(pd.DataFrame({"name": ["RED", " red ", "Dusty Rose Pink"]})))
@@ -138,7 +138,7 @@ ax.figure.savefig(out / "new_names.png", dpi=100)
 # [names-grid]
 grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2]}
 search = GridSearchCV(
-    PairSimilarityEmbedder(vectorizer=reader, handle_unknown="nan", random_state=0),
+    PairSimilarityEmbedder(vectorizer=reader, handle_unknown="ignore", random_state=0),
     grid,  # the default 5-fold cv: each score is measured on names the fit never saw
 ).fit(X, y)
 print(search.best_params_, f"{search.best_score_:.3f}")
@@ -149,7 +149,7 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.neighbors import KNeighborsRegressor
 
 predictor = make_pipeline(
-    PairSimilarityEmbedder(3, vectorizer=reader, handle_unknown="nan", random_state=0),
+    PairSimilarityEmbedder(3, vectorizer=reader, handle_unknown="ignore", random_state=0),
     SimpleImputer(),  # a name with no known token gets the mean vector
     KNeighborsRegressor(n_neighbors=5),
 )
@@ -194,7 +194,7 @@ sales = (y["r"] - y["b"]).iloc[rows].to_numpy() - 0.01 * products["price"].to_nu
 
 embedder = PairSimilarityEmbedder(
     vectorizer=reader,  # any colour name gets a vector, whatever its case
-    handle_unknown="nan",
+    handle_unknown="ignore",
     reference=(X, y),  # learn from the colour table; never from the sales
     random_state=0,  # seeded: one training per setting in the search
 )

@@ -1,7 +1,7 @@
 """Epoch callbacks of the training loop: recording the vectors, a progress bar.
 
-Each is called as ``callback(epoch, loss, weights)`` before training
-(``epoch`` 0, ``loss`` NaN) and after every epoch; ``weights()`` gives the
+Each is called as ``callback(epoch, loss, variables)`` before training
+(``epoch`` 0, ``loss`` NaN) and after every epoch; ``variables()`` gives the
 model's trainable weights at that point: the token vectors, the encoder's
 weights, then the head's two.
 """
@@ -17,22 +17,22 @@ from sk_colour_embed._vectors import compose
 class Recorder:
     """Keep the item vectors every ``every`` epochs, epoch 0 included.
 
-    ``weights`` and ``normalize`` turn token vectors (and the encoder's
-    weights) into item vectors, as :func:`sk_colour_embed._vectors.compose`
-    does.
+    ``item_weights`` (the items' token weights) and ``normalize`` turn token
+    vectors (and the encoder's weights) into item vectors, as
+    :func:`sk_colour_embed._vectors.compose` does.
     """
 
-    def __init__(self, every, weights, normalize):
+    def __init__(self, every, item_weights, normalize):
         self.every = every
-        self.weights = weights
+        self.item_weights = item_weights
         self.normalize = normalize
         self.epochs, self.frames = [], []
 
-    def __call__(self, epoch, loss, weights):
+    def __call__(self, epoch, loss, variables):
         if epoch % self.every == 0:
             self.epochs.append(epoch)
-            token_vectors, *encoder, _, _ = weights()  # the head's scale and bias last
-            vectors = compose(self.weights, token_vectors, self.normalize, encoder)
+            token_vectors, *encoder, _, _ = variables()  # the head's scale and bias last
+            vectors = compose(self.item_weights, token_vectors, self.normalize, encoder)
             self.frames.append(vectors.astype(np.float32))
 
     def result(self):
@@ -54,7 +54,7 @@ class ProgressBar:
         self.bar = None
         self.start = time.perf_counter()
 
-    def __call__(self, epoch, loss, weights):
+    def __call__(self, epoch, loss, variables):
         if epoch == 0:
             return
         self.last = (epoch, loss)

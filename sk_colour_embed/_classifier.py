@@ -6,81 +6,29 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from sk_colour_embed._callbacks import ProgressBar, Recorder
+from sk_colour_embed._config import TRAINING_CONSTRAINTS, TrainingConfig
 from sk_colour_embed._items import (
+    check_no_missing,
     describe_keys,
+    handle_unknown_options,
+    ignores_unknown,
     keys_of,
-    missing_rows,
     reject_infinite_keys,
     validate_keys,
 )
 from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
-from sk_colour_embed._tokens import TokenReader, names_of, padded
-from sk_colour_embed._vectors import ItemQueriesMixin, ItemVectors
-from sk_colour_embed._warnings import warn_user
-
-
-def spread_seeds(random_state, n):
-    """``n`` seeds drawn from ``random_state``: one per random part of a fit."""
-    return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
-
+from sk_colour_embed._tokens import reader_class
+from sk_colour_embed._training import resolved_negative, spread_seeds, train_vectors
+from sk_colour_embed._vectors import ItemQueriesMixin
 
 # calibrate_threshold tries at most this many quantiles of the probabilities.
 _MAX_CANDIDATES = 201
-
-# The loss over the last tenth of the epochs falling by more than this share
-# of the tenth before: training has clearly not converged...
-_STILL_FALLING = 0.01
-_MIN_EPOCHS_TO_JUDGE = 20
-# ... unless it falls by less than this per epoch, in loss units: as scikit-learn's
-# tol, an absolute scale on which a loss of 0.001 falling by a fifth has converged.
-_TOL = 1e-4
-# The model starts with a probability of about 0.5 for every pair (zero bias, vectors
-# near 0), a loss of log(2); a loss that ends this many times higher has diverged.
-_START_LOSS = np.log(2.0)
-_DIVERGED = 2.0
-
-
-def _check_training(losses, weights, learning_rate, stopped_by_tol=False):
-    """Refuse a fit that diverged to non-numbers; warn once if it diverged or has not converged.
-
-    ``weights`` are the trained values (token vectors, encoder, distance scale, bias).
-    A fit ``stopped_by_tol`` (its judged loss had stopped falling by ``tol``)
-    has converged by that rule.
-    """
-    if not all(np.isfinite(w).all() for w in (losses, *weights)):
-        bad = np.flatnonzero(~np.isfinite(losses))
-        when = f"in epoch {bad[0] + 1} of {len(losses)}" if len(bad) else "in the last step"
-        raise ValueError(
-            f"training diverged: the loss or the weights stopped being numbers {when}, so "
-            f"there are no vectors to keep. Lower learning_rate (now {learning_rate:g})."
-        )
-    if losses[-1] > _DIVERGED * _START_LOSS:
-        warn_user(
-            f"training diverged: the loss ends at {losses[-1]:.4g}, far above the "
-            f"{_START_LOSS:.3f} it starts from (a probability of 0.5 for every pair), so the "
-            f"vectors mean little. Lower learning_rate (now {learning_rate:g}).",
-            ConvergenceWarning,
-        )
-    elif len(losses) >= _MIN_EPOCHS_TO_JUDGE and not stopped_by_tol:
-        tenth = len(losses) // 10
-        before, last = np.mean(losses[-2 * tenth : -tenth]), np.mean(losses[-tenth:])
-        drop = (before - last) / before
-        if drop > _STILL_FALLING and (before - last) / tenth > _TOL:
-            warn_user(
-                f"training has not converged: the loss fell by {drop:.1%} over the last "
-                f"{tenth} of {len(losses)} epochs, so the vectors (and most_similar) are not "
-                "settled yet. Raise epochs, or learning_rate.",
-                ConvergenceWarning,
-            )
 
 
 def _likely_cause(share):
@@ -93,44 +41,27 @@ def _likely_cause(share):
     )
 
 
-def _read_tokens(vectorizer, name_vectors, keys):
-    """The token reader and the items' token weights (None, None for a lookup)."""
-    if vectorizer is None:
-        return None, None
-    names = np.asarray(keys, dtype=object)
-    tokens = TokenReader.fit(vectorizer, names, name_vectors)
-    weights = tokens.weights(names)
-    no_token = np.diff(weights.indptr) == 0
-    if no_token.any() and np.sum(~no_token) >= 2:
-        warn_user(
-            f"{no_token.sum()} training name(s) have no token that the vectorizer keeps, "
-            f"so they get no vector and their pairs are left out of training: "
-            f"{describe_keys(keys[no_token])}."
-        )
-    if np.sum(~no_token) < 2:
-        raise ValueError(
-            f"the vectorizer finds a token in {np.sum(~no_token)} training name(s); pairs "
-            "need at least 2. Check its analyzer, token_pattern, min_df and max_df."
-        )
-    return tokens, weights
+def _set_fitted(classifier, training, classes):
+    """Give ``classifier`` the fitted state of ``training`` (a :class:`Training`)."""
+    classifier.vectors_ = training.vectors
+    classifier.history_ = training.history
+    classifier.n_iter_ = training.n_iter
+    classifier.classes_ = np.asarray(classes)
+    classifier.threshold_ = float(classifier.threshold)
+    classifier.prior_ = training.prior
 
 
-TRAINING_CONSTRAINTS = {
-    "n_components": [Interval(Integral, 1, None, closed="left")],
-    "vectorizer": [HasMethods(["fit", "transform"]), None],
-    "name_vectors": ["boolean"],
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "tol": [Interval(Real, 0, None, closed="left"), None],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "normalize": ["boolean"],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
+def trained_classifier(training, **params):
+    """A classifier with ``params``, fitted by ``training`` on pairs as a PairSampler gives them.
+
+    The pairs of :meth:`PairSampler.fit_resample`: columns ``item_x`` and
+    ``item_y``, labels 0 and 1. The embedder's ``classifier_``.
+    """
+    classifier = PairSimilarityClassifier(**params)
+    _set_fitted(classifier, training, classes=(0, 1))
+    classifier.n_features_in_ = 2
+    classifier.feature_names_in_ = np.array(["item_x", "item_y"], dtype=object)
+    return classifier
 
 
 class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMixin, BaseEstimator):
@@ -268,7 +199,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         "negative": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, 0, None, closed="left")],
         "threshold": [Interval(Real, 0, 1, closed="both")],
-        "handle_unknown": [StrOptions({"error", "prior"})],
+        "handle_unknown": [handle_unknown_options(former="prior")],
     }
 
     def __init__(
@@ -312,7 +243,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    # The vectorizer is the user's estimator: its parameters are checked when it is fitted.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Learn item vectors from labelled pairs.
 
@@ -468,7 +400,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             vectors.token_vectors,
             vectors.distance_scale,
             vectors.similarity_bias,
-            token_form=vectors.tokens is not None,
+            token_form=vectors.reader.token_form,
             normalize=vectors.normalize,
             learning_rate=self.learning_rate,
             encoder=vectors.encoder,
@@ -530,17 +462,15 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
                 f"the second's (2 columns for one key each), so an even number of columns; "
                 f"it has {X.shape[1]}."
             )
-        missing = missing_rows(X)
-        if len(missing):
-            raise ValueError(
-                f"X has a missing item (None or NaN) in {len(missing)} pair(s), the first at "
-                f"row {missing[0]}."
+        if reset or not ignores_unknown(self.handle_unknown, former="prior"):
+            # A missing item has no vector: fit cannot learn it, prediction can ignore it.
+            check_no_missing(
+                X, "" if reset else f"handle_unknown='ignore' gives them {self._ignored_as}."
             )
         reject_infinite_keys(X)
         first, second = np.hsplit(X, 2)
-        if self.vectorizer is not None:
-            for names in (first, second):
-                names_of(names)
+        for names in (first, second):
+            reader_class(self.vectorizer).check(names, allow_missing=not reset)
         return first, second
 
     def _distances(self, X):
@@ -549,19 +479,22 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         NaN for a pair with an item without a vector, under ``handle_unknown="prior"``.
         """
         check_is_fitted(self)
-        halves = self._pair_keys(X, reset=False)
-        first, second = (self.vectors_.get_vectors(keys_of(keys), "nan") for keys in halves)
-        unknown = np.flatnonzero(np.isnan(first).any(axis=1) | np.isnan(second).any(axis=1))
-        if len(unknown) and self.handle_unknown == "error":
-            row = unknown[0]
-            raise ValueError(
-                f"{len(unknown)} pair(s) have an item with no vector, the first at row {row}: "
-                f"{[keys[row].tolist() for keys in halves]}; {self.vectors_._why_unknown()}. "
-                "handle_unknown='prior' gives such pairs the training share of similar pairs."
+        halves = [keys_of(keys) for keys in self._pair_keys(X, reset=False)]
+        first, second = (self.vectors_.get_vectors(keys, "ignore") for keys in halves)
+        if not ignores_unknown(self.handle_unknown, former="prior"):
+            self.vectors_.check_known(
+                halves[0].append(halves[1]),
+                ~np.isnan(np.concatenate([first[:, 0], second[:, 0]])),
+                self._ignored_as,
+                rows=np.tile(np.arange(len(first)), 2),
             )
         return np.sum(np.square(first - second), axis=1)
 
+    # What handle_unknown="ignore" gives a pair with an item without a vector.
+    _ignored_as = "the training share of similar pairs as their probability"
+
     def _fit(self, X, y):
+        ignores_unknown(self.handle_unknown, former="prior")  # a deprecated value warns at fit
         first, second = self._pair_keys(X, reset=True)
         check_classification_targets(y)
         y = column_or_1d(y, warn=True)
@@ -585,107 +518,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             labels = np.ones(len(y), dtype=int)
         codes, keys = keys_of(np.concatenate([first, second])).factorize()
         pairs = codes.reshape(2, -1).T
-        n_drawn = self._n_negatives(labels) * int(np.sum(labels == 1))
+        n_drawn = resolved_negative(self.negative, labels) * int(np.sum(labels == 1))
         warn_if_uninformative(pairs[:, 0], pairs[:, 1], labels, _likely_cause, n_drawn)
-        init_seed, order_seed = spread_seeds(self.random_state, 2)
-        self._fit_indexed(keys, pairs, labels, init_seed, order_seed, classes=classes)
-
-    def _n_negatives(self, labels):
-        if self.negative == "auto":
-            return 5 if np.all(labels == 1) else 0
-        return self.negative
-
-    def _fit_indexed(
-        self, keys, pairs, labels, init_seed, order_seed, record_every=None, classes=(0, 1)
-    ):
-        """Train on item-index ``pairs`` of the items ``keys`` and their 0/1 ``labels``.
-
-        The whole fit but for reading ``X`` and ``y``: the embedder calls it
-        with the pairs its sampler draws. Returns the recorder of the vectors
-        (None without ``record_every``).
-        """
-        from sk_colour_embed._engine import Stopping, fit_pair_model  # imports TensorFlow
-        from sk_colour_embed._model import checked_sizes
-
-        if self.early_stopping and self.tol is None:
-            raise ValueError(
-                "early_stopping=True stops on the held-out loss, by tol, but tol is None (train "
-                "every epoch). Give tol a number, such as 1e-4, or set early_stopping=False."
-            )
-        stopping = Stopping(
-            self.tol,
-            self.n_iter_no_change,
-            self.validation_fraction if self.early_stopping else None,
-        )
-        hidden_layer_sizes = checked_sizes(self.hidden_layer_sizes)
-        tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
-        if weights is None:  # a lookup: each item is its own token
-            item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))
-        else:
-            item_tokens, item_weights = padded(weights)
-            has_tokens = np.diff(weights.indptr) > 0
-            keep = has_tokens[pairs[:, 0]] & has_tokens[pairs[:, 1]]
-            pairs, labels = pairs[keep], labels[keep]
-            if len(pairs) == 0:
-                raise ValueError(
-                    "every pair has a name with no token, so nothing is left to train on; "
-                    "give more pairs or read more of the names."
-                )
-        negative = self._n_negatives(labels)
-        if negative and not np.any(labels == 1):
-            raise ValueError(
-                "no similar pair is left to draw negative partners for: every similar pair "
-                "has a name with no token. Read more of the names, or give more pairs."
-            )
-        recorder = Recorder(record_every, weights, self.normalize) if record_every else None
-        progress = ProgressBar(self.epochs) if self.verbose else None
-        trained = fit_pair_model(
-            item_tokens,
-            item_weights,
-            pairs,
-            labels,
-            n_tokens=len(keys) if weights is None else weights.shape[1],
-            n_components=self.n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            normalize=self.normalize,
-            seed=int(init_seed),
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            rng=np.random.default_rng(order_seed),
-            negative=negative,
-            ns_exponent=self.ns_exponent,
-            callbacks=[c for c in (recorder, progress) if c is not None],
-            stopping=stopping,
-        )
-        if progress is not None:
-            progress.close()
-        _check_training(
-            trained.losses,
-            (
-                trained.token_vectors,
-                *trained.encoder,
-                trained.distance_scale,
-                trained.similarity_bias,
-            ),
-            self.learning_rate,
-            trained.converged,
-        )
-        self.vectors_ = ItemVectors(
-            keys,
-            trained.token_vectors,
-            distance_scale=trained.distance_scale,
-            similarity_bias=trained.similarity_bias,
-            tokens=tokens,
-            normalize=self.normalize,
-            encoder=trained.encoder,
-        )
-        self.history_ = {"loss": trained.losses.tolist()}
-        if trained.val_losses is not None:
-            self.history_["val_loss"] = trained.val_losses.tolist()
-        self.n_iter_ = len(trained.losses)
-        self.classes_ = np.asarray(classes)
-        self.threshold_ = float(self.threshold)
-        similar = np.sum(labels == 1)
-        self.prior_ = similar / (len(labels) + negative * similar)
-        return recorder
+        config = TrainingConfig.of(self)
+        training = train_vectors(keys, pairs, labels, config, spread_seeds(self.random_state, 2))
+        _set_fitted(self, training, classes)

@@ -2,13 +2,32 @@
 
 Both estimators make a :class:`TrainingConfig` from their parameters with
 :meth:`TrainingConfig.of`; nothing below them reads an estimator. The
-configuration imports neither TensorFlow nor scikit-learn's estimators.
+configuration imports neither TensorFlow nor the package's estimators.
 """
 
 from dataclasses import dataclass, fields
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval
+
+# The constraints of the parameters both estimators train with.
+TRAINING_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "vectorizer": [HasMethods(["fit", "transform"]), None],
+    "name_vectors": ["boolean"],
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "normalize": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
 
 
 def checked_sizes(hidden_layer_sizes):

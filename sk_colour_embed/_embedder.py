@@ -10,26 +10,26 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from sk_colour_embed._classifier import (
-    TRAINING_CONSTRAINTS,
-    PairSimilarityClassifier,
-    spread_seeds,
-)
+from sk_colour_embed._classifier import PairSimilarityClassifier, trained_classifier
+from sk_colour_embed._config import TRAINING_CONSTRAINTS, TrainingConfig
 from sk_colour_embed._fit_cache import fitted_copy
 from sk_colour_embed._items import (
     ItemTable,
+    check_no_missing,
+    handle_unknown_options,
+    ignores_unknown,
     keys_of,
-    missing_rows,
     set_item_tags,
     validate_items,
     validate_keys,
 )
 from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
-from sk_colour_embed._tokens import names_of
+from sk_colour_embed._tokens import reader_class
+from sk_colour_embed._training import spread_seeds, train_vectors
 from sk_colour_embed._vectors import ItemQueriesMixin
 from sk_colour_embed._warnings import warn_user
 
@@ -262,7 +262,7 @@ class PairSimilarityEmbedder(
     _parameter_constraints: dict = {
         **TRAINING_CONSTRAINTS,
         "sampler": [PairSampler, None],
-        "handle_unknown": [StrOptions({"error", "nan"})],
+        "handle_unknown": [handle_unknown_options(former="nan")],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
         "reference": [tuple, list, None],
         "memory": [None, str, HasMethods(["cache"])],
@@ -311,7 +311,9 @@ class PairSimilarityEmbedder(
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    # The sampler and the vectorizer are the user's estimators: their parameters are
+    # checked when they are fitted.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Draw labelled pairs of the items of ``X`` and learn their vectors.
 
@@ -382,8 +384,8 @@ class PairSimilarityEmbedder(
             ``handle_unknown="nan"``.
         """
         check_is_fitted(self)
-        keys = self._keys(X, names=self.vectors_.tokens is not None)
-        return self.vectors_.get_vectors(keys, self.handle_unknown)
+        keys = self._keys(X, self.vectors_.reader)
+        return self.vectors_.get_vectors(keys, self._unknown())
 
     def score(self, X, y):
         """Spearman rank correlation of embedding and descriptor distances.
@@ -419,10 +421,9 @@ class PairSimilarityEmbedder(
         """
         check_is_fitted(self)
         X, y = validate_items(self, X, y, reset=False)
-        if self.vectors_.tokens is not None:
-            names_of(X)
+        self.vectors_.reader.check(X)
         items = ItemTable.from_rows(X, y)
-        n_fitted = self.sampler_.items_.descriptors.shape[1]
+        n_fitted = self.items_.descriptors.shape[1]
         if items.descriptors.shape[1] != n_fitted:
             raise ValueError(
                 f"y has {items.descriptors.shape[1]} descriptor column(s), but fit saw "
@@ -465,25 +466,22 @@ class PairSimilarityEmbedder(
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
 
-    def _keys(self, X, names, reset=False):
-        """Validate ``X`` as :meth:`transform` takes it and give each row's key.
+    def _unknown(self):
+        """``handle_unknown`` in the one vocabulary: ``"ignore"`` or ``"error"``."""
+        return "ignore" if ignores_unknown(self.handle_unknown, former="nan") else "error"
 
-        ``names`` says that ``X`` is a column of names, read by a vectorizer.
-        """
+    def _keys(self, X, reader, reset=False):
+        """Validate ``X`` as :meth:`transform` takes it, for ``reader``; each row's key."""
         X = validate_keys(self, X, reset=reset)
-        missing = missing_rows(X)
-        if len(missing) and self.handle_unknown == "error":
-            raise ValueError(
-                f"X has a missing key (None or NaN) in {len(missing)} row(s), the first at row "
-                f"{missing[0]}; use handle_unknown='nan' to give such rows NaN vectors."
-            )
-        if names:
-            names_of(X, allow_missing=True)
+        if self._unknown() == "error":
+            # A missing key is an item without a vector.
+            check_no_missing(X, "handle_unknown='ignore' gives such rows NaN vectors.")
+        reader.check(X, allow_missing=True)
         return keys_of(X)
 
     def _fit_on_reference(self, X):
         """Check ``X`` as transform takes it; learn the vectors from the reference."""
-        self._keys(X, names=self.vectorizer is not None, reset=True)
+        self._keys(X, reader_class(self.vectorizer), reset=True)
         if len(self.reference) != 2:
             raise ValueError(
                 "reference must be (X, y), the item keys and descriptors that the vectors "
@@ -515,37 +513,29 @@ class PairSimilarityEmbedder(
                 "y holds the descriptors that define similarity (r, g, b for colours). Or "
                 "give reference=(X, y) to learn the vectors from a table of their own."
             )
+        unknown = self._unknown()  # a deprecated value warns at fit
         X, y = validate_items(self, X, y)
-        if self.vectorizer is not None:
-            names_of(X)
+        reader_class(self.vectorizer).check(X)
         _warn_if_labels(y)
+        items = ItemTable.from_rows(X, y)
         sampler_seed, init_seed, order_seed = spread_seeds(self.random_state, 3)
-        sampler = self._fitted_sampler(X, y, sampler_seed)
-        (first, second), _, similar = sampler.draw_index_pairs()
-        classifier = PairSimilarityClassifier(
-            **{name: getattr(self, name) for name in TRAINING_CONSTRAINTS}, negative=0
-        )
-        recorder = classifier._fit_indexed(
-            sampler.items_.keys,
-            np.column_stack([first, second]),
-            similar,
-            init_seed,
-            order_seed,
-            self.record_every,
-        )
-        # It classifies pairs as the sampler gives them: item_x, item_y.
-        classifier.feature_names_in_ = np.array(["item_x", "item_y"], dtype=object)
-        classifier.n_features_in_ = 2
-        self.sampler_, self.classifier_ = sampler, classifier
-        self.vectors_, self.history_ = classifier.vectors_, classifier.history_
-        self.n_iter_ = classifier.n_iter_
-        if recorder is not None:
-            self.recorded_epochs_, self.recording_ = recorder.result()
-
-    def _fitted_sampler(self, X, y, seed):
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())
-        # fit below skips nested validation: check the sampler's parameters here.
-        sampler._validate_params()
         if sampler.random_state is None:
-            sampler.set_params(random_state=seed)
-        return sampler.fit(X, y)
+            sampler.set_params(random_state=sampler_seed)
+        sampler._fit_items(items, self)
+        (first, second), _, similar = sampler.draw_index_pairs()
+        config = TrainingConfig.of(self, negative=0)
+        training = train_vectors(
+            items.keys, np.column_stack([first, second]), similar, config, (init_seed, order_seed)
+        )
+        self.items_, self.sampler_ = items, sampler
+        # The classifier of the same training has the embedder's parameters it shares.
+        shared = self.get_params(deep=False).keys() & PairSimilarityClassifier().get_params()
+        params = {name: getattr(self, name) for name in shared}
+        self.classifier_ = trained_classifier(
+            training, **{**params, "handle_unknown": unknown, "negative": 0}
+        )
+        self.vectors_, self.history_ = training.vectors, training.history
+        self.n_iter_ = training.n_iter
+        if training.recording is not None:
+            self.recorded_epochs_, self.recording_ = training.recording

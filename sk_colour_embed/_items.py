@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 
 from sk_colour_embed._warnings import warn_user
@@ -33,6 +34,52 @@ _MAX_DESCRIPTOR = 6e153
 def missing_rows(X):
     """Positions of the rows of the validated 2-D array ``X`` with a missing key (None, NaN)."""
     return np.flatnonzero(pd.isna(pd.DataFrame(X)).to_numpy().any(axis=1))
+
+
+def check_no_missing(X, way_out=""):
+    """Raise the one error for missing keys (None, NaN) in the validated 2-D ``X``, if any.
+
+    It says how many rows and the first; ``way_out`` is a sentence that
+    follows it, what the caller can do instead.
+    """
+    missing = missing_rows(X)
+    if len(missing):
+        raise ValueError(
+            f"X has a missing key (None or NaN) in {len(missing)} row(s), the first at row "
+            f"{missing[0]}.{' ' + way_out if way_out else ''}"
+        )
+
+
+# -- items without a vector: one vocabulary ------------------------------------
+
+
+def handle_unknown_options(former):
+    """The constraint of an estimator's ``handle_unknown``: ``"error"``, ``"ignore"``.
+
+    ``former`` is the deprecated name ``"ignore"`` had in that estimator.
+    """
+    return StrOptions({"error", "ignore", former}, deprecated={former})
+
+
+def ignores_unknown(handle_unknown, former=None):
+    """Whether ``handle_unknown`` lets items without a vector through (``"ignore"``).
+
+    What "ignore" gives such an item is the uninformative answer of each
+    method: a NaN vector, the prior probability of similar, the index -1.
+    ``former``, the value's deprecated name in the caller, is taken with a
+    ``FutureWarning`` (once per line of the user's).
+    """
+    if handle_unknown == former:
+        warn_user(
+            f"handle_unknown={former!r} is deprecated and will be removed in 0.3: use "
+            "'ignore', which does the same.",
+            FutureWarning,
+            once=True,
+        )
+        return True
+    if handle_unknown not in ("error", "ignore"):
+        raise ValueError(f"handle_unknown must be 'error' or 'ignore'; got {handle_unknown!r}.")
+    return handle_unknown == "ignore"
 
 
 def _is_infinite(value):
@@ -175,12 +222,7 @@ def validate_items(estimator, X, y, reset=True):
     X, y = validate_data(
         estimator, X, y, reset=reset, dtype=None, ensure_all_finite=False, multi_output=True
     )
-    missing = missing_rows(X)
-    if len(missing):
-        raise ValueError(
-            f"X must give every row an item key, but {len(missing)} row(s) have a missing "
-            f"key (None or NaN), the first at row {missing[0]}."
-        )
+    check_no_missing(X)
     reject_infinite_keys(X)
     largest = float(np.max(np.abs(y), initial=0.0))
     if not largest <= _MAX_DESCRIPTOR:

@@ -155,13 +155,29 @@ class PairSampler(AtomicParamsMixin, BaseEstimator):
         self : PairSampler
         """
         X, y = validate_items(self, X, y)
-        items = ItemTable.from_rows(X, y)
+        return self._fit_items(ItemTable.from_rows(X, y), self)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
+    def _fit_items(self, items, validated_by):
+        """Fit on the items of an already validated table, as :meth:`fit` does.
+
+        ``validated_by`` is the estimator that validated the rows of ``X``:
+        its ``n_features_in_`` (and ``feature_names_in_``) are the sampler's.
+        The embedder calls this with its own item table, validated once.
+        """
         if len(items) < 2:
             raise ValueError(
-                f"pairs need at least 2 distinct items, but X holds {len(items)} "
-                f"(in {len(X)} sample(s)): {describe_keys(items.keys)}."
+                f"pairs need at least 2 distinct items, but X holds {len(items)}: "
+                f"{describe_keys(items.keys)}."
             )
-        self.items_ = items
+        columns = {
+            name: getattr(validated_by, name)
+            for name in ("n_features_in_", "feature_names_in_")
+            if hasattr(validated_by, name)
+        }
+        vars(self).pop("feature_names_in_", None)  # those of an earlier fit
+        vars(self).update(columns, items_=items)
         vars(self).pop("distances_", None)  # those of an earlier fit_resample
         return self
 

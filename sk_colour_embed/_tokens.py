@@ -1,8 +1,15 @@
-"""Names as weighted bags of tokens, read by a scikit-learn text vectorizer.
+"""Readers of item keys: each item as weighted tokens, whose vectors are summed.
 
-The vectorizer does all the reading (lowercasing, token pattern, n-grams);
-this module keeps the token columns that training saw and turns names into
-the token weights of a weighted sum of token vectors.
+One interface for every way of reading keys, so that training, the fitted
+vectors and the estimators have no mode of their own:
+
+- :class:`ExactReader`, a lookup (``vectorizer=None``): each training key is
+  a token of its own, of weight 1; any other key has none.
+- :class:`TokenReader`: a fitted transformer reads names into features
+  (words and n-grams of a text vectorizer, dense features of any kind); each
+  feature that training used is a token, weighted by its value.
+
+:func:`read_items` makes the reader of a fit and reads its items, once.
 """
 
 import numpy as np
@@ -10,9 +17,15 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
+from sk_colour_embed._items import describe_keys, index_from_state, index_state
+from sk_colour_embed._warnings import warn_user
 
-def names_of(X, allow_missing=False):
-    """The one column of string names in the validated 2-D array ``X``.
+# Messages name at most this many keys that differ from a training key only in case.
+_MAX_HINTS = 3
+
+
+def check_names(X, allow_missing=False):
+    """Raise a ``ValueError`` saying where the validated 2-D ``X`` is not one column of names.
 
     A vectorizer reads names: anything else is an error that says where.
     With ``allow_missing``, a missing name (None, NaN) is let through.
@@ -32,7 +45,6 @@ def names_of(X, allow_missing=False):
             f"{names[row]!r} ({type(names[row]).__name__}), and {len(not_text)} row(s) in all "
             "are not strings."
         )
-    return names
 
 
 def padded(matrix):
@@ -79,6 +91,124 @@ def _reader(vectorizer):
     return by_output
 
 
+def reader_class(vectorizer):
+    """The class of the reader that ``vectorizer`` (None: exact keys) makes."""
+    return ExactReader if vectorizer is None else TokenReader
+
+
+def read_items(vectorizer, keys, name_vectors=False):
+    """The reader of a fit's items ``keys`` (a ``pandas.Index``) and their token weights.
+
+    ``vectorizer`` None makes an :class:`ExactReader`; else a
+    :class:`TokenReader` fitted on the keys, names. The keys are read once,
+    here: the weights are those of ``reader.read(keys)``.
+    """
+    if vectorizer is None:
+        reader = ExactReader(keys)
+        return reader, reader.read(keys)
+    reader = TokenReader.fit(vectorizer, np.asarray(keys, dtype=object), name_vectors)
+    weights = reader.read(keys)
+    placed = np.diff(weights.indptr) > 0
+    if np.sum(placed) < 2:
+        raise ValueError(
+            f"the vectorizer finds a token in {np.sum(placed)} training name(s); pairs "
+            "need at least 2. Check its analyzer, token_pattern, min_df and max_df."
+        )
+    if not placed.all():
+        warn_user(
+            f"{np.sum(~placed)} training name(s) have no token that the vectorizer keeps, "
+            f"so they get no vector and their pairs are left out of training: "
+            f"{describe_keys(keys[~placed])}."
+        )
+    return reader, weights
+
+
+class ExactReader:
+    """A lookup: each training key is a token of its own, and no other key has one.
+
+    Keys are exact (``"Grey"`` is not ``"grey"``), of any hashable type; with
+    several key columns, tuples.
+
+    Parameters
+    ----------
+    keys : pandas.Index
+        The training keys, unique; token ``i`` is ``keys[i]``.
+    """
+
+    # The Keras model of a lookup takes item indices, not tokens and weights.
+    token_form = False
+    # Two keys are never read alike: each is its own token.
+    reads_alike = False
+
+    def __init__(self, keys):
+        self.keys = keys
+
+    def __len__(self):
+        return len(self.keys)
+
+    # Plain arrays instead of the pandas keys, so that skops can save the reader too.
+    def __getstate__(self):
+        return {"keys": index_state(self.keys)}
+
+    def __setstate__(self, state):
+        self.keys = index_from_state(state["keys"])
+
+    @staticmethod
+    def check(X, allow_missing=False):
+        """Any key columns can be looked up."""
+
+    def reads(self, key):
+        """Whether ``key`` can have a token: any key can be a training key."""
+        return True
+
+    def read(self, keys):
+        """CSR token weights of shape ``(len(keys), len(self))``: 1 at a training key's token.
+
+        A row is zero for a key not seen in fit.
+        """
+        index = self.keys.get_indexer(keys)
+        rows = np.flatnonzero(index >= 0)
+        return sp.csr_matrix(
+            (np.ones(len(rows)), (rows, index[rows])), shape=(len(keys), len(self))
+        )
+
+    def why_unknown(self, keys=()):
+        """Why ``keys`` have no vector, naming exact keys that differ only in case or spaces."""
+        why = "a lookup embedding (vectorizer=None) has vectors only for the items of fit"
+        near = self._near_misses(keys)
+        if near:
+            shown = ", ".join(f"{key!r} is not {known!r}" for key, known in near)
+            why += f", and its keys are exact: {shown}"
+        return why
+
+    def ways_out(self):
+        """How a reader could give vectors to more items."""
+        return "a vectorizer (such as TfidfVectorizer()) reads names never seen in fit"
+
+    def why_nothing_to_score(self):
+        """Why a score is NaN and what to do, the same words every time."""
+        return (
+            "a lookup embedding (vectorizer=None) has vectors only for the items it was "
+            "fitted on. Under cross-validation that holds items out, such as GridSearchCV's "
+            "default cv, every split scores NaN and the search cannot choose between its "
+            "candidates. Use cv=InSampleSplit() to score on the fitted items, or give the "
+            "embedder a vectorizer (such as TfidfVectorizer()) so that new names get vectors; "
+            "as a feature step of your own model, reference=(X, y) learns the vectors from "
+            "a table of their own and your model's score chooses."
+        )
+
+    def _near_misses(self, keys):
+        """Pairs (key, training key) of string keys that differ only in case or outer spaces."""
+        if self.keys.nlevels > 1:
+            return []
+        folded = {}
+        for known in self.keys:
+            if isinstance(known, str):
+                folded.setdefault(known.strip().casefold(), known)
+        pairs = [(key, folded.get(key.strip().casefold())) for key in keys if isinstance(key, str)]
+        return [(key, known) for key, known in pairs if known is not None][:_MAX_HINTS]
+
+
 class TokenReader:
     """A fitted vectorizer, the token columns training used, and per-name vectors.
 
@@ -94,6 +224,11 @@ class TokenReader:
         (see ``_reader``) to its own extra token, numbered after the
         columns; names the vectorizer reads the same way share it.
     """
+
+    token_form = True
+    # Different names can read alike ("Red", " red "), with the same vector.
+    reads_alike = True
+    check = staticmethod(check_names)
 
     def __init__(self, vectorizer, columns, own=None):
         self.vectorizer = vectorizer
@@ -143,12 +278,17 @@ class TokenReader:
             state["own"] = dict(zip(readings, tokens, strict=True))
         vars(self).update(state)
 
-    def weights(self, names):
+    def reads(self, key):
+        """Whether ``key`` can have tokens: a name, a string."""
+        return isinstance(key, str)
+
+    def read(self, names):
         """CSR token weights of shape ``(len(names), len(self))``.
 
         A row is zero when the name has no token that training saw, or is
         missing (None, NaN).
         """
+        names = np.asarray(names, dtype=object)
         tokens = self._token_weights(names)
         if not self.own:
             return tokens
@@ -185,3 +325,18 @@ class TokenReader:
         # Signs are kept: a feature of any sign (a TruncatedSVD component, a word
         # vector) weighs its token's vector by its value, a linear map of the features.
         return sp.csr_matrix(selected, shape=(len(names), len(self.columns)), dtype=np.float64)
+
+    def why_unknown(self, keys=()):
+        """Why ``keys`` have no vector, for messages."""
+        return "the vectorizer finds no token in them that fit saw"
+
+    def ways_out(self):
+        """How a reader could give vectors to more items."""
+        return "a vectorizer that reads more of a name (such as character n-grams) finds more"
+
+    def why_nothing_to_score(self):
+        """Why a score is NaN and what to do, the same words every time."""
+        return (
+            "fewer have one: the vectorizer finds no token that fit saw in the others. "
+            "Score more names, or read more of a name (such as character n-grams)."
+        )

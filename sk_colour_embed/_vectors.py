@@ -1,10 +1,12 @@
 """The fitted vectors and the queries they answer, with NumPy alone.
 
 :class:`ItemVectors` is to :class:`PairSimilarityEmbedder` what gensim's
-``KeyedVectors`` is to its models: it holds the learned vectors (one per
-item, or one per token plus the vectorizer that reads names) and owns the
-one lookup of keys, the model's similarity and the queries. The estimator,
-the plots and the command use it; none of it imports TensorFlow.
+``KeyedVectors`` is to its models: it holds the learned token vectors and
+the reader that turns keys into token weights (an exact lookup, or a
+vectorizer that reads names; see ``_tokens``), and owns the one lookup of
+keys, the one check of keys without a vector, the model's similarity and
+the queries. The estimators, the plots and the command use it; none of it
+imports TensorFlow.
 """
 
 from numbers import Integral
@@ -19,29 +21,26 @@ from sklearn.utils.validation import check_is_fitted
 from sk_colour_embed._items import (
     describe_keys,
     descriptor_distances,
+    ignores_unknown,
     index_from_state,
     index_state,
 )
-from sk_colour_embed._tokens import padded
+from sk_colour_embed._tokens import ExactReader, padded
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
 _SCORE_SEED = 0
-# Messages name at most this many keys that differ from a training key only in case.
-_MAX_HINTS = 3
 
 
 def compose(weights, token_vectors, normalize=False, encoder=()):
     """Item vectors: the weighted sum of token vectors, encoded, on the unit sphere if asked.
 
-    ``weights`` is ``None`` (each item is its own token) or a matrix of
-    token weights of shape ``(n_items, n_tokens)``, as the model's
-    ``WeightedSum`` layer takes them; ``encoder`` the weights of the model's
-    ``Encoder`` (see :func:`encode`).
+    ``weights`` is a matrix of token weights of shape ``(n_items,
+    n_tokens)``, as a reader gives them and the model's ``WeightedSum``
+    layer takes them; ``encoder`` the weights of the model's ``Encoder``
+    (see :func:`encode`).
     """
-    vectors = np.asarray(
-        token_vectors if weights is None else weights @ token_vectors, dtype=np.float64
-    )
+    vectors = np.asarray(weights @ token_vectors, dtype=np.float64)
     vectors = encode(vectors, encoder)
     if normalize:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -115,19 +114,22 @@ class ItemVectors:
     keys : pandas.Index
         The training items, unique (a ``MultiIndex`` for several key columns).
     token_vectors : ndarray of shape (n_tokens, width)
-        The learned vectors: one per item when ``tokens`` is None, else one
-        per token; ``width`` is ``n_components``, or with an encoder its first
-        hidden layer's size.
+        The learned vectors, one per token of ``reader`` (in a lookup, one
+        per item); ``width`` is ``n_components``, or with an encoder its
+        first hidden layer's size.
     distance_scale, similarity_bias : float
         The model's probability of similar for vectors at squared distance
         ``d`` is ``sigmoid(similarity_bias - distance_scale * d)``.
-    tokens : TokenReader or None, default=None
-        Reads names into token weights; None for a lookup of exact keys.
+    reader : ExactReader, TokenReader or None, default=None
+        Reads keys into token weights; None is a lookup of the exact
+        ``keys`` (``ExactReader(keys)``).
     normalize : bool, default=False
         Whether item vectors are put on the unit sphere.
     encoder : list of ndarray, default=()
         The weights of the model's hidden layers between the summed token
         vectors and the item vectors (see :func:`encode`); empty for none.
+    tokens : TokenReader or None, default=None
+        Deprecated: ``reader``, under its former name.
 
     Attributes
     ----------
@@ -161,19 +163,29 @@ class ItemVectors:
         *,
         distance_scale,
         similarity_bias,
-        tokens=None,
+        reader=None,
         normalize=False,
         encoder=(),
+        tokens=None,
+        _item_weights=None,
     ):
+        if tokens is not None:
+            warn_user(
+                "ItemVectors(tokens=...) is deprecated and will be removed in 0.3: give "
+                "reader=..., the same object.",
+                FutureWarning,
+            )
+            reader = tokens
         self.keys = keys
         self.token_vectors = np.asarray(token_vectors, dtype=np.float64)
         self.distance_scale = float(distance_scale)
         self.similarity_bias = float(similarity_bias)
-        self.tokens = tokens
+        self.reader = ExactReader(keys) if reader is None else reader
         self.normalize = normalize
         self.encoder = [np.asarray(w, dtype=np.float64) for w in encoder]
         _check_encoder(self.encoder, self.token_vectors.shape[1])
-        self.vectors = self._compose(keys)[0]
+        # Training passes the items' weights it read, so that fit reads the names once.
+        self.vectors = self._compose(keys, _item_weights)[0]
 
     def __len__(self):
         return len(self.keys)
@@ -183,7 +195,21 @@ class ItemVectors:
         return {**vars(self), "keys": index_state(self.keys)}
 
     def __setstate__(self, state):
-        vars(self).update({**state, "keys": index_from_state(state["keys"])})
+        state = {**state, "keys": index_from_state(state["keys"])}
+        if "tokens" in state:  # saved before readers: None was a lookup
+            tokens = state.pop("tokens")
+            state["reader"] = ExactReader(state["keys"]) if tokens is None else tokens
+        vars(self).update(state)
+
+    @property
+    def tokens(self):
+        """Deprecated: the reader of names, None in a lookup; use :attr:`reader`."""
+        warn_user(
+            "ItemVectors.tokens is deprecated and will be removed in 0.3: use "
+            "ItemVectors.reader, which is an ExactReader in a lookup rather than None.",
+            FutureWarning,
+        )
+        return self.reader if self.reader.token_form else None
 
     @property
     def n_components(self):
@@ -290,37 +316,47 @@ class ItemVectors:
 
     # -- the one lookup -------------------------------------------------------
 
-    def get_index(self, keys, missing="error"):
+    def get_index(self, keys, handle_unknown="error", *, missing=None):
         """Position of each key among the training items.
 
         Parameters
         ----------
         keys : sequence of hashable
-            Training item keys (exact keys, in either mode).
-        missing : {"error", "ignore"}, default="error"
+            Training item keys (exact keys, whatever the reader).
+        handle_unknown : {"error", "ignore"}, default="error"
             ``"error"`` raises a ``KeyError`` naming the absent keys;
             ``"ignore"`` gives them -1.
+        missing : {"error", "ignore"}, default=None
+            Deprecated: ``handle_unknown``, under its former name.
 
         Returns
         -------
         index : ndarray of int
         """
+        if missing is not None:
+            warn_user(
+                "get_index(missing=...) is deprecated and will be removed in 0.3: give "
+                "handle_unknown=..., which takes the same values.",
+                FutureWarning,
+            )
+            handle_unknown = missing
         keys = self._as_index(keys)
         index = self.keys.get_indexer(keys)
-        if missing == "error" and (index < 0).any():
+        if not ignores_unknown(handle_unknown) and (index < 0).any():
             raise KeyError(f"item(s) not seen in fit: {describe_keys(keys[index < 0])}.")
         return index
 
     def get_vectors(self, keys, handle_unknown="error"):
-        """The vector of each key: a training item's, or in token mode any readable name's.
+        """The vector of each key: a training item's, or with a vectorizer any readable name's.
 
         Parameters
         ----------
         keys : pandas.Index or sequence
-            Item keys, or names in token mode.
-        handle_unknown : {"error", "nan"}, default="error"
+            Item keys, or names with a vectorizer.
+        handle_unknown : {"error", "ignore"}, default="error"
             For a key without a vector: ``"error"`` raises a ``ValueError``
-            naming it and saying what to do; ``"nan"`` gives a NaN row.
+            naming it and saying what to do; ``"ignore"`` gives a NaN row
+            (``"nan"``, its former name, is deprecated).
 
         Returns
         -------
@@ -328,13 +364,28 @@ class ItemVectors:
         """
         keys = self._as_index(keys)
         vectors, known = self._compose(keys)
-        if not known.all() and handle_unknown == "error":
-            unknown = keys[~known].unique()
-            raise ValueError(
-                f"{len(unknown)} item(s) have no vector: {describe_keys(unknown)}: "
-                f"{self._why_unknown(unknown)}. {self._ways_out()}"
-            )
+        if not ignores_unknown(handle_unknown, former="nan"):
+            self.check_known(keys, known, "NaN rows")
         return vectors
+
+    def check_known(self, keys, known, ignored_as, rows=None):
+        """Raise the one error for ``keys`` without a vector (``known`` False), if any.
+
+        It names them and the first one's row (``rows[i]`` is the row of
+        ``keys[i]``; their positions by default), says why they have none and
+        what to do: ``handle_unknown="ignore"`` gives them ``ignored_as``, or
+        a reader that places more keys.
+        """
+        known = np.asarray(known)
+        if not known.all():
+            unknown = self._as_index(keys)[~known].unique()
+            row = (np.arange(len(known)) if rows is None else np.asarray(rows))[~known][0]
+            raise ValueError(
+                f"{len(unknown)} item(s) have no vector (the first at row {row}): "
+                f"{describe_keys(unknown)}: "
+                f"{self.reader.why_unknown(unknown)}. handle_unknown='ignore' gives them "
+                f"{ignored_as}; {self.reader.ways_out()}."
+            )
 
     def get_vector(self, key):
         """The vector of one key (in token mode, of any name it can read).
@@ -354,7 +405,7 @@ class ItemVectors:
         """
         vectors, known = self._compose(self._as_index([key]))
         if not known[0]:
-            raise KeyError(f"no vector for {key!r}: {self._why_unknown([key])}.")
+            raise KeyError(f"no vector for {key!r}: {self.reader.why_unknown([key])}.")
         return vectors[0]
 
     def pair_inputs(self, first, second):
@@ -376,10 +427,9 @@ class ItemVectors:
         halves = [self._as_index(first), self._as_index(second)]
         for keys in halves:
             self.get_vectors(keys)  # a ValueError naming the keys without a vector
-        if self.tokens is None:
+        if not self.reader.token_form:
             return np.column_stack([self.get_index(keys) for keys in halves]).astype(np.int32)
-        weights = [self.tokens.weights(np.asarray(keys, dtype=object)) for keys in halves]
-        ids, slot_weights = padded(sp.vstack(weights, format="csr"))
+        ids, slot_weights = padded(sp.vstack([self.reader.read(keys) for keys in halves]))
         n_pairs = len(halves[0])
         return {
             "tokens": np.stack([ids[:n_pairs], ids[n_pairs:]], axis=1),
@@ -527,18 +577,16 @@ class ItemVectors:
     def __contains__(self, key):
         """Whether ``key`` has a vector, as ``key in keyed_vectors`` in gensim.
 
-        In a lookup, whether it is a training item's key; in token mode,
+        In a lookup, whether it is a training item's key; with a vectorizer,
         whether it is a name (a string) with a token seen in fit.
         """
-        if self.tokens is not None and not isinstance(key, str):
-            return False
-        return bool(self._compose(self._as_index([key]))[1][0])
+        return self.reader.reads(key) and bool(self._compose(self._as_index([key]))[1][0])
 
     def _query_points(self, query, name):
         """The vectors of the keys and vectors of ``query``, and the rows of its keys' items.
 
-        The rows are those a query leaves out of its answer: a lookup key's
-        own item, and in token mode the training names read as the key.
+        The rows are those a query leaves out of its answer: the key's own
+        item, and with a vectorizer the training names read as the key.
         """
         if query is None:
             query = []
@@ -553,10 +601,10 @@ class ItemVectors:
                 continue
             vector = self.get_vector(item)
             vectors.append(vector)
-            if self.tokens is None:
-                itself.append(self.get_index([item]))
-            else:
+            if self.reader.reads_alike:  # the training names read as the key too
                 itself.append(np.flatnonzero(np.all(self.vectors == vector, axis=1)))
+            else:
+                itself.append(self.get_index([item]))
         return vectors, np.concatenate(itself)
 
     def _query_vector(self, vector, name):
@@ -619,13 +667,13 @@ class ItemVectors:
             descriptors, say), since equal distances have no ranks to correlate.
         """
         keys = self._as_index(keys)
-        vectors = self.get_vectors(keys, handle_unknown="nan")
+        vectors = self.get_vectors(keys, handle_unknown="ignore")
         known = ~np.isnan(vectors[:, 0])
         if known.sum() < 3:
             # The same words for every split of a search, so that Python shows them once.
             warn_user(
                 "score is NaN: it ranks the distances of at least 3 items with a vector, and "
-                f"{self._why_nothing_to_score()}",
+                f"{self.reader.why_nothing_to_score()}",
                 UndefinedMetricWarning,
                 once=True,
             )
@@ -667,72 +715,17 @@ class ItemVectors:
             return keys
         return pd.Index(list(keys), tupleize_cols=self.keys.nlevels > 1)
 
-    def _compose(self, keys):
-        """Vectors of ``keys`` and whether each has one (unknown rows are NaN)."""
-        if self.tokens is None:
-            index = self.get_index(keys, missing="ignore")
-            known = index >= 0
-            vectors = np.full((len(keys), self.n_components), np.nan)
-            vectors[known] = compose(
-                None, self.token_vectors[index[known]], self.normalize, self.encoder
-            )
-            return vectors, known
-        weights = self.tokens.weights(np.asarray(keys, dtype=object))
+    def _compose(self, keys, weights=None):
+        """Vectors of ``keys`` and whether each has one (unknown rows are NaN).
+
+        ``weights`` are the keys' token weights when already read.
+        """
+        if weights is None:
+            weights = self.reader.read(keys)
         known = np.diff(weights.indptr) > 0
         vectors = compose(weights, self.token_vectors, self.normalize, self.encoder)
         vectors[~known] = np.nan
         return vectors, known
-
-    def _why_unknown(self, keys=()):
-        """Why ``keys`` have no vector, for messages; a lookup names exact keys that differ."""
-        if self.tokens is not None:
-            return "the vectorizer finds no token in them that fit saw"
-        why = "a lookup embedding (vectorizer=None) has vectors only for the items of fit"
-        near = self._near_misses(keys)
-        if near:
-            shown = ", ".join(f"{key!r} is not {known!r}" for key, known in near)
-            why += f", and its keys are exact: {shown}"
-        return why
-
-    def _near_misses(self, keys):
-        """Pairs (key, training key) of string keys that differ only in case or outer spaces."""
-        if self.keys.nlevels > 1:
-            return []
-        folded = {}
-        for known in self.keys:
-            if isinstance(known, str):
-                folded.setdefault(known.strip().casefold(), known)
-        pairs = [(key, folded.get(key.strip().casefold())) for key in keys if isinstance(key, str)]
-        return [(key, known) for key, known in pairs if known is not None][:_MAX_HINTS]
-
-    def _ways_out(self):
-        """What to do about items without a vector in transform."""
-        if self.tokens is None:
-            return (
-                "handle_unknown='nan' gives them NaN rows; a vectorizer (such as "
-                "TfidfVectorizer()) gives names never seen in fit vectors from their tokens."
-            )
-        return (
-            "handle_unknown='nan' gives them NaN rows (score then leaves them out); a "
-            "vectorizer that reads more of a name (such as character n-grams) finds more."
-        )
-
-    def _why_nothing_to_score(self):
-        """Why a score is NaN and what to do, the same words every time."""
-        if self.tokens is not None:
-            return (
-                "fewer have one: the vectorizer finds no token that fit saw in the others. "
-                "Score more names, or read more of a name (such as character n-grams)."
-            )
-        return (
-            "a lookup embedding (vectorizer=None) has vectors only for the items it was "
-            "fitted on. Under cross-validation that holds items out, such as GridSearchCV's "
-            "default cv, every split scores NaN and the search cannot choose between its "
-            "candidates. Use cv=InSampleSplit() to score on the fitted items, or give the "
-            "embedder a vectorizer (such as TfidfVectorizer()) so that new names get vectors; "
-            "as a feature step of your own model, reference=(X, y) learns the vectors from "
-            "a table of their own and your model's score chooses."
-        )
 
 
 class ItemQueriesMixin:

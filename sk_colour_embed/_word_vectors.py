@@ -17,7 +17,7 @@ from sklearn.utils.validation import _generate_get_feature_names_out, check_is_f
 
 from sk_colour_embed._items import validate_keys
 from sk_colour_embed._state import AtomicParamsMixin, atomic
-from sk_colour_embed._tokens import names_of
+from sk_colour_embed._tokens import check_names
 
 # The vectors in the wheel are the first 256 of a matryoshka model trained to be read
 # at 1024, 512, 256, 128 and 64 dimensions: any of these prefixes is a model of its own.
@@ -166,7 +166,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
             If ``X`` has more than one column, or a row that is not a string
             (None, NaN, a number); the message names the first such row.
         """
-        names_of(validate_keys(self, X, reset=True))
+        check_names(validate_keys(self, X, reset=True))
         _shipped_model()
         return self
 
@@ -183,7 +183,9 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, dim), dtype float32
         """
         check_is_fitted(self)
-        names = names_of(validate_keys(self, X))
+        X = validate_keys(self, X)
+        check_names(X)
+        names = X[:, 0]
         read = [" ".join(name.split()) for name in names]
         if self.lowercase:
             read = [name.lower() for name in read]

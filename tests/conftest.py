@@ -81,7 +81,7 @@ def words_embedder(**params):
         epochs=30,
         batch_size=256,
         learning_rate=0.01,
-        handle_unknown="nan",
+        handle_unknown="ignore",
         random_state=0,
     )
     return PairSimilarityEmbedder(**{**defaults, **params})

@@ -170,23 +170,25 @@ def test_bad_pairs_and_labels_are_named(fitted, colour_pairs):
         small_classifier().fit(pairs[:3], [0, 0, 0])
     missing = pairs[:3].copy()
     missing.iloc[1, 1] = None
-    with pytest.raises(ValueError, match="missing item.*row 1"):
+    with pytest.raises(ValueError, match="missing key.*row 1"):
         small_classifier().fit(missing, similar[:3])
     unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["blue", "no such colour"]})
-    with pytest.raises(ValueError, match="1 pair\\(s\\) have an item with no vector.*row 1"):
+    with pytest.raises(
+        ValueError, match="1 item\\(s\\) have no vector \\(the first at row 1\\): 'no such colour'"
+    ):
         fitted.predict(unseen)
 
 
 def test_pairs_of_unseen_items_can_get_the_training_share_of_similar_pairs(colour_pairs):
     (pairs, similar), _ = colour_pairs
-    classifier = small_classifier(handle_unknown="prior", epochs=5).fit(pairs, similar)
+    classifier = small_classifier(handle_unknown="ignore", epochs=5).fit(pairs, similar)
     assert classifier.prior_ == pytest.approx(similar.mean())
     unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["crimson", "no such colour"]})
     probability = classifier.predict_proba(unseen)[:, 1]
     assert probability[1] == pytest.approx(similar.mean())
     assert probability[0] == classifier.predict_proba(unseen[:1])[0, 1]
     positives = pairs[similar == 1]
-    drawn = small_classifier(handle_unknown="prior", epochs=5, negative=4)
+    drawn = small_classifier(handle_unknown="ignore", epochs=5, negative=4)
     drawn.fit(positives, np.ones(len(positives)))
     assert drawn.prior_ == pytest.approx(1 / 5)  # each similar pair and its 4 partners
 
@@ -411,3 +413,24 @@ def test_stopping_parameters_are_checked():
         small_classifier(early_stopping=True).fit(X, y)
     with pytest.raises(ValueError, match="validation_fraction=0.9 of the 2 training pair"):
         small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(X[:2], [0, 1])
+
+
+def test_the_former_name_of_ignore_still_works_with_a_warning(colour_pairs):
+    (pairs, similar), (test_pairs, _) = colour_pairs
+    unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["blue", "no such colour"]})
+    ignoring = small_classifier(handle_unknown="ignore", epochs=5).fit(pairs, similar)
+    with pytest.warns(FutureWarning, match="handle_unknown='prior' is deprecated"):
+        former = small_classifier(handle_unknown="prior", epochs=5).fit(pairs, similar)
+    np.testing.assert_array_equal(former.predict_proba(unseen), ignoring.predict_proba(unseen))
+    assert ignoring.predict_proba(unseen)[1, 1] == pytest.approx(ignoring.prior_)
+
+
+def test_a_missing_item_is_an_unknown_one_under_ignore(colour_pairs):
+    (pairs, similar), _ = colour_pairs
+    classifier = small_classifier(handle_unknown="ignore", epochs=5).fit(pairs, similar)
+    missing = pd.DataFrame({"item_x": ["red", None], "item_y": ["blue", "red"]})
+    probability = classifier.predict_proba(missing)[:, 1]
+    assert probability[1] == pytest.approx(classifier.prior_)
+    assert probability[0] == classifier.predict_proba(missing[:1])[0, 1]
+    with pytest.raises(ValueError, match="missing key.*row 1.*handle_unknown='ignore'"):
+        classifier.set_params(handle_unknown="error").predict_proba(missing)

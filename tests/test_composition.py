@@ -170,7 +170,7 @@ print(search.best_score_)
 """
 
 
-@pytest.mark.parametrize("handle_unknown", ["error", "nan"])
+@pytest.mark.parametrize("handle_unknown", ["error", "ignore"])
 def test_a_lookup_search_under_the_default_cv_says_why_once(handle_unknown):
     # What a user sees: 6 candidates x 5 splits, each split's items never seen in fit.
     code = LOOKUP_DEFAULT_CV_SEARCH.format(handle_unknown=handle_unknown)
@@ -226,7 +226,7 @@ def reference_embedder(reference, **params):
         epochs=10,
         batch_size=128,
         learning_rate=0.01,
-        handle_unknown="nan",
+        handle_unknown="ignore",
         reference=reference,
         random_state=0,
     )

@@ -102,8 +102,10 @@ def test_unknown_items_error_names_them(fitted_css4):
         fitted_css4.transform(unknown)
     # What is wrong comes first, then what to do in transform; no cross-validation talk.
     message = str(error.value)
-    assert message.startswith("2 item(s) have no vector: 'not a colour', 'bleu'")
-    assert "handle_unknown='nan'" in message and "InSampleSplit" not in message
+    assert message.startswith(
+        "2 item(s) have no vector (the first at row 1): 'not a colour', 'bleu'"
+    )
+    assert "handle_unknown='ignore'" in message and "InSampleSplit" not in message
 
 
 def test_an_unknown_key_that_differs_only_in_case_is_named(fitted_css4):
@@ -122,7 +124,7 @@ def test_score_with_too_few_known_items_is_nan_and_says_why(fitted_css4):
 def test_unknown_items_as_nan(fitted_css4, css4):
     X, y = css4
     embedder = fitted_css4
-    embedder.set_params(handle_unknown="nan")
+    embedder.set_params(handle_unknown="ignore")
     try:
         out = embedder.transform(pd.DataFrame({"name": ["red", "not a colour"]}))
         assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
@@ -212,7 +214,7 @@ def test_recording_keeps_vectors_every_k_epochs(css4):
     "params, message",
     [
         ({"n_components": 0}, "'n_components' parameter of PairSimilarityEmbedder"),
-        ({"handle_unknown": "ignore"}, "'handle_unknown' parameter .* must be a str among"),
+        ({"handle_unknown": "prior"}, "'handle_unknown' parameter .* must be a str among"),
         (
             {"sampler": "pairs"},
             "'sampler' parameter .* must be an instance of "
@@ -386,7 +388,7 @@ def test_missing_keys_in_transform_follow_handle_unknown(fitted_css4):
         ValueError, match=r"missing key \(None or NaN\) in 2 row\(s\), the first at row 1"
     ):
         fitted_css4.transform(rows)
-    fitted_css4.set_params(handle_unknown="nan")
+    fitted_css4.set_params(handle_unknown="ignore")
     try:
         out = fitted_css4.transform(rows)
     finally:
@@ -569,3 +571,15 @@ def test_a_fit_stopped_early_prints_its_summary_line_in_a_log(css4, capsys):
     assert embedder.n_iter_ < 300
     assert printed.startswith(f"{embedder.n_iter_} epochs, stopped early of 300 in ")
     assert printed.count("\n") == 1
+
+
+def test_the_former_name_of_ignore_still_works_with_a_warning(css4):
+    X, y = css4
+    unknown = pd.DataFrame({"name": ["red", "not a colour"]})
+    ignoring = small_embedder(epochs=2, handle_unknown="ignore").fit(X, y)
+    with pytest.warns(FutureWarning, match="handle_unknown='nan' is deprecated"):
+        former = small_embedder(epochs=2, handle_unknown="nan").fit(X, y)
+    np.testing.assert_array_equal(former.transform(unknown), ignoring.transform(unknown))
+    assert np.isnan(ignoring.transform(unknown)[1]).all()
+    # The classifier of the same training ignores them as the embedder does.
+    assert ignoring.classifier_.handle_unknown == "ignore"

@@ -26,7 +26,9 @@ def test_a_list_of_key_columns_keeps_each_columns_values():
 
 def test_a_missing_key_among_strings_in_a_list_is_missing_not_the_string_nan():
     # NumPy made NaN the string "nan", an item like any other.
-    with pytest.raises(ValueError, match=r"missing key \(None or NaN\), the first at row 1"):
+    with pytest.raises(
+        ValueError, match=r"missing key \(None or NaN\) in 1 row\(s\), the first at row 1"
+    ):
         PairSampler().fit([["a"], [float("nan")], ["b"]], [0.0, 0.5, 1.0])
 
 

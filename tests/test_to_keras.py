@@ -71,7 +71,7 @@ def test_a_lookup_model_takes_item_positions_and_holds_the_item_vectors(css4):
 
 
 def test_token_inputs_take_names_never_seen_of_any_length(embedder, css4):
-    if embedder.vectors_.tokens is None:
+    if not embedder.vectors_.reader.token_form:
         pytest.skip("a lookup has no token inputs")
     names = css4[0]["name"]
     training = embedder.classifier_.keras_inputs(pd.DataFrame({"item_x": names, "item_y": names}))
@@ -88,7 +88,9 @@ def test_token_inputs_take_names_never_seen_of_any_length(embedder, css4):
 
 def test_pairs_with_an_item_without_a_vector_have_no_inputs(embedder):
     unknown = pd.DataFrame({"item_x": ["red"], "item_y": ["qqq"]})
-    with pytest.raises(ValueError, match=r"1 item\(s\) have no vector: 'qqq'"):
+    with pytest.raises(
+        ValueError, match=r"1 item\(s\) have no vector \(the first at row 0\): 'qqq'"
+    ):
         embedder.classifier_.keras_inputs(unknown)
 
 

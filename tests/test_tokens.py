@@ -8,7 +8,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, 
 from sklearn.pipeline import FeatureUnion, make_union
 from sklearn.preprocessing import FunctionTransformer
 
-from sk_colour_embed._tokens import TokenReader, names_of, padded
+from sk_colour_embed._tokens import TokenReader, check_names, padded
 
 NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=object)
 
@@ -24,12 +24,12 @@ NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=obje
 )
 def test_weights_are_the_vectorizers_over_the_tokens_training_used(vectorizer):
     tokens = TokenReader.fit(vectorizer, NAMES)
-    weights = tokens.weights(NAMES)
+    weights = tokens.read(NAMES)
     assert weights.shape[1] == len(tokens) < 200  # only used columns, even of 2**20
     full = tokens.vectorizer.transform(NAMES).toarray()
     np.testing.assert_allclose(weights.toarray(), full[:, tokens.columns])
     np.testing.assert_allclose(full.sum(axis=1), weights.sum(axis=1).A1)  # nothing lost
-    assert tokens.weights(np.array(["purple"], dtype=object)).nnz == 0
+    assert tokens.read(np.array(["purple"], dtype=object)).nnz == 0
     assert not hasattr(vectorizer, "vocabulary_")  # cloned, not fitted in place
 
 
@@ -49,14 +49,14 @@ def signed_features(names):
 def test_weights_keep_the_signs_of_dense_features():
     # Taken as absolute values, "red" and "blue" (+-1, -3 and -4) read alike in sign.
     tokens = TokenReader.fit(FunctionTransformer(signed_features), NAMES)
-    np.testing.assert_array_equal(tokens.weights(NAMES).toarray(), signed_features(NAMES))
+    np.testing.assert_array_equal(tokens.read(NAMES).toarray(), signed_features(NAMES))
 
 
 def test_names_must_be_one_column_of_strings():
     with pytest.raises(ValueError, match="one column of names; it has 2 columns"):
-        names_of(np.array([["a", "b"]], dtype=object))
+        check_names(np.array([["a", "b"]], dtype=object))
     with pytest.raises(ValueError, match=r"row 1 holds 3 \(int\), and 2 row\(s\)"):
-        names_of(np.array([["a"], [3], [None]], dtype=object))
+        check_names(np.array([["a"], [3], [None]], dtype=object))
 
 
 def test_name_vectors_add_one_token_per_distinct_training_name():
@@ -64,9 +64,7 @@ def test_name_vectors_add_one_token_per_distinct_training_name():
     tokens = TokenReader.fit(CountVectorizer(), names, name_vectors=True)
     words = TokenReader.fit(CountVectorizer(), names)
     assert len(tokens) == len(words) + 2  # 'red' (read like 'Red') and 'dark red'; '!!!' none
-    weights = tokens.weights(
-        np.array(["RED", " red ", "dark red", "light red", "!!!"], dtype=object)
-    )
+    weights = tokens.read(np.array(["RED", " red ", "dark red", "light red", "!!!"], dtype=object))
     dense = weights.toarray()
     np.testing.assert_array_equal(dense[0], dense[1])
     own = dense[:, len(words) :]
@@ -114,10 +112,10 @@ def test_token_weights_are_bit_for_bit_those_of_the_full_width_selection(vectori
 
 def test_a_names_weights_cost_memory_for_its_tokens_not_for_the_hashing_width():
     tokens = TokenReader.fit(HashingVectorizer(n_features=2**24), NAMES, name_vectors=True)
-    tokens.weights(np.array(["dark red"], dtype=object))  # imports and caches warmed up
+    tokens.read(np.array(["dark red"], dtype=object))  # imports and caches warmed up
     tracemalloc.start()
     try:
-        weights = tokens.weights(np.array(["dark red"], dtype=object))
+        weights = tokens.read(np.array(["dark red"], dtype=object))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -147,5 +145,5 @@ def test_a_vectorizer_that_reads_nothing_is_named(vectorizer, names, message):
 def test_no_names_have_no_weights(vectorizer):
     # The vectorizers refuse an empty list (ValueError, or HashingVectorizer's StopIteration).
     tokens = TokenReader.fit(vectorizer, NAMES, name_vectors=True)
-    weights = tokens.weights(np.array([], dtype=object))
+    weights = tokens.read(np.array([], dtype=object))
     assert weights.shape == (0, len(tokens)) and weights.nnz == 0

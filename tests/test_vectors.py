@@ -52,7 +52,7 @@ HIDDEN = [(), (4,), (5, 4)]
 @pytest.mark.parametrize("normalize", [False, True])
 def test_numpy_probability_is_the_keras_models_own(normalize, hidden_layer_sizes):
     tokens = TokenReader.fit(CountVectorizer(), np.array(NAMES, dtype=object))
-    weights = tokens.weights(np.array(NAMES, dtype=object))
+    weights = tokens.read(np.array(NAMES, dtype=object))
     ids, slot_weights = padded(weights)
     model = random_model(len(tokens), ids.shape[1], normalize, 0, hidden_layer_sizes)
     vectors = token_vectors_from(model, NAMES, tokens, normalize)
@@ -131,12 +131,14 @@ def test_most_similar_by_key_and_by_vector(lookup):
 
 def test_lookup_keys_are_exact_and_unknown_keys_follow_the_switch(lookup):
     np.testing.assert_array_equal(lookup.get_index(["c", "a"]), [2, 0])
-    assert lookup.get_index(["A"], missing="ignore").tolist() == [-1]
+    assert lookup.get_index(["A"], handle_unknown="ignore").tolist() == [-1]
     with pytest.raises(KeyError, match="'A'"):
         lookup.get_index(["A"])
-    out = lookup.get_vectors(["a", "A"], handle_unknown="nan")
+    out = lookup.get_vectors(["a", "A"], handle_unknown="ignore")
     assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
-    with pytest.raises(ValueError, match=r"1 item\(s\) have no vector: 'A'.*'A' is not 'a'"):
+    with pytest.raises(
+        ValueError, match=r"1 item\(s\) have no vector \(the first at row 1\): 'A'.*'A' is not 'a'"
+    ):
         lookup.get_vectors(["a", "A"])
 
 
@@ -146,7 +148,7 @@ def test_names_are_read_by_the_vectorizer(named):
     # an unseen name is the weighted sum of its known tokens (counts here)
     expected = named.get_vectors(["dark", "blue"]).sum(axis=0)
     np.testing.assert_allclose(named.get_vectors(["Dark  Blue"])[0], expected)
-    out = named.get_vectors(["purple", "dark purple"], handle_unknown="nan")
+    out = named.get_vectors(["purple", "dark purple"], handle_unknown="ignore")
     assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
     with pytest.raises(ValueError, match="'purple'.*no token in them that fit saw"):
         named.get_vectors(["purple"])
@@ -272,3 +274,26 @@ def test_log_odds_are_the_formula_the_probability_follows(lookup):
     squared = np.array([0.0, 0.5, 4.0])
     np.testing.assert_allclose(lookup.log_odds(squared), 0.5 - 2.0 * squared)
     np.testing.assert_allclose(lookup.probability(squared), 1 / (1 + np.exp(-(0.5 - 2 * squared))))
+
+
+def test_the_former_names_of_the_vocabulary_still_work_with_a_warning(lookup, named):
+    # handle_unknown="nan" and missing= were renamed: "ignore" everywhere, as the estimators.
+    with pytest.warns(FutureWarning, match="handle_unknown='nan' is deprecated"):
+        out = lookup.get_vectors(["a", "A"], handle_unknown="nan")
+    np.testing.assert_array_equal(out, lookup.get_vectors(["a", "A"], handle_unknown="ignore"))
+    with pytest.warns(FutureWarning, match=r"get_index\(missing=...\) is deprecated"):
+        assert lookup.get_index(["A"], missing="ignore").tolist() == [-1]
+    # The reader was "tokens", None in a lookup.
+    with pytest.warns(FutureWarning, match="ItemVectors.tokens is deprecated"):
+        assert lookup.tokens is None
+    with pytest.warns(FutureWarning, match="ItemVectors.tokens is deprecated"):
+        assert named.tokens is named.reader
+    with pytest.warns(FutureWarning, match=r"ItemVectors\(tokens=...\) is deprecated"):
+        again = ItemVectors(
+            named.keys,
+            named.token_vectors,
+            distance_scale=named.distance_scale,
+            similarity_bias=named.similarity_bias,
+            tokens=named.reader,
+        )
+    np.testing.assert_array_equal(again.vectors, named.vectors)
