@@ -130,12 +130,12 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     threshold : float, default=0.5
         :meth:`predict` calls a pair similar when its probability is at least
         this; :meth:`calibrate_threshold` chooses it from data instead.
-    handle_unknown : {"error", "prior"}, default="error"
-        A pair with an item that has no vector (not seen in fit; with a
-        vectorizer, a name with no known token): ``"error"`` raises a
-        ``ValueError`` naming it; ``"prior"`` gives it the share of similar
+    handle_unknown : {"error", "ignore"}, default="error"
+        A pair with an item that has no vector (not seen in fit, missing;
+        with a vectorizer, a name with no known token): ``"error"`` raises a
+        ``ValueError`` naming it; ``"ignore"`` gives it the share of similar
         pairs in training (negative partners included), as the one thing
-        known about it.
+        known about it. ``"prior"``, its name before 0.2, is deprecated.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial vectors, the order of the pairs in each epoch and
         the negative partners. The same value gives the same fit on the same
@@ -476,7 +476,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     def _distances(self, X):
         """Squared distance of the two vectors of each pair of ``X``.
 
-        NaN for a pair with an item without a vector, under ``handle_unknown="prior"``.
+        NaN for a pair with an item without a vector, under ``handle_unknown="ignore"``.
         """
         check_is_fitted(self)
         halves = [keys_of(keys) for keys in self._pair_keys(X, reset=False)]

@@ -341,7 +341,7 @@ def run(args):
         # Checked (and any warning given) before a file is written.
         projector = None
         if args.projector is not None:
-            projector = ProjectorFiles(embedder, colours=embedder.sampler_.items_.descriptors)
+            projector = ProjectorFiles(embedder, colours=embedder.items_.descriptors)
     folders = []
     for folder in [args.out, *([args.projector] if projector is not None else [])]:
         with _reported(lambda folder=folder: f"making the folder {folder}"):

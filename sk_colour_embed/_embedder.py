@@ -149,12 +149,14 @@ class PairSimilarityEmbedder(
         Share of the pairs held out with ``early_stopping``.
     normalize : bool, default=False
         Put the vectors on the unit sphere.
-    handle_unknown : {"error", "nan"}, default="error"
+    handle_unknown : {"error", "ignore"}, default="error"
         What :meth:`transform` does with an item that has no vector (a key
-        not seen in fit; with a vectorizer, a name with no token seen in
-        fit): ``"error"`` raises a ``ValueError`` naming them, ``"nan"`` gives
-        their rows NaN vectors. :meth:`score` always leaves out, with a
-        warning, the items that have no vector.
+        not seen in fit, a missing key; with a vectorizer, a name with no
+        token seen in fit): ``"error"`` raises a ``ValueError`` naming them,
+        ``"ignore"`` gives their rows NaN vectors, which a ``SimpleImputer``
+        or a model that takes NaN can follow. ``"nan"``, its name before
+        0.2, is deprecated. :meth:`score` always leaves out, with a warning,
+        the items that have no vector.
     record_every : int or None, default=None
         Record the vectors every ``record_every`` epochs during fit, for
         :func:`sk_colour_embed.plotting.animate_training`. The recording costs
@@ -202,13 +204,18 @@ class PairSimilarityEmbedder(
     n_iter_ : int
         The number of epochs run: ``epochs``, or fewer when ``tol`` stopped
         training.
+    items_ : ItemTable
+        The distinct training items (``items_.keys``, repeated keys merged)
+        and their descriptors (``items_.descriptors``, averaged over repeats),
+        in the order of ``vectors_.keys``: for colours, the RGB of each
+        vector's item.
     sampler_ : PairSampler
-        The fitted clone of ``sampler``.
+        The fitted clone of ``sampler``, fitted on ``items_``.
     classifier_ : PairSimilarityClassifier
         The classifier of pairs that learned the vectors from the sampler's
-        pairs (the same training, the same ``vectors_``): its
-        ``predict_proba`` gives the model's probability that two training
-        items are similar.
+        pairs (the same training, the same ``vectors_``, the same
+        ``handle_unknown``): its ``predict_proba`` gives the model's
+        probability that two training items are similar.
     recording_ : ndarray of shape (n_recorded, n_items, n_components)
         The recorded vectors of the training items, float32, starting with
         the initial ones (only with ``record_every``).
@@ -381,7 +388,7 @@ class PairSimilarityEmbedder(
         -------
         X_embedded : ndarray of shape (n_samples, n_components)
             Float64; NaN rows for items without a vector under
-            ``handle_unknown="nan"``.
+            ``handle_unknown="ignore"``.
         """
         check_is_fitted(self)
         keys = self._keys(X, self.vectors_.reader)

@@ -229,7 +229,7 @@ def write_projector(vectors, directory, colours=None, *, swatch_size=16):
         replaced.
     colours : array-like of shape (n_items, 3) or None, default=None
         r, g, b in [0, 1] of each item, in the order of the vectors' keys
-        (for a fitted embedder: ``embedder.sampler_.items_.descriptors``).
+        (for a fitted embedder: ``embedder.items_.descriptors``).
         None writes names alone (one column, no header) and no sprite.
     swatch_size : int, default=16
         Width and height in pixels of each item's swatch in the sprite. The

@@ -51,7 +51,7 @@ def _point_colours(y, n_points):
     return rgb
 
 
-def _projector(vectors):
+def _pca_projection(vectors):
     """How to draw vectors like ``vectors``: a projection and an axis name.
 
     One component gets a zero second axis; more than three are projected to
@@ -166,7 +166,7 @@ def plot_embedding(
     148
     """
     check_is_fitted(embedder)
-    project, axis_name = _projector(embedder.vectors_.vectors)
+    project, axis_name = _pca_projection(embedder.vectors_.vectors)
     points = project(_vectors_to_draw(embedder, X))
     n_dims = points.shape[1]
     ax = _axes_for(n_dims, ax)
@@ -283,7 +283,7 @@ def animate_training(
     writer, settings = _writer(path, fps, hold_last)
     rows = _recorded_rows(embedder, X)
     colours = _point_colours(y, len(rows))
-    project, axis_name = _projector(embedder.vectors_.vectors)
+    project, axis_name = _pca_projection(embedder.vectors_.vectors)
     chosen = quadratic_frames(embedder.recorded_epochs_, n_frames)
     frames = [project(embedder.recording_[i][rows]) for i in chosen]
     n_dims = frames[0].shape[1]

@@ -149,7 +149,7 @@ def test_repeated_keys_are_one_item_with_a_warning_for_conflicts(kaggle_csv):
     assert len(embedder.embedding_) == 10
     assert embedder.embedding_.index.is_unique
     np.testing.assert_allclose(
-        embedder.sampler_.items_.descriptors[list(embedder.embedding_.index).index("coral")],
+        embedder.items_.descriptors[list(embedder.embedding_.index).index("coral")],
         np.array([255, 127, 40]) / 255,
     )
 

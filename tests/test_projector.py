@@ -92,7 +92,7 @@ def small_vectors(keys, n_components=2):
 
 
 def test_a_fitted_embedder_gives_files_the_projector_reads(fitted_css4, tmp_path):
-    items = fitted_css4.sampler_.items_
+    items = fitted_css4.items_
     paths = write_projector(fitted_css4, tmp_path / "run", colours=items.descriptors)
     folder = tmp_path / "run"
     assert sorted(path.name for path in paths) == sorted(p.name for p in folder.iterdir()) == FILES

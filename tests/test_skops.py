@@ -50,7 +50,7 @@ def test_a_fitted_embedder_round_trips_through_skops(fitted, css4, tmp_path):
     np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
     np.testing.assert_array_equal(loaded.transform(NEW_NAMES), fitted.transform(NEW_NAMES))
     assert loaded.most_similar("red", topn=5) == fitted.most_similar("red", topn=5)
-    for keys in (loaded.vectors_.keys, loaded.sampler_.items_.keys):
+    for keys in (loaded.vectors_.keys, loaded.items_.keys):
         assert keys.equals(fitted.vectors_.keys) and keys.dtype == fitted.vectors_.keys.dtype
     np.testing.assert_array_equal(loaded.feature_names_in_, fitted.feature_names_in_)
     assert loaded.history_ == fitted.history_
@@ -139,5 +139,5 @@ def test_pickles_from_before_the_keys_were_stored_as_arrays_still_load(fitted, c
     assert loaded.keys.equals(vectors.keys)
     np.testing.assert_array_equal(loaded.get_vectors(X["name"]), vectors.vectors)
     table = ItemTable.__new__(ItemTable)
-    table.__setstate__(dict(vars(fitted.sampler_.items_)))
-    assert table.keys.equals(fitted.sampler_.items_.keys)
+    table.__setstate__(dict(vars(fitted.items_)))
+    assert table.keys.equals(fitted.items_.keys)
