@@ -59,9 +59,9 @@ def classifier(**params):
     def fit(X, y, seed):
         pairs, labels = PairSampler(n_pairs=20_000, random_state=seed).fit_resample(X, y)
         similar = pairs[labels == 1]
-        return PairSimilarityClassifier(
-            3, epochs=100, random_state=seed, **params
-        ).fit(similar, np.ones(len(similar), dtype=int))
+        return PairSimilarityClassifier(3, epochs=100, random_state=seed, **params).fit(
+            similar, np.ones(len(similar), dtype=int)
+        )
 
     return fit
 
