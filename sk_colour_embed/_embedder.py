@@ -529,7 +529,7 @@ class PairSimilarityEmbedder(
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())
         if sampler.random_state is None:
             sampler.set_params(random_state=sampler_seed)
-        sampler._fit_items(items, self)
+        sampler._fit_items(items, self, len(X))
         (first, second), _, similar = sampler.draw_index_pairs()
         config = TrainingConfig.of(self, negative=0)
         training = train_vectors(

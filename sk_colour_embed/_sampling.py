@@ -155,21 +155,22 @@ class PairSampler(AtomicParamsMixin, BaseEstimator):
         self : PairSampler
         """
         X, y = validate_items(self, X, y)
-        return self._fit_items(ItemTable.from_rows(X, y), self)
+        return self._fit_items(ItemTable.from_rows(X, y), self, len(X))
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic
-    def _fit_items(self, items, validated_by):
+    def _fit_items(self, items, validated_by, n_samples):
         """Fit on the items of an already validated table, as :meth:`fit` does.
 
-        ``validated_by`` is the estimator that validated the rows of ``X``:
-        its ``n_features_in_`` (and ``feature_names_in_``) are the sampler's.
-        The embedder calls this with its own item table, validated once.
+        ``validated_by`` is the estimator that validated the ``n_samples``
+        rows of ``X``: its ``n_features_in_`` (and ``feature_names_in_``)
+        are the sampler's. The embedder calls this with its own item table,
+        validated once.
         """
         if len(items) < 2:
             raise ValueError(
-                f"pairs need at least 2 distinct items, but X holds {len(items)}: "
-                f"{describe_keys(items.keys)}."
+                f"pairs need at least 2 distinct items, but X holds {len(items)} "
+                f"(in {n_samples} sample(s)): {describe_keys(items.keys)}."
             )
         columns = {
             name: getattr(validated_by, name)
