@@ -16,36 +16,33 @@ import time
 import tracemalloc
 from contextlib import contextmanager
 
-import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
-from sk_colour_embed._tokens import TokenReader, absolute
+from sk_colour_embed._tokens import TokenReader
 
 from _common import machine, median
 
 NAME = "dusty sea blue"
 
 
-def full_width_weights(self, names):
+def full_width_weights(self, matrix):
     """The selection as it was: a CSC matrix over every column of the vectorizer."""
-    names = np.where(pd.isna(names), "", names)
-    matrix = sp.csc_matrix(self.vectorizer.transform(names))
-    return sp.csr_matrix(absolute(matrix[:, self.columns]))
+    return sp.csr_matrix(sp.csc_matrix(matrix)[:, self.columns])
 
 
 @contextmanager
 def selection(before):
     """Token weights taken as now, or (``before``) as the full-width selection."""
-    now = TokenReader._token_weights
+    now = TokenReader._kept
     if before:
-        TokenReader._token_weights = full_width_weights
+        TokenReader._kept = full_width_weights
     try:
         yield
     finally:
-        TokenReader._token_weights = now
+        TokenReader._kept = now
 
 
 def measure(call, repeats):

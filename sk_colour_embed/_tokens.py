@@ -106,8 +106,7 @@ def read_items(vectorizer, keys, name_vectors=False):
     if vectorizer is None:
         reader = ExactReader(keys)
         return reader, reader.read(keys)
-    reader = TokenReader.fit(vectorizer, np.asarray(keys, dtype=object), name_vectors)
-    weights = reader.read(keys)
+    reader, weights = TokenReader.fit_read(vectorizer, np.asarray(keys, dtype=object), name_vectors)
     placed = np.diff(weights.indptr) > 0
     if np.sum(placed) < 2:
         raise ValueError(
@@ -242,23 +241,36 @@ class TokenReader:
         With ``name_vectors``, each distinct training name (as the vectorizer
         reads it) gets a token of its own, of weight 1, beside its tokens.
         """
+        return cls.fit_read(vectorizer, names, name_vectors)[0]
+
+    @classmethod
+    def fit_read(cls, vectorizer, names, name_vectors=False):
+        """:meth:`fit`, and the token weights of ``names``, as :meth:`read` gives them.
+
+        The vectorizer is fitted, then reads the names once: the weights and
+        the columns kept come from the one reading.
+        """
         vectorizer = clone(vectorizer)
         try:
-            matrix = sp.csr_matrix(vectorizer.fit_transform(names))
+            vectorizer.fit(names)
+            matrix = vectorizer.transform(names)
         except ValueError as error:  # no token left ("empty vocabulary"), min_df > max_df...
             raise ValueError(
                 f"the vectorizer, fitted on the {len(names)} distinct training name(s) (each "
                 f"once: its min_df and max_df count names, not rows), failed: {error}"
             ) from None
+        matrix = sp.csr_matrix(matrix)
         # The columns with an entry, found without a structure as wide as all the columns.
         reader = cls(vectorizer, np.unique(matrix.indices))
-        if name_vectors:
-            # The kept columns are all the used ones: a row has tokens where it has entries.
-            has_tokens = np.diff(matrix.indptr) > 0
-            read = _reader(vectorizer)
-            keys = dict.fromkeys(read(name) for name in names[has_tokens])
-            reader.own = {key: len(reader.columns) + i for i, key in enumerate(keys)}
-        return reader
+        tokens = reader._kept(matrix)
+        if not name_vectors:
+            return reader, tokens
+        # The kept columns are all the used ones: a row has tokens where it has entries.
+        has_tokens = np.diff(tokens.indptr) > 0
+        readings = reader._readings(names)
+        keys = dict.fromkeys(r for r, has in zip(readings, has_tokens, strict=True) if has)
+        reader.own = {key: len(reader.columns) + i for i, key in enumerate(keys)}
+        return reader, reader._with_own(tokens, readings)
 
     def __len__(self):
         return len(self.columns) + len(self.own or ())
@@ -289,33 +301,22 @@ class TokenReader:
         missing (None, NaN).
         """
         names = np.asarray(names, dtype=object)
-        tokens = self._token_weights(names)
+        if len(names) == 0:  # scikit-learn's vectorizers refuse no documents
+            return sp.csr_matrix((0, len(self)))
+        tokens = self._kept(self.vectorizer.transform(np.where(pd.isna(names), "", names)))
         if not self.own:
             return tokens
-        read = _reader(self.vectorizer)
-        own = np.array(
-            [-1 if pd.isna(name) else self.own.get(read(name), -1) for name in names],
-            dtype=np.int64,
-        )
-        rows = np.flatnonzero(own >= 0)
-        extra = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, own[rows])), shape=(len(names), len(self))
-        )
-        tokens = sp.csr_matrix((tokens.data, tokens.indices, tokens.indptr), shape=extra.shape)
-        return sp.csr_matrix(tokens + extra)
+        return self._with_own(tokens, self._readings(names))
 
-    def _token_weights(self, names):
-        """The vectorizer's weights of ``names`` in the kept columns, as tokens.
+    def _kept(self, matrix):
+        """The vectorizer's output ``matrix`` in the kept columns, as token weights.
 
         Each entry's column is looked up among the kept ones (sorted) and the
         others dropped, so that time and memory follow the names' entries and
         the kept columns, never the vectorizer's width (``n_features`` of a
         ``HashingVectorizer`` may be 2**24).
         """
-        if len(names) == 0:  # scikit-learn's vectorizers refuse no documents
-            return sp.csr_matrix((0, len(self.columns)))
-        names = np.where(pd.isna(names), "", names)
-        matrix = sp.csr_matrix(self.vectorizer.transform(names))
+        matrix = sp.csr_matrix(matrix)
         matrix.sort_indices()  # the kept entries of a row then come in the columns' order
         token = np.searchsorted(self.columns, matrix.indices)
         kept = token < len(self.columns)
@@ -324,7 +325,23 @@ class TokenReader:
         selected = (matrix.data[kept], token[kept], indptr)
         # Signs are kept: a feature of any sign (a TruncatedSVD component, a word
         # vector) weighs its token's vector by its value, a linear map of the features.
-        return sp.csr_matrix(selected, shape=(len(names), len(self.columns)), dtype=np.float64)
+        return sp.csr_matrix(selected, shape=(matrix.shape[0], len(self.columns)), dtype=np.float64)
+
+    def _readings(self, names):
+        """How the vectorizer reads each name (see ``_reader``); None for a missing one."""
+        read = _reader(self.vectorizer)
+        return [None if pd.isna(name) else read(name) for name in names]
+
+    def _with_own(self, tokens, readings):
+        """``tokens`` with each name's own token beside them, found by its reading."""
+        if not self.own:
+            return tokens
+        own = np.array([self.own.get(reading, -1) for reading in readings], dtype=np.int64)
+        rows = np.flatnonzero(own >= 0)
+        shape = (tokens.shape[0], len(self))
+        extra = sp.csr_matrix((np.ones(len(rows)), (rows, own[rows])), shape=shape)
+        tokens = sp.csr_matrix((tokens.data, tokens.indices, tokens.indptr), shape=shape)
+        return sp.csr_matrix(tokens + extra)
 
     def why_unknown(self, keys=()):
         """Why ``keys`` have no vector, for messages."""

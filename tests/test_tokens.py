@@ -104,7 +104,7 @@ def test_token_weights_are_bit_for_bit_those_of_the_full_width_selection(vectori
     np.testing.assert_array_equal(tokens.columns, np.flatnonzero(np.diff(used.indptr) > 0))
     queries = np.array(["dark blue", "RED", None, "", "purple", "sea", "dark red"], dtype=object)
     for names in (training, queries, queries[:1]):
-        new, old = tokens._token_weights(names), full_width_weights(tokens, names)
+        new, old = tokens.read(names), full_width_weights(tokens, names)
         assert new.shape == old.shape and new.dtype == old.dtype == np.float64
         for part in ("indptr", "indices", "data"):
             np.testing.assert_array_equal(getattr(new, part), getattr(old, part))
