@@ -1,5 +1,6 @@
 """PairSimilarityClassifier: the tutorial's model as a classifier of pairs of items."""
 
+from dataclasses import replace
 from functools import partial
 from numbers import Integral, Real
 
@@ -14,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
+from sk_colour_embed._config import TrainingConfig
 from sk_colour_embed._items import (
     describe_keys,
     keys_of,
@@ -604,20 +606,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         with the pairs its sampler draws. Returns the recorder of the vectors
         (None without ``record_every``).
         """
-        from sk_colour_embed._engine import Stopping, fit_pair_model  # imports TensorFlow
-        from sk_colour_embed._model import checked_sizes
+        from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
 
-        if self.early_stopping and self.tol is None:
-            raise ValueError(
-                "early_stopping=True stops on the held-out loss, by tol, but tol is None (train "
-                "every epoch). Give tol a number, such as 1e-4, or set early_stopping=False."
-            )
-        stopping = Stopping(
-            self.tol,
-            self.n_iter_no_change,
-            self.validation_fraction if self.early_stopping else None,
-        )
-        hidden_layer_sizes = checked_sizes(self.hidden_layer_sizes)
+        config = TrainingConfig.of(self)
         tokens, weights = _read_tokens(self.vectorizer, self.name_vectors, keys)
         if weights is None:  # a lookup: each item is its own token
             item_tokens, item_weights = np.arange(len(keys))[:, None], np.ones((len(keys), 1))
@@ -644,19 +635,11 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             item_weights,
             pairs,
             labels,
+            replace(config, negative=negative),
             n_tokens=len(keys) if weights is None else weights.shape[1],
-            n_components=self.n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            normalize=self.normalize,
             seed=int(init_seed),
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
             rng=np.random.default_rng(order_seed),
-            negative=negative,
-            ns_exponent=self.ns_exponent,
             callbacks=[c for c in (recorder, progress) if c is not None],
-            stopping=stopping,
         )
         if progress is not None:
             progress.close()
