@@ -331,11 +331,11 @@ def test_the_trace_key_holds_every_setting_that_changes_tracing_and_not_the_step
     config = dict(epochs=4, batch_size=64, jit_compile=False)
     settings = settings_for(table, labels, n_tokens, **config)
     key = settings.trace_key
-    # Fits that differ only in their number of steps share the key...
-    for other in [dict(epochs=9), dict(learning_rate=0.5)]:
-        again = settings_for(table, labels, n_tokens, **{**config, **other})
-        assert again.trace_key == key
-    assert settings_for(table, labels, n_tokens, **config, epochs=9).n_steps != settings.n_steps
+    # Fits that differ in their number of steps, or learning rate, share the key...
+    longer = settings_for(table, labels, n_tokens, **{**config, "epochs": 9})
+    assert longer.n_steps == 9 * 10 and settings.n_steps == 4 * 10  # batches of 64 of 600 pairs
+    assert longer.trace_key == key
+    assert settings_for(table, labels, n_tokens, **config, learning_rate=0.5).trace_key == key
     assert settings_for(table[:1] + [table[1] * 2], labels, n_tokens, **config).trace_key == key
     # ...and any other setting, resolved from the configuration or the data, changes it.
     changed = [
