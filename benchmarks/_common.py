@@ -75,7 +75,7 @@ def epoch_seconds(stamps):
 
 
 def timed_engine_fit(
-    n_items, pairs, labels, *, n_components=2, epochs=500, sparse="auto", seed=0, table=None
+    n_items, pairs, labels, *, n_components=2, epochs=500, lazy="auto", seed=0, table=None
 ):
     """Train with the package's engine; return losses and seconds of each epoch.
 
@@ -85,24 +85,23 @@ def timed_engine_fit(
     """
     import time
 
+    from sk_colour_embed._config import TrainingConfig
     from sk_colour_embed._engine import fit_pair_model
 
     item_tokens, item_weights, n_tokens = table or (*lookup_table(n_items), n_items)
+    config = TrainingConfig(
+        n_components=n_components, epochs=epochs, batch_size=512, learning_rate=0.001, lazy=lazy
+    )
     stamps = []
     trained = fit_pair_model(
         item_tokens,
         item_weights,
         pairs,
         labels,
+        config,
         n_tokens=n_tokens,
-        n_components=n_components,
-        normalize=False,
         seed=seed,
-        epochs=epochs,
-        batch_size=512,
-        learning_rate=0.001,
         rng=np.random.default_rng(seed),
-        sparse=sparse,
         callbacks=[lambda *_: stamps.append(time.perf_counter())],
     )
     return trained.losses, epoch_seconds(stamps)

@@ -37,6 +37,7 @@ CONFIGS = [  # (n_components, negative, ns_exponent)
 def negative_sampling_cost(epochs=20):
     """Median seconds per epoch without and with 5 negatives, on the same similar pairs."""
     from sk_colour_embed import load_colours
+    from sk_colour_embed._config import TrainingConfig
     from sk_colour_embed._engine import fit_pair_model
 
     X, y = load_colours(return_X_y=True)
@@ -45,21 +46,18 @@ def negative_sampling_cost(epochs=20):
     seconds = {}
     for negative in (0, 5, 0, 5):  # alternated, against the machine's drift
         stamps = []
+        config = TrainingConfig(
+            epochs=epochs, batch_size=512, learning_rate=0.001, negative=negative, jit_compile=True
+        )
         fit_pair_model(
             np.arange(n_items)[:, None],
             np.ones((n_items, 1)),
             pairs,
             labels,
+            config,
             n_tokens=n_items,
-            n_components=2,
-            normalize=False,
             seed=0,
-            epochs=epochs,
-            batch_size=512,
-            learning_rate=0.001,
             rng=np.random.default_rng(0),
-            jit_compile=True,
-            negative=negative,
             callbacks=[lambda *_, stamps=stamps: stamps.append(time.perf_counter())],
         )
         seconds.setdefault(negative, []).extend(np.diff(stamps)[1:])

@@ -58,10 +58,8 @@ def main():
         print(line)
 
 
-def per_step_us(n_items, pairs, labels, dims, sparse, steps):
-    _, seconds = timed_engine_fit(
-        n_items, pairs, labels, n_components=dims, epochs=4, sparse=sparse
-    )
+def per_step_us(n_items, pairs, labels, dims, lazy, steps):
+    _, seconds = timed_engine_fit(n_items, pairs, labels, n_components=dims, epochs=4, lazy=lazy)
     return median(seconds[1:]) / steps * 1e6
 
 

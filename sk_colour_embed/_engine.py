@@ -7,6 +7,9 @@ compilation; a plain TensorFlow graph otherwise), whose ``tf.while_loop``
 runs every mini-batch step of each epoch, with the same loss, batches,
 number of steps and Adam update rule as ``model.fit`` with
 ``keras.optimizers.Adam``. The pairs are shuffled afresh every epoch.
+:func:`fit_pair_model`, the one entry point, takes a ``TrainingConfig``,
+resolves its choices for the data (:class:`_Settings`), builds the model and
+trains it.
 
 Three trainers share that loop:
 
@@ -39,7 +42,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -63,7 +66,7 @@ RHO = BETA_1 / np.sqrt(BETA_2)
 # After this many skipped steps a row's remaining momentum is below 1e-13 of it.
 _SKIP_HORIZON = 300
 # Above this many embedding values, the lazy update is faster than the dense one.
-SPARSE_MIN_VALUES = 2**16
+LAZY_MIN_VALUES = 2**16
 # XLA compilation takes about 0.5 s more than tracing a graph, and its steps
 # are several times faster: it pays from a few thousand steps on.
 XLA_MIN_STEPS = 5_000
@@ -105,20 +108,14 @@ class EpochTrainer:
     drawn from the :class:`PartnerTable` ``partners``, for the whole epoch at
     its start, by a compiled call from a hash of the epoch's seed and the
     draw's position: the same seeds draw the same partners.
+
+    A trainer is made once for the settings that shape its compiled
+    functions, and :meth:`start` readies it for each fit, a fresh one
+    included: the items, the partners and the learning rate are arguments of
+    those functions, not part of what they trace.
     """
 
-    def __init__(
-        self,
-        model,
-        item_tokens,
-        item_weights,
-        *,
-        batch_size,
-        jit_compile=True,
-        negative=0,
-        partners=None,
-        all_similar=False,
-    ):
+    def __init__(self, model, *, batch_size, jit_compile, negative, all_similar):
         self.model = model
         # The token vectors: the Keras variable's TensorFlow variable; then every
         # trainable weight in the model's order, the token vectors first.
@@ -128,7 +125,7 @@ class EpochTrainer:
         self.negative = negative
         # Every pair similar: every negative counts, and the loss needs no weights.
         self.all_similar = all_similar
-        self.set_items(item_tokens, item_weights, partners)
+        self.table = None  # the fit's tables, from start
         # The tables are arguments, not constants of the function, so that
         # another fit of the same shapes reuses the traced, compiled epoch.
         self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
@@ -139,8 +136,14 @@ class EpochTrainer:
         # Early stopping's held-out loss: traced on its first call only.
         self._run_loss = tf.function(self._held_out_loss, jit_compile=jit_compile)
 
-    def set_items(self, item_tokens, item_weights, partners=None):
-        """Train on items of these token ids and weights from now on."""
+    def start(self, item_tokens, item_weights, partners, *, learning_rate, n_steps):
+        """Ready the trainer for a fit from the model's weights, with fresh optimizer state.
+
+        The fit trains on items of the token ids ``item_tokens`` and weights
+        ``item_weights``, draws negatives from the :class:`PartnerTable`
+        ``partners`` (None without negatives), with Adam's ``learning_rate``,
+        over ``n_steps`` steps in all.
+        """
         self.table = {
             "tokens": tf.constant(item_tokens, tf.int32),
             "weights": tf.constant(item_weights, tf.float32),
@@ -150,11 +153,6 @@ class EpochTrainer:
                 "probability": tf.constant(partners.probability, tf.float32),
                 "alias": tf.constant(partners.alias, tf.int32),
             }
-
-    def restart(self, weights, item_tokens, item_weights, partners, *, learning_rate, n_steps):
-        """Start a new fit from the model weights ``weights``, with fresh optimizer state."""
-        self.model.set_weights(weights)
-        self.set_items(item_tokens, item_weights, partners)
 
     def train_epoch(self, pairs, labels, order, seed=(0, 0)):
         """One epoch over ``pairs`` taken in ``order``; return its mean loss.
@@ -342,13 +340,13 @@ class EpochTrainer:
 class KerasAdamTrainer(EpochTrainer):
     """Each step applies ``keras.optimizers.Adam`` to all weights."""
 
-    def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
-        super().__init__(model, item_tokens, item_weights, **settings)
-        self.optimizer = keras.optimizers.Adam(learning_rate)
+    def __init__(self, model, **settings):
+        super().__init__(model, **settings)
+        self.optimizer = keras.optimizers.Adam()  # its learning rate is set by start
         self.optimizer.build(model.trainable_variables)
 
-    def restart(self, *items, learning_rate, n_steps):
-        super().restart(*items, learning_rate=learning_rate, n_steps=n_steps)
+    def start(self, *items, learning_rate, n_steps):
+        super().start(*items, learning_rate=learning_rate, n_steps=n_steps)
         for variable in self.optimizer.variables:  # the step count and the moments
             variable.assign(tf.zeros_like(variable))
         self.optimizer.learning_rate = learning_rate
@@ -381,22 +379,21 @@ class ComposedAdamTrainer(EpochTrainer):
     model's output, and a lookup's no longer (``docs/performance.md``).
     """
 
-    def __init__(self, model, item_tokens, item_weights, *, learning_rate, **settings):
-        super().__init__(model, item_tokens, item_weights, **settings)
+    def __init__(self, model, **settings):
+        super().__init__(model, **settings)
         self.head = head_layers(model)[1:]  # after the weighted sum
-        self.learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
+        self.learning_rate = tf.Variable(0.0, dtype=tf.float32, trainable=False)
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
         self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
 
-    def set_items(self, item_tokens, item_weights, partners=None):
-        super().set_items(item_tokens, item_weights, partners)
+    def start(self, item_tokens, item_weights, partners, *, learning_rate, n_steps):
+        super().start(
+            item_tokens, item_weights, partners, learning_rate=learning_rate, n_steps=n_steps
+        )
         products = token_products(item_tokens, item_weights, *self.embeddings.shape)
         if products is not None:
             self.table["compose"], self.table["spread"] = products
-
-    def restart(self, *items, learning_rate, n_steps):
-        super().restart(*items, learning_rate=learning_rate, n_steps=n_steps)
         for variable in (self.iterations, *self.m, *self.v):
             variable.assign(tf.zeros_like(variable))
         self.learning_rate.assign(learning_rate)
@@ -478,11 +475,10 @@ class LazyAdamTrainer(EpochTrainer):
     The head's few weights follow Keras's dense Adam update.
     """
 
-    def __init__(self, model, item_tokens, item_weights, *, learning_rate, n_steps, **settings):
-        super().__init__(model, item_tokens, item_weights, **settings)
+    def __init__(self, model, **settings):
+        super().__init__(model, **settings)
         self.head = head_layers(model)
         self.rho = tf.constant(RHO, tf.float32)
-        self._set_schedule(n_steps, learning_rate)
 
         def zeros(shape, dtype=tf.float32):
             return tf.Variable(tf.zeros(shape, dtype), trainable=False)
@@ -495,14 +491,12 @@ class LazyAdamTrainer(EpochTrainer):
         self.head_m = [zeros(v.shape) for v in self.variables[1:]]
         self.head_v = [zeros(v.shape) for v in self.variables[1:]]
 
-    def _set_schedule(self, n_steps, learning_rate):
+    def start(self, *items, learning_rate, n_steps):
+        super().start(*items, learning_rate=learning_rate, n_steps=n_steps)
+        # The step sizes of the fit's steps, and the sums that skip them.
         schedule = AdamSchedule.for_steps(n_steps, learning_rate)
         self.table["alpha"] = tf.constant(schedule.alpha)
         self.table["skip_sum"] = tf.constant(schedule.skip_sum)
-
-    def restart(self, *items, learning_rate, n_steps):
-        super().restart(*items, learning_rate=learning_rate, n_steps=n_steps)
-        self._set_schedule(n_steps, learning_rate)
         for variable in (self.step, self.m, self.v, self.last_step, *self.head_m, *self.head_v):
             variable.assign(tf.zeros_like(variable))
 
@@ -628,149 +622,132 @@ def _shuffled(rng, n, rows, size):
 
 @dataclass(frozen=True)
 class _Settings:
-    """The choices of :func:`train`, resolved for one fit."""
+    """The choices of one fit, resolved from its configuration and its data by :meth:`resolve`.
 
+    Every field but ``n_steps`` shapes what the trainer's functions trace:
+    :attr:`trace_key` lists them.
+    """
+
+    # The model's shape: the arguments of build_pair_model.
+    n_tokens: int
+    n_components: int
+    tokens_per_item: int
+    hidden_layer_sizes: tuple
+    normalize: bool
+    # The trainer's.
     batch_size: int
-    n_steps: int
-    sparse: bool
-    jit_compile: bool
     negative: int
     all_similar: bool
+    lazy: bool
+    jit_compile: bool
     composed: bool
+    # Steps of the whole fit: sizes the lazy update's schedule, an argument.
+    n_steps: int
 
     @classmethod
-    def resolve(
-        cls,
-        n_values,
-        item_weights,
-        *,
-        n_epochs,
-        n_pairs,
-        batch_size,
-        sparse,
-        jit_compile,
-        negative,
-        all_similar,
-        composed="auto",
-    ):
+    def resolve(cls, config, item_weights, labels, *, n_tokens):
+        """The settings of a fit of ``config`` on items of ``item_weights`` and pairs of ``labels``.
+
+        ``config`` is a :class:`TrainingConfig` whose ``negative`` is an int;
+        ``n_tokens`` the number of rows of the embedding. The ``"auto"``
+        choices of ``lazy``, ``jit_compile`` and ``composed`` are made here.
+        """
+        n_pairs = len(labels)
         # A batch larger than all the pairs is one batch of all the pairs, as
         # in model.fit: memory follows the data, not batch_size.
-        batch_size = min(batch_size, n_pairs)
-        n_steps = n_epochs * -(-n_pairs // batch_size)
+        batch_size = min(config.batch_size, n_pairs)
+        n_steps = config.epochs * -(-n_pairs // batch_size)
+        negative = int(config.negative)
         # The items' entries are no more than the token slots of a step's pairs.
         item_weights = np.asarray(item_weights)
         slots = 2 * batch_size * (1 + negative) * item_weights.shape[1]
         few_entries = np.count_nonzero(item_weights) <= slots
-        if sparse == "auto":
+        lazy = config.lazy
+        if lazy == "auto":
             # The lazy update saves the rows a step leaves alone; when items have no
             # more entries than a step's slots (dense features), a step touches them all.
-            sparse = n_values >= SPARSE_MIN_VALUES and not few_entries
+            n_values = n_tokens * embedding_width(config.n_components, config.hidden_layer_sizes)
+            lazy = n_values >= LAZY_MIN_VALUES and not few_entries
+        jit_compile = config.jit_compile
         if jit_compile == "auto":
             # The lazy update's scatters add repeated rows in an order that
             # TensorFlow's graph threads do not fix; under XLA the order is
             # fixed, so the same seed gives the same fit.
-            jit_compile = sparse or n_steps >= XLA_MIN_STEPS
-        all_similar = bool(negative) and bool(all_similar)
+            jit_compile = lazy or n_steps >= XLA_MIN_STEPS
+        composed = config.composed
         if composed == "auto":
             # Composing every item once a step pays when the items' entries are few.
             composed = few_entries
-        composed = bool(composed) and not sparse
         return cls(
-            batch_size,
-            n_steps,
-            bool(sparse),
-            bool(jit_compile),
-            int(negative),
-            all_similar,
-            composed,
+            n_tokens=int(n_tokens),
+            n_components=int(config.n_components),
+            tokens_per_item=item_weights.shape[1],
+            hidden_layer_sizes=tuple(config.hidden_layer_sizes),
+            normalize=bool(config.normalize),
+            batch_size=batch_size,
+            negative=negative,
+            all_similar=bool(negative) and bool(np.all(np.asarray(labels) == 1)),
+            lazy=bool(lazy),
+            jit_compile=bool(jit_compile),
+            composed=bool(composed) and not lazy,
+            n_steps=n_steps,
         )
 
-    def trainer(self, model, item_tokens, item_weights, partners, learning_rate):
-        common = dict(
+    @property
+    def trace_key(self):
+        """The settings that change what a trainer traces: all but ``n_steps``.
+
+        Fits of one key can share a trainer (see :class:`_TrainerCache`): the
+        shapes of their data (pairs, item tables) are arguments of its
+        functions, which retrace for new ones, and so is the lazy update's
+        schedule, which ``n_steps`` sizes.
+        """
+        return (
+            self.n_tokens,
+            self.n_components,
+            self.tokens_per_item,
+            self.hidden_layer_sizes,
+            self.normalize,
+            self.batch_size,
+            self.negative,
+            self.all_similar,
+            self.lazy,
+            self.jit_compile,
+            self.composed,
+        )
+
+    @property
+    def n_values(self):
+        """The number of values of the embedding."""
+        return self.n_tokens * embedding_width(self.n_components, self.hidden_layer_sizes)
+
+    def model(self, seed):
+        """The token-form model of :func:`build_pair_model`, its weights drawn from ``seed``."""
+        return build_pair_model(
+            self.n_tokens,
+            self.n_components,
+            tokens_per_item=self.tokens_per_item,
+            hidden_layer_sizes=self.hidden_layer_sizes,
+            normalize=self.normalize,
+            seed=seed,
+        )
+
+    def trainer(self, model):
+        """A new trainer of ``model``, of the class these settings choose.
+
+        It trains once :meth:`EpochTrainer.start` has given it a fit's data.
+        """
+        settings = dict(
             batch_size=self.batch_size,
             jit_compile=self.jit_compile,
             negative=self.negative,
-            partners=partners,
             all_similar=self.all_similar,
-            learning_rate=learning_rate,
         )
-        if self.sparse:
-            return LazyAdamTrainer(model, item_tokens, item_weights, n_steps=self.n_steps, **common)
+        if self.lazy:
+            return LazyAdamTrainer(model, **settings)
         if self.composed:
-            return ComposedAdamTrainer(model, item_tokens, item_weights, **common)
-        return KerasAdamTrainer(model, item_tokens, item_weights, **common)
-
-
-def make_trainer(
-    model,
-    item_tokens,
-    item_weights,
-    *,
-    n_epochs,
-    n_pairs,
-    batch_size,
-    learning_rate,
-    sparse="auto",
-    jit_compile="auto",
-    negative=0,
-    partners=None,
-    all_similar=False,
-    composed="auto",
-):
-    """The trainer for ``model``; see :func:`train` for the parameters.
-
-    ``partners`` is the :class:`PartnerTable` of the negative partners;
-    ``all_similar`` says that every pair is labelled 1. ``composed`` chooses
-    :class:`ComposedAdamTrainer` (``True``) or :class:`KerasAdamTrainer`
-    (``False``) for a dense update; ``"auto"`` composes when the items' token
-    entries are no more than the token slots of a step's pairs.
-    """
-    settings = _Settings.resolve(
-        int(np.prod(embedding_variable(model).shape)),
-        item_weights,
-        n_epochs=n_epochs,
-        n_pairs=n_pairs,
-        batch_size=batch_size,
-        sparse=sparse,
-        jit_compile=jit_compile,
-        negative=negative,
-        all_similar=all_similar,
-        composed=composed,
-    )
-    return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
-
-
-@dataclass(frozen=True)
-class Stopping:
-    """When to stop before the last epoch, as scikit-learn's ``MLPClassifier`` decides.
-
-    Training stops once the judged loss has not fallen below its best so far
-    by at least ``tol`` for ``n_iter_no_change`` consecutive epochs. The
-    judged loss is the training loss, or with ``validation_fraction``, the
-    loss of that share of the pairs, held out of training; the weights of
-    the epoch of the best held-out loss are kept. ``tol=None`` never stops.
-    """
-
-    tol: float | None = None
-    n_iter_no_change: int = 10
-    validation_fraction: float | None = None
-
-    def split(self, n_pairs, rng):
-        """Indices of the training and of the held-out pairs among ``n_pairs``, from ``rng``.
-
-        All pairs train, and none is held out, without ``validation_fraction``.
-        """
-        if self.validation_fraction is None:
-            return np.arange(n_pairs), np.arange(0)
-        n_held_out = int(np.ceil(self.validation_fraction * n_pairs))
-        if n_held_out >= n_pairs:
-            raise ValueError(
-                f"early_stopping holds out validation_fraction={self.validation_fraction:g} of "
-                f"the {n_pairs} training pair(s), {n_held_out}, which leaves none to train on. "
-                "Give more pairs, or lower validation_fraction."
-            )
-        order = rng.permutation(n_pairs)
-        return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
+            return ComposedAdamTrainer(model, **settings)
+        return KerasAdamTrainer(model, **settings)
 
 
 @dataclass(frozen=True)
@@ -782,14 +759,13 @@ class History:
     converged: bool = False
 
 
-def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_out=None):
+def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
     """Train ``trainer`` for up to ``epochs`` epochs; a :class:`History`.
 
-    ``stopping`` (a :class:`Stopping`) may end training earlier, judging the
-    training loss, or the loss on ``held_out`` (from
-    :meth:`EpochTrainer.held_out`) when given, whose best epoch's weights
-    are then kept. Without ``stopping``, or with its ``tol`` None, every
-    epoch runs.
+    ``stopping`` (a ``Stopping`` of ``_config``) may end training earlier,
+    judging the training loss, or the loss on ``held_out`` (from
+    :meth:`EpochTrainer.held_out`) when not None, whose best epoch's weights
+    are then kept. With its ``tol`` None, every epoch runs.
 
     Several epochs run in one compiled call (:meth:`EpochTrainer.train_epochs`)
     and the callbacks then see each of them in turn, with its loss and its
@@ -802,7 +778,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping=None, held_
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
     losses, val_losses = [], []
-    tol = None if stopping is None else stopping.tol
+    tol = stopping.tol
     best, best_weights, n_no_change, converged = np.inf, None, 0, False
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     per_call = 1 if held_out is not None else trainer.epochs_per_call(n_pairs)
@@ -890,123 +866,15 @@ class _Orders:
         return self._block, start, count
 
 
-def train(
-    model,
-    item_tokens,
-    item_weights,
-    pairs,
-    labels,
-    *,
-    epochs,
-    batch_size,
-    learning_rate,
-    rng,
-    sparse="auto",
-    jit_compile="auto",
-    negative=0,
-    ns_exponent=0.75,
-    callbacks=(),
-):
-    """Train the token-form ``model`` on item-index ``pairs`` and 0/1 ``labels``.
-
-    Parameters
-    ----------
-    model : keras.Model
-        From :func:`build_pair_model` with ``tokens_per_item=n_slots``;
-        trained in place.
-    item_tokens : ndarray of shape (n_items, n_slots), int
-        Each item's token ids (rows of the embedding).
-    item_weights : ndarray of shape (n_items, n_slots)
-        Their weights; 0 pads an item with fewer tokens.
-    pairs : ndarray of shape (n_pairs, 2), int
-        Item indices.
-    labels : ndarray of shape (n_pairs,)
-    epochs, batch_size : int
-    learning_rate : float
-    rng : numpy.random.Generator
-        Draws each epoch's order of the pairs.
-    sparse : "auto" or bool, default="auto"
-        Use :class:`LazyAdamTrainer` (``True``) or Keras's dense Adam
-        (``False``: :class:`ComposedAdamTrainer`, or :class:`KerasAdamTrainer`
-        for items too many to compose at every step; see
-        :func:`make_trainer`); ``"auto"`` takes the lazy one when the
-        embedding has at least ``SPARSE_MIN_VALUES`` values.
-    jit_compile : "auto" or bool, default="auto"
-        Compile each epoch with XLA (``True``) or run it as a TensorFlow
-        graph (``False``); ``"auto"`` compiles when the fit has at least
-        ``XLA_MIN_STEPS`` steps, and always for the lazy update (whose
-        graph-mode scatters are not reproducible).
-    negative : int, default=0
-        Dissimilar pairs drawn for each pair labelled 1 in every step: its
-        first item with a partner drawn from the items of the similar pairs
-        (see :meth:`PartnerTable.from_pairs`), fresh in every epoch.
-    ns_exponent : float, default=0.75
-        The exponent of :meth:`PartnerTable.from_pairs`.
-    callbacks : sequence of callables, default=()
-        Each is called as ``callback(epoch, loss, weights)`` before the
-        first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
-        counted from 1); ``weights()`` gives the model's trainable weights at
-        that point as NumPy arrays (:meth:`EpochTrainer.snapshot`): the token
-        vectors, the encoder's, then the head's.
-
-    Returns
-    -------
-    losses : ndarray of shape (epochs,)
-        The mean training loss of each epoch.
-    """
-    settings, partners = _resolve_for(
-        int(np.prod(embedding_variable(model).shape)),
-        item_weights,
-        pairs,
-        labels,
-        epochs=epochs,
-        batch_size=batch_size,
-        sparse=sparse,
-        jit_compile=jit_compile,
-        negative=negative,
-        ns_exponent=ns_exponent,
-    )
-    trainer = settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
-    return _run(trainer, pairs, labels, epochs=epochs, rng=rng, callbacks=callbacks).losses
-
-
-def _resolve_for(
-    n_values,
-    item_weights,
-    pairs,
-    labels,
-    *,
-    epochs,
-    batch_size,
-    sparse,
-    jit_compile,
-    negative,
-    ns_exponent,
-):
-    """The :class:`_Settings` of a fit on ``pairs`` and ``labels``, and its partner table."""
-    settings = _Settings.resolve(
-        n_values,
-        item_weights,
-        n_epochs=epochs,
-        n_pairs=len(pairs),
-        batch_size=batch_size,
-        sparse=sparse,
-        jit_compile=jit_compile,
-        negative=negative,
-        all_similar=np.all(np.asarray(labels) == 1),
-    )
-    return settings, partner_table(pairs, labels, len(item_weights), negative, ns_exponent)
-
-
 class _TrainerCache:
     """Idle trainers kept for the next fit of the same shapes in this process.
 
     Tracing and compiling an epoch takes about as long as 450 epochs of the
     tutorial's fit. A trainer's epoch function takes the item tables and the
     pairs as arguments and keeps its compiled code per shape of them, so a
-    later fit of the same model and data shapes (the candidates of a grid
-    search that share a fold, repeated fits) restarts an idle trainer
-    instead of compiling again. A trainer is lent to one fit at a time, so
+    later fit of the same :attr:`_Settings.trace_key` (the candidates of a
+    grid search that share a fold, repeated fits) starts an idle trainer
+    again instead of compiling anew. A trainer is lent to one fit at a time, so
     fits on several threads never share one. Only embeddings of up to
     ``max_values`` values are kept, with at most ``max_traces`` traced
     shapes each, and at most ``max_trainers`` of them, the least recently
@@ -1064,97 +932,106 @@ class TrainedWeights:
 
 
 def fit_pair_model(
-    item_tokens,
-    item_weights,
-    pairs,
-    labels,
-    *,
-    n_tokens,
-    n_components,
-    normalize,
-    seed,
-    epochs,
-    hidden_layer_sizes=(),
-    batch_size,
-    learning_rate,
-    rng,
-    sparse="auto",
-    jit_compile="auto",
-    negative=0,
-    ns_exponent=0.75,
-    callbacks=(),
-    stopping=None,
+    item_tokens, item_weights, pairs, labels, config, *, n_tokens, seed, rng, callbacks=()
 ):
-    """Build the token-form model, train it, and return its weights as arrays.
+    """Build the token-form model, train it on ``pairs`` and ``labels``, and return its weights.
 
-    ``n_components``, ``normalize``, ``seed`` and ``hidden_layer_sizes`` are
-    those of :func:`build_pair_model`; the others after ``seed`` are those of
-    :func:`train`, and
-    ``stopping``, a :class:`Stopping` or None (every epoch runs). With its
-    ``validation_fraction``, the held-out pairs are drawn from ``rng`` before
-    the epochs' orders. Fits of the same shapes and settings in one process
-    reuse a compiled trainer (see :class:`_TrainerCache`); the result is the
-    same as with a new one.
+    The engine's one entry point. Fits of the same :attr:`_Settings.trace_key`
+    in one process reuse a compiled trainer (see :class:`_TrainerCache`);
+    the result is the same as with a new one.
+
+    Parameters
+    ----------
+    item_tokens : ndarray of shape (n_items, n_slots), int
+        Each item's token ids (rows of the embedding).
+    item_weights : ndarray of shape (n_items, n_slots)
+        Their weights; 0 pads an item with fewer tokens.
+    pairs : ndarray of shape (n_pairs, 2), int
+        Item indices.
+    labels : ndarray of shape (n_pairs,)
+        1 for a similar pair, 0 for a dissimilar one.
+    config : TrainingConfig
+        The training's settings, ``negative`` an int; the engine reads
+        ``n_components``, ``hidden_layer_sizes``, ``normalize`` (the model's,
+        as :func:`build_pair_model` takes them), ``epochs``, ``batch_size``,
+        ``learning_rate``, ``negative`` (dissimilar pairs drawn in every step
+        for each pair labelled 1: its first item with a partner from the
+        items of the similar pairs, see :meth:`PartnerTable.from_pairs`),
+        ``ns_exponent``, ``stopping`` (a ``Stopping``: with its
+        ``validation_fraction``, the held-out pairs are drawn from ``rng``
+        before the epochs' orders), and how to train: ``lazy``
+        (:class:`LazyAdamTrainer`, or Keras's dense Adam:
+        :class:`ComposedAdamTrainer`, or :class:`KerasAdamTrainer` for items
+        too many to compose at every step, as ``composed`` says; ``"auto"``
+        takes the lazy one when the embedding has at least
+        ``LAZY_MIN_VALUES`` values and a step does not touch every item's
+        entries, and composes when it does), ``jit_compile`` (XLA, or a
+        TensorFlow graph; ``"auto"`` compiles when the fit has at least
+        ``XLA_MIN_STEPS`` steps, and always for the lazy update, whose
+        graph-mode scatters are not reproducible).
+    n_tokens : int
+        Rows of the embedding.
+    seed : int
+        Seed of the model's initial weights, as :func:`build_pair_model` takes it.
+    rng : numpy.random.Generator
+        Draws each epoch's order of the pairs (and the held-out pairs, and the
+        seeds of the negative partners).
+    callbacks : sequence of callables, default=()
+        Each is called as ``callback(epoch, loss, weights)`` before the
+        first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
+        counted from 1); ``weights()`` gives the model's trainable weights at
+        that point as NumPy arrays (:meth:`EpochTrainer.snapshot`): the token
+        vectors, the encoder's, then the head's.
 
     Returns
     -------
     TrainedWeights
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_colour_embed._config import TrainingConfig
+    >>> items = np.arange(3)[:, None], np.ones((3, 1))
+    >>> pairs, labels = np.array([[0, 1], [1, 2], [0, 2]]), np.array([1.0, 0.0, 0.0])
+    >>> config = TrainingConfig(n_components=2, epochs=3, batch_size=2)
+    >>> trained = fit_pair_model(
+    ...     *items, pairs, labels, config, n_tokens=3, seed=0, rng=np.random.default_rng(0)
+    ... )
+    >>> trained.token_vectors.shape, len(trained.losses)
+    ((3, 2), 3)
     """
-    if stopping is not None and stopping.tol is not None:
-        kept, held = stopping.split(len(pairs), rng)
-        (pairs, labels), held_out = (pairs[kept], labels[kept]), (pairs[held], labels[held])
-    else:
-        held_out = None
-    hidden_layer_sizes = tuple(hidden_layer_sizes)
-    shape = dict(
-        tokens_per_item=item_tokens.shape[1],
-        hidden_layer_sizes=hidden_layer_sizes,
-        normalize=normalize,
+    kept, held = config.stopping.split(len(pairs), rng)
+    held_out = None
+    if len(held):
+        held_out = pairs[held], labels[held]
+        pairs, labels = pairs[kept], labels[kept]
+    settings = _Settings.resolve(config, item_weights, labels, n_tokens=n_tokens)
+    partners = partner_table(
+        pairs, labels, len(item_weights), settings.negative, config.ns_exponent
     )
-    model = build_pair_model(n_tokens, n_components, seed=seed, **shape)
-    n_values = n_tokens * embedding_width(n_components, hidden_layer_sizes)
-    settings, partners = _resolve_for(
-        n_values,
-        item_weights,
-        pairs,
-        labels,
-        epochs=epochs,
-        batch_size=batch_size,
-        sparse=sparse,
-        jit_compile=jit_compile,
-        negative=negative,
-        ns_exponent=ns_exponent,
-    )
-    # Fits of one key share the epoch function, which retraces for new data shapes;
-    # the number of steps only sizes the lazy update's schedule, an argument.
-    key = (n_tokens, n_components, *shape.values(), replace(settings, n_steps=0))
-
-    def new_trainer():
-        return settings.trainer(model, item_tokens, item_weights, partners, learning_rate)
-
-    with TRAINERS.lend(key, n_values, new_trainer) as (trainer, reused):
+    model = settings.model(seed)
+    new_trainer = functools.partial(settings.trainer, model)
+    with TRAINERS.lend(settings.trace_key, settings.n_values, new_trainer) as (trainer, reused):
         if reused:
-            trainer.restart(
-                model.get_weights(),
-                item_tokens,
-                item_weights,
-                partners,
-                learning_rate=learning_rate,
-                n_steps=settings.n_steps,
-            )
-        if held_out is not None and len(held_out[0]):
+            trainer.model.set_weights(model.get_weights())
+        trainer.start(
+            item_tokens,
+            item_weights,
+            partners,
+            learning_rate=config.learning_rate,
+            n_steps=settings.n_steps,
+        )
+        if held_out is not None:
             # Its negative partners are drawn once, from a seed of their own.
             held_out = trainer.held_out(*held_out, seed=rng.integers(2**31, size=2))
-        else:
-            held_out = None
         history = _run(
             trainer,
             pairs,
             labels,
-            epochs=epochs,
+            epochs=config.epochs,
             rng=rng,
             callbacks=callbacks,
-            stopping=stopping,
+            stopping=config.stopping,
             held_out=held_out,
         )
         return TrainedWeights(

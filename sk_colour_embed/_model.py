@@ -9,10 +9,10 @@ imports it only when a model is built or trained.
 """
 
 import math
-from numbers import Integral
 
 import numpy as np
 
+from sk_colour_embed._config import checked_sizes
 from sk_colour_embed._keras_env import keras
 
 layers = keras.layers
@@ -149,21 +149,6 @@ def _head(n_components, hidden_layer_sizes, normalize, seed):
     if normalize:
         head.append(layers.UnitNormalization(name=UNIT_NORMALIZATION))
     return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
-
-
-def checked_sizes(hidden_layer_sizes):
-    """``hidden_layer_sizes`` as a tuple of positive ints, or an error that says why not.
-
-    An int is one hidden layer, as in ``MLPRegressor``.
-    """
-    sizes = [hidden_layer_sizes] if not np.ndim(hidden_layer_sizes) else hidden_layer_sizes
-    sizes = list(sizes) if np.ndim(np.asarray(sizes, dtype=object)) == 1 else [None]
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
-        raise ValueError(
-            "hidden_layer_sizes must hold positive integers, the width of each hidden layer "
-            f"(() for none); it is {hidden_layer_sizes!r}."
-        )
-    return tuple(int(size) for size in sizes)
 
 
 def embedding_width(n_components, hidden_layer_sizes=()):

@@ -95,7 +95,7 @@ def train_vectors(keys, pairs, labels, config, seeds):
         When the reader places fewer than 2 items, no pair is left, or
         training diverges to non-numbers.
     """
-    fit_pair_model = _old_engine  # TEMPORARY until the engine takes the config
+    from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
 
     reader, item_weights = read_items(config.vectorizer, keys, config.name_vectors)
     pairs, labels = _pairs_of_placed_items(item_weights, pairs, labels)
@@ -200,28 +200,3 @@ def _check_training(trained, learning_rate):
                 ConvergenceWarning,
             )
 
-
-def _old_engine(
-    item_tokens, item_weights, pairs, labels, config, *, n_tokens, seed, rng, callbacks
-):
-    from sk_colour_embed._engine import fit_pair_model
-
-    return fit_pair_model(
-        item_tokens,
-        item_weights,
-        pairs,
-        labels,
-        n_tokens=n_tokens,
-        n_components=config.n_components,
-        hidden_layer_sizes=config.hidden_layer_sizes,
-        normalize=config.normalize,
-        seed=seed,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        rng=rng,
-        negative=config.negative,
-        ns_exponent=config.ns_exponent,
-        callbacks=callbacks,
-        stopping=config.stopping,
-    )

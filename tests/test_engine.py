@@ -1,21 +1,25 @@
 import subprocess
 import sys
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
 
 from sk_colour_embed import build_pair_model
+from sk_colour_embed._config import Stopping, TrainingConfig
 from sk_colour_embed._engine import (
-    SPARSE_MIN_VALUES,
+    LAZY_MIN_VALUES,
+    TRAINERS,
     XLA_MIN_STEPS,
     AdamSchedule,
     ComposedAdamTrainer,
     KerasAdamTrainer,
     LazyAdamTrainer,
-    make_trainer,
-    train,
+    _Settings,
+    fit_pair_model,
 )
 from sk_colour_embed._keras_env import keras, tf
+from sk_colour_embed._model import trained_weights
 
 
 def labelled_pairs(n_items, n_pairs, seed=0):
@@ -56,6 +60,9 @@ TABLES = {
     "dense": lambda n: (6, *dense_table(n)),
 }
 
+# The seed of the models of these tests' engine fits and of their model.fit references.
+MODEL_SEED = 7
+
 
 def model_for(n_tokens, table, normalize=False, hidden_layer_sizes=()):
     return build_pair_model(
@@ -64,8 +71,22 @@ def model_for(n_tokens, table, normalize=False, hidden_layer_sizes=()):
         tokens_per_item=table[0].shape[1],
         hidden_layer_sizes=hidden_layer_sizes,
         normalize=normalize,
-        seed=7,
+        seed=MODEL_SEED,
     )
+
+
+class Orders:
+    """Stands for the engine's rng: each order of the pairs it draws is the next of ``orders``.
+
+    Without ``orders``, every epoch takes the pairs in their order, as
+    ``model.fit(shuffle=False)`` does.
+    """
+
+    def __init__(self, orders=None):
+        self.orders = None if orders is None else iter(orders)
+
+    def permutation(self, n):
+        return np.arange(n) if self.orders is None else next(self.orders)
 
 
 def fit_with_keras(
@@ -80,6 +101,30 @@ def fit_with_keras(
     return model, history.history["loss"]
 
 
+def engine_fit(n_tokens, table, pairs, labels, *, rng, callbacks=(), **settings):
+    """fit_pair_model with a new trainer, on the model of :func:`model_for`; the trained weights.
+
+    ``settings`` are those of :class:`TrainingConfig`, with a learning rate of 0.01.
+    """
+    TRAINERS.clear()
+    config = TrainingConfig(**{"learning_rate": 0.01, **settings})
+    return fit_pair_model(
+        *table,
+        pairs,
+        labels,
+        config,
+        n_tokens=n_tokens,
+        seed=MODEL_SEED,
+        rng=rng,
+        callbacks=callbacks,
+    )
+
+
+def the_idle_trainer():
+    (trainer,) = TRAINERS._idle.values()
+    return trainer
+
+
 def fit_with_engine(
     pairs,
     labels,
@@ -87,47 +132,62 @@ def fit_with_engine(
     table,
     epochs,
     batch_size,
-    sparse,
+    lazy,
     jit_compile=True,
     normalize=False,
     composed="auto",
     hidden_layer_sizes=(),
 ):
-    model = model_for(n_tokens, table, normalize, hidden_layer_sizes)
-    trainer = make_trainer(
-        model,
-        *table,
-        n_epochs=epochs,
-        n_pairs=len(pairs),
+    """The engine's fit of :func:`fit_with_keras`, on the pairs in their order every epoch."""
+    trained = engine_fit(
+        n_tokens,
+        table,
+        pairs,
+        labels,
+        rng=Orders(),
+        epochs=epochs,
         batch_size=batch_size,
-        learning_rate=0.01,
-        sparse=sparse,
+        lazy=lazy,
         jit_compile=jit_compile,
+        normalize=normalize,
         composed=composed,
+        hidden_layer_sizes=hidden_layer_sizes,
     )
-    assert isinstance(
-        trainer, {True: ComposedAdamTrainer, False: KerasAdamTrainer}.get(composed, object)
+    trainer = the_idle_trainer()
+    dense = {True: ComposedAdamTrainer, False: KerasAdamTrainer}.get(composed, object)
+    assert isinstance(trainer, LazyAdamTrainer if lazy else dense)
+    assert trainer._run_epoch._jit_compile == jit_compile
+    return trained, trained.losses
+
+
+def assert_same_weights(trained, reference, atol):
+    """The weights ``fit_pair_model`` returned are those of the Keras model ``reference``."""
+    vectors, scale, bias, encoder = trained_weights(reference)
+    np.testing.assert_allclose(trained.token_vectors, vectors, atol=atol)
+    assert len(trained.encoder) == len(encoder)
+    for weights, expected in zip(trained.encoder, encoder, strict=True):
+        np.testing.assert_allclose(weights, expected, atol=atol)
+    np.testing.assert_allclose(
+        [trained.distance_scale, trained.similarity_bias], [scale, bias], atol=atol
     )
-    order = tf.range(len(pairs))  # the order model.fit(shuffle=False) uses
-    losses = [
-        trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order) for _ in range(epochs)
-    ]
-    trainer.finish()
-    return model, losses
+
+
+def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
+    """A lookup model of ``n_items`` trained by fit_pair_model; its vectors and losses."""
+    trained = engine_fit(
+        n_items,
+        lookup_table(n_items),
+        pairs,
+        labels,
+        rng=np.random.default_rng(seed),
+        n_components=n_components,
+        **settings,
+    )
+    return trained.token_vectors, trained.losses
 
 
 def embedding(model):
     return model.get_layer("embedding").get_weights()[0]
-
-
-def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
-    """Train a lookup model of ``n_items`` with :func:`train`; its embedding and losses."""
-    model = build_pair_model(n_items, n_components, tokens_per_item=1, seed=7)
-    settings = {"learning_rate": 0.01, **settings}
-    losses = train(
-        model, *lookup_table(n_items), pairs, labels, rng=np.random.default_rng(seed), **settings
-    )
-    return embedding(model), losses
 
 
 @pytest.mark.parametrize("composed", [True, False])
@@ -138,20 +198,19 @@ def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, co
     pairs, labels = labelled_pairs(40, n_pairs)
     n_tokens, *table = TABLES[table_kind](40)
     reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 3, 200)
-    model, losses = fit_with_engine(
+    trained, losses = fit_with_engine(
         pairs,
         labels,
         n_tokens,
         table,
         3,
         200,
-        sparse=False,
+        lazy=False,
         jit_compile=jit_compile,
         composed=composed,
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
-    np.testing.assert_allclose(model.get_weights()[1:], reference.get_weights()[1:], atol=1e-6)
+    assert_same_weights(trained, reference, atol=1e-6)
 
 
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
@@ -161,29 +220,28 @@ def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
     reference, reference_losses = fit_with_keras(
         pairs, labels, n_tokens, table, 2, 200, normalize=True
     )
-    model, losses = fit_with_engine(
-        pairs, labels, n_tokens, table, 2, 200, sparse=False, normalize=True, composed=True
+    trained, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, lazy=False, normalize=True, composed=True
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-6)
+    np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-6)
 
 
-@pytest.mark.parametrize("sparse, composed", [(False, True), (False, False), (True, "auto")])
+@pytest.mark.parametrize("lazy, composed", [(False, True), (False, False), (True, "auto")])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
-def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, sparse, composed):
+def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, lazy, composed):
     # Batches of all 4 items' pairs, so that the lazy rule has no step to catch up.
-    pairs, labels = labelled_pairs(4 if sparse else 40, 600)
-    n_tokens, *table = TABLES[table_kind](4 if sparse else 40)
+    pairs, labels = labelled_pairs(4 if lazy else 40, 600)
+    n_tokens, *table = TABLES[table_kind](4 if lazy else 40)
     hidden = dict(hidden_layer_sizes=(5, 3))
     reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, **hidden)
-    model, losses = fit_with_engine(
-        pairs, labels, n_tokens, table, 2, 200, sparse=sparse, composed=composed, **hidden
+    trained, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, lazy=lazy, composed=composed, **hidden
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    assert len(model.get_weights()) == len(reference.get_weights()) == 1 + 5 + 2
-    for weights, expected in zip(model.get_weights(), reference.get_weights(), strict=True):
-        # The lazy rule's step sizes come from a schedule: a float rounding apart.
-        np.testing.assert_allclose(weights, expected, atol=1e-5 if sparse else 1e-6)
+    assert len(reference.get_weights()) == 1 + len(trained.encoder) + 2 == 1 + 5 + 2
+    # The lazy rule's step sizes come from a schedule: a float rounding apart.
+    assert_same_weights(trained, reference, atol=1e-5 if lazy else 1e-6)
 
 
 @pytest.mark.parametrize("normalize", [False, True])
@@ -197,19 +255,19 @@ def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(
     pairs, labels = labelled_pairs(4, 1000)
     n_tokens, *table = TABLES[table_kind](4)
     reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, normalize)
-    model, losses = fit_with_engine(
+    trained, losses = fit_with_engine(
         pairs,
         labels,
         n_tokens,
         table,
         2,
         200,
-        sparse=True,
+        lazy=True,
         jit_compile=jit_compile,
         normalize=normalize,
     )
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
+    np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-5)
 
 
 def test_lazy_adam_catches_up_skipped_steps():
@@ -219,11 +277,11 @@ def test_lazy_adam_catches_up_skipped_steps():
     labels = np.r_[np.zeros(10), np.tile([1.0, 0.0], 45)].astype(np.float32)
     table = lookup_table(4)
     reference, _ = fit_with_keras(pairs, labels, 4, table, 3, 10)
-    model, _ = fit_with_engine(pairs, labels, 4, table, 3, 10, sparse=True)
+    trained, _ = fit_with_engine(pairs, labels, 4, table, 3, 10, lazy=True)
     moved = embedding(reference)[3] - model_for(4, table).get_weights()[0][3]
     assert np.abs(moved).max() > 0.05
     # epsilon is left out of skipped steps; gradients here are large, so it is negligible
-    np.testing.assert_allclose(embedding(model), embedding(reference), rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(trained.token_vectors, embedding(reference), rtol=1e-3, atol=1e-4)
 
 
 def test_skip_sums_add_up_the_step_sizes():
@@ -235,15 +293,21 @@ def test_skip_sums_add_up_the_step_sizes():
     assert schedule.alpha[1] == pytest.approx(0.01 * np.sqrt(1 - 0.999) / (1 - 0.9), rel=1e-6)
 
 
+def settings_for(table, labels, n_tokens, **config):
+    """The :class:`_Settings` that a fit of ``config`` on these items and labels resolves."""
+    return _Settings.resolve(TrainingConfig(**config), table[1], labels, n_tokens=n_tokens)
+
+
+def trainer_for(table, labels, n_tokens, **config):
+    """The trainer that a fit of ``config`` on these items and labels makes, before training."""
+    settings = settings_for(table, labels, n_tokens, **config)
+    return settings.trainer(settings.model(seed=0))
+
+
 def test_automatic_choices_follow_embedding_size_and_steps():
     def trainer(n_items, n_pairs, batch_size=1):
-        return make_trainer(
-            build_pair_model(n_items, 2, tokens_per_item=1),
-            *lookup_table(n_items),
-            n_epochs=1,
-            n_pairs=n_pairs,
-            batch_size=batch_size,
-            learning_rate=0.1,
+        return trainer_for(
+            lookup_table(n_items), np.zeros(n_pairs), n_items, epochs=1, batch_size=batch_size
         )
 
     # composed when the items are no more than the items of a step's pairs
@@ -254,17 +318,51 @@ def test_automatic_choices_follow_embedding_size_and_steps():
     assert trainer(100, XLA_MIN_STEPS)._run_epoch._jit_compile
     assert trainer(40_000, 10)._run_epoch._jit_compile  # lazy: reproducible under XLA only
     # Dense features: every row in every step, however many values, so no lazy update.
-    ids, weights = dense_table(300, n_features=256)
-    dense = make_trainer(
-        build_pair_model(256, 300, tokens_per_item=ids.shape[1]),
-        ids,
-        weights,
-        n_epochs=1,
-        n_pairs=1000,
-        batch_size=512,
-        learning_rate=0.1,
+    dense = trainer_for(
+        dense_table(300, n_features=256), np.zeros(1000), 256, n_components=300, epochs=1
     )
-    assert 256 * 300 >= SPARSE_MIN_VALUES and isinstance(dense, ComposedAdamTrainer)
+    assert 256 * 300 >= LAZY_MIN_VALUES and isinstance(dense, ComposedAdamTrainer)
+
+
+def test_the_trace_key_holds_every_setting_that_changes_tracing_and_not_the_steps():
+    pairs, labels = labelled_pairs(40, 600)
+    labels[:10] = 1
+    n_tokens, *table = TABLES["tokens"](40)
+    config = dict(epochs=4, batch_size=64, jit_compile=False)
+    settings = settings_for(table, labels, n_tokens, **config)
+    key = settings.trace_key
+    # Fits that differ in their number of steps, or learning rate, share the key...
+    longer = settings_for(table, labels, n_tokens, **{**config, "epochs": 9})
+    assert longer.n_steps == 9 * 10 and settings.n_steps == 4 * 10  # batches of 64 of 600 pairs
+    assert longer.trace_key == key
+    assert settings_for(table, labels, n_tokens, **config, learning_rate=0.5).trace_key == key
+    assert settings_for(table[:1] + [table[1] * 2], labels, n_tokens, **config).trace_key == key
+    # ...and any other setting, resolved from the configuration or the data, changes it.
+    changed = [
+        settings_for(table, labels, n_tokens, **{**config, **other})
+        for other in [
+            dict(batch_size=32),
+            dict(negative=2),
+            dict(n_components=3),
+            dict(hidden_layer_sizes=(4,)),
+            dict(normalize=True),
+            dict(jit_compile=True),
+            dict(lazy=True),
+            dict(composed=False),
+        ]
+    ]
+    changed += [
+        settings_for(table, labels, n_tokens + 1, **config),
+        settings_for(dense_table(40), labels, n_tokens, **config),  # other token slots
+        settings_for(table, np.ones_like(labels), n_tokens, **config, negative=2),
+    ]
+    keys = [key, *(other.trace_key for other in changed)]
+    assert len(set(keys)) == len(keys)
+    # Every field of the settings but n_steps is in the key.
+    for field in fields(_Settings):
+        value = getattr(settings, field.name)
+        other = replace(settings, **{field.name: (value, "other")})
+        assert (other.trace_key == key) == (field.name == "n_steps"), field.name
 
 
 def test_training_leaves_tensorflow_logging_as_it_was():
@@ -279,9 +377,9 @@ def test_training_leaves_tensorflow_logging_as_it_was():
         logger.setLevel(before)
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("jit_compile", [False, True])
-def test_train_is_deterministic_and_learns(sparse, jit_compile):
+def test_training_is_deterministic_and_learns(lazy, jit_compile):
     pairs, labels = labelled_pairs(60, 3000)
 
     def run(seed):
@@ -292,7 +390,7 @@ def test_train_is_deterministic_and_learns(sparse, jit_compile):
             seed=seed,
             epochs=15,
             batch_size=64,
-            sparse=sparse,
+            lazy=lazy,
             jit_compile=jit_compile,
         )
 
@@ -307,18 +405,18 @@ def test_keras_adam_on_the_pairs_is_deterministic_in_graph_mode():
     pairs, labels = labelled_pairs(60, 3000)
 
     def run():
-        model, losses = fit_with_engine(
+        trained, losses = fit_with_engine(
             pairs,
             labels,
             60,
             lookup_table(60),
             3,
             16,
-            sparse=False,
+            lazy=False,
             jit_compile=False,
             composed=False,
         )
-        return embedding(model), losses
+        return trained.token_vectors, losses
 
     (first, first_losses), (second, second_losses) = run(), run()
     np.testing.assert_array_equal(first, second)
@@ -345,11 +443,11 @@ def test_memory_follows_the_pairs_not_the_batch_size():
     # parent it was forked from (the test runner, over 1.5 GiB late in the suite).
     code = """
 import re, numpy as np
-from sk_colour_embed import build_pair_model
-from sk_colour_embed._engine import train
-train(build_pair_model(2, 2, tokens_per_item=1), np.arange(2)[:, None], np.ones((2, 1)),
-      np.array([[0, 1], [1, 0]]), np.array([1.0, 0.0]), epochs=2, batch_size=10**9,
-      learning_rate=0.01, rng=np.random.default_rng(0))
+from sk_colour_embed._config import TrainingConfig
+from sk_colour_embed._engine import fit_pair_model
+config = TrainingConfig(epochs=2, batch_size=10**9, learning_rate=0.01)
+fit_pair_model(np.arange(2)[:, None], np.ones((2, 1)), np.array([[0, 1], [1, 0]]),
+               np.array([1.0, 0.0]), config, n_tokens=2, seed=0, rng=np.random.default_rng(0))
 status = open("/proc/self/status").read()
 print(int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1)) / 2**20)
 """
@@ -360,42 +458,41 @@ print(int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1)) / 2**20)
 
 def test_short_lazy_fits_of_many_values_are_reproducible():
     # Graph-mode scatters with repeated rows summed in thread order differed
-    # by about 1e-7 from run to run here.
-    pairs, labels = labelled_pairs(1000, 20000)
+    # by about 1e-7 from run to run here. More items than a step's 1,024 slots:
+    # the automatic choice is the lazy update, so compiled with XLA.
+    pairs, labels = labelled_pairs(2000, 5000)
 
     def run():
-        return lookup_fit(1000, pairs, labels, n_components=100, epochs=2, batch_size=512)[0]
+        return lookup_fit(2000, pairs, labels, n_components=50, epochs=2, batch_size=512)[0]
 
-    np.testing.assert_array_equal(run(), run())
+    first = run()
+    assert isinstance(the_idle_trainer(), LazyAdamTrainer)
+    assert the_idle_trainer()._run_epoch._jit_compile
+    np.testing.assert_array_equal(first, run())
 
 
 def test_each_epoch_takes_the_pairs_in_a_fresh_order():
     pairs, labels = labelled_pairs(30, 600)
     table = lookup_table(30)
 
-    def run(orders):
-        model = model_for(30, table)
-        trainer = make_trainer(
-            model,
-            *table,
-            n_epochs=len(orders),
-            n_pairs=600,
+    def run(rng):
+        return engine_fit(
+            30,
+            table,
+            pairs,
+            labels,
+            rng=rng,
+            epochs=3,
             batch_size=64,
-            learning_rate=0.01,
-            sparse=False,
+            lazy=False,
             jit_compile=False,
-        )
-        for order in orders:
-            trainer.train_epoch(tf.constant(pairs), tf.constant(labels), tf.constant(order))
-        return embedding(model)
+        ).token_vectors
 
     rng = np.random.default_rng(3)
     fresh = [rng.permutation(600).astype(np.int32) for _ in range(3)]
-    trained, _ = lookup_fit(
-        30, pairs, labels, seed=3, epochs=3, batch_size=64, sparse=False, jit_compile=False
-    )
-    np.testing.assert_allclose(trained, run(fresh), atol=1e-7)
-    assert np.abs(trained - run([fresh[0]] * 3)).max() > 1e-4  # not one order reused
+    trained = run(np.random.default_rng(3))
+    np.testing.assert_array_equal(trained, run(Orders(fresh)))
+    assert np.abs(trained - run(Orders([fresh[0]] * 3))).max() > 1e-4  # not one order reused
 
 
 def numpy_loss(trained, table, pairs, labels, normalize):
@@ -417,22 +514,17 @@ def numpy_loss(trained, table, pairs, labels, normalize):
 
 def one_step(n_items, learning_rate, normalize=False, n_components=2):
     """One Adam step over all of 256 pairs of token items; the weights and the data."""
-    from sk_colour_embed._engine import fit_pair_model
-
     pairs, labels = labelled_pairs(n_items, 256)
     n_tokens, *table = TABLES["tokens"](n_items)
-    trained = fit_pair_model(
-        *table,
-        pairs,
-        labels,
-        n_tokens=n_tokens,
+    config = TrainingConfig(
         n_components=n_components,
         normalize=normalize,
-        seed=4,
         epochs=1,
         batch_size=256,
         learning_rate=learning_rate,
-        rng=np.random.default_rng(0),
+    )
+    trained = fit_pair_model(
+        *table, pairs, labels, config, n_tokens=n_tokens, seed=4, rng=np.random.default_rng(0)
     )
     return trained, (table, pairs, labels)
 
@@ -459,61 +551,49 @@ def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
     pairs, labels = labelled_pairs(50, 1040)
     table = lookup_table(50)
     reference, reference_losses = fit_with_keras(pairs, labels, 50, table, 12, 32)
-    model, losses = fit_with_engine(pairs, labels, 50, table, 12, 32, sparse=True)  # 396 steps
+    trained, losses = fit_with_engine(pairs, labels, 50, table, 12, 32, lazy=True)  # 396 steps
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-3)
     # epsilon is left out of skipped steps: over ~400 steps that moves weights
     # of size about 1 by at most half a percent here
-    np.testing.assert_allclose(embedding(model), embedding(reference), atol=5e-3)
+    np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=5e-3)
 
 
 def test_the_composed_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_scale():
     pairs, labels = labelled_pairs(949, 100_000)
     table = lookup_table(949)
     reference, reference_losses = fit_with_keras(pairs, labels, 949, table, 6, 512)
-    model, losses = fit_with_engine(
-        pairs, labels, 949, table, 6, 512, sparse=False, composed=True
+    trained, losses = fit_with_engine(
+        pairs, labels, 949, table, 6, 512, lazy=False, composed=True
     )  # 1,176 steps
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    np.testing.assert_allclose(embedding(model), embedding(reference), atol=1e-5)
+    np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-5)
 
 
-def cached_fit(n_tokens, table, pairs, labels, *, seed=0, learning_rate=0.01, **settings):
+def cached_fit(n_tokens, table, pairs, labels, *, seed=0, callbacks=(), **settings):
     """fit_pair_model with the trainer cache; the trained weights."""
-    from sk_colour_embed._engine import fit_pair_model
-
-    settings = {"epochs": 4, "batch_size": 64, "jit_compile": False, **settings}
+    defaults = {"epochs": 4, "batch_size": 64, "learning_rate": 0.01, "jit_compile": False}
+    config = TrainingConfig(**{**defaults, **settings})
     return fit_pair_model(
         *table,
         pairs,
         labels,
+        config,
         n_tokens=n_tokens,
-        n_components=2,
-        normalize=False,
         seed=seed,
-        learning_rate=learning_rate,
         rng=np.random.default_rng(seed),
-        **settings,
+        callbacks=callbacks,
     )
-
-
-def the_idle_trainer():
-    from sk_colour_embed._engine import TRAINERS
-
-    (trainer,) = TRAINERS._idle.values()
-    return trainer
 
 
 @pytest.fixture
 def empty_trainer_cache():
-    from sk_colour_embed._engine import TRAINERS
-
     TRAINERS.clear()
     yield TRAINERS
     TRAINERS.clear()
 
 
 @pytest.mark.parametrize(
-    "table_kind, sparse, jit_compile, negative",
+    "table_kind, lazy, jit_compile, negative",
     [
         ("lookup", False, False, 0),
         ("tokens", False, False, 0),
@@ -524,7 +604,7 @@ def empty_trainer_cache():
     ],
 )
 def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
-    empty_trainer_cache, table_kind, sparse, jit_compile, negative
+    empty_trainer_cache, table_kind, lazy, jit_compile, negative
 ):
     pairs, labels = labelled_pairs(40, 600)
     n_tokens, *table = TABLES[table_kind](40)
@@ -534,7 +614,7 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
     _, *reversed_table = TABLES[table_kind](40)
     reversed_table[1] = reversed_table[1][::-1].copy()  # other token slots
 
-    settings = dict(sparse=sparse, jit_compile=jit_compile, negative=negative)
+    settings = dict(lazy=lazy, jit_compile=jit_compile, negative=negative)
     runs = [
         lambda: cached_fit(n_tokens, table, pairs, labels, **settings),
         lambda: cached_fit(n_tokens, other_table, other_pairs, other_labels, seed=1, **settings),
@@ -628,18 +708,11 @@ def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_
     if all_similar:
         labels[:] = 1
     weights = np.array([1, 2, 3, 4, 0])  # item 4 is never drawn
-    trainer = make_trainer(
-        model_for(n_items, lookup_table(n_items)),
-        *lookup_table(n_items),
-        n_epochs=1,
-        n_pairs=len(pairs),
-        batch_size=len(pairs),
-        learning_rate=0.01,
-        jit_compile=False,
-        negative=k,
-        partners=PartnerTable.from_weights(weights),
-        all_similar=all_similar,
-    )
+    items = lookup_table(n_items)
+    config = dict(epochs=1, batch_size=len(pairs), jit_compile=False, negative=k)
+    trainer = trainer_for(items, labels, n_items, **config)
+    assert trainer.all_similar == all_similar
+    trainer.start(*items, PartnerTable.from_weights(weights), learning_rate=0.01, n_steps=1)
     table, order = trainer.table["partners"], tf.range(len(pairs))
 
     def draw(seed):
@@ -678,8 +751,8 @@ def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_
     assert not np.array_equal(other, all_pairs)
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(sparse):
+@pytest.mark.parametrize("lazy", [False, True])
+def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(lazy):
     pairs, labels = labelled_pairs(40, 4000)
     similar = pairs[labels == 1]
 
@@ -691,7 +764,7 @@ def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(s
             seed=seed,
             epochs=30,
             batch_size=64,
-            sparse=sparse,
+            lazy=lazy,
             negative=5,
         )
 
@@ -706,26 +779,6 @@ def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(s
     assert losses[-1] < losses[0] - 0.1
 
 
-def fit_epoch_by_epoch(pairs, labels, table, orders, jit_compile):
-    """Train a lookup model one :meth:`train_epoch` call per order; losses and vectors."""
-    model = model_for(len(table[0]), table)
-    trainer = make_trainer(
-        model,
-        *table,
-        n_epochs=len(orders),
-        n_pairs=len(pairs),
-        batch_size=64,
-        learning_rate=0.01,
-        sparse=False,
-        jit_compile=jit_compile,
-    )
-    losses, vectors = [], []
-    for order in orders:
-        losses.append(trainer.train_epoch(tf.constant(pairs), tf.constant(labels), order))
-        vectors.append(trainer.current_embedding())
-    return losses, vectors
-
-
 @pytest.mark.parametrize("jit_compile", [True, False])
 def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compile):
     # 11 epochs in calls of up to 4: two full blocks of orders and a short one.
@@ -734,39 +787,41 @@ def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compil
     monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 4)
     pairs, labels = labelled_pairs(30, 600)
     table = lookup_table(30)
-    seen = []
-    model = model_for(30, table)
-    losses = train(
-        model,
-        *table,
-        pairs,
-        labels,
-        epochs=11,
-        batch_size=64,
-        learning_rate=0.01,
-        rng=np.random.default_rng(5),
-        sparse=False,
-        jit_compile=jit_compile,
-        callbacks=[lambda epoch, loss, weights: seen.append((epoch, loss, weights()[0]))],
-    )
-    rng = np.random.default_rng(5)
-    orders = [tf.constant(rng.permutation(600).astype(np.int32)) for _ in range(11)]
-    expected_losses, expected_vectors = fit_epoch_by_epoch(
-        pairs, labels, table, orders, jit_compile
-    )
+
+    def fit(one_a_call):
+        if one_a_call:
+            monkeypatch.setattr(engine.EpochTrainer, "epochs_per_call", lambda self, n: 1)
+        seen = []
+        trained = engine_fit(
+            30,
+            table,
+            pairs,
+            labels,
+            rng=np.random.default_rng(5),
+            callbacks=[lambda epoch, loss, weights: seen.append((epoch, loss, weights()[0]))],
+            epochs=11,
+            batch_size=64,
+            lazy=False,
+            jit_compile=jit_compile,
+        )
+        return trained, seen
+
+    (trained, seen), (expected, expected_seen) = fit(False), fit(True)
     # Bit for bit: the same steps, whatever the number of epochs in a call.
-    np.testing.assert_array_equal(losses, expected_losses)
-    assert [epoch for epoch, *_ in seen] == list(range(12))
-    np.testing.assert_array_equal([loss for _, loss, _ in seen[1:]], expected_losses)
-    for (_, _, got), expected in zip(seen[1:], expected_vectors, strict=True):
-        np.testing.assert_array_equal(got, expected)  # each epoch's own vectors
-    np.testing.assert_array_equal(embedding(model), expected_vectors[-1])
+    np.testing.assert_array_equal(trained.losses, expected.losses)
+    assert (
+        [epoch for epoch, *_ in seen] == [epoch for epoch, *_ in expected_seen] == list(range(12))
+    )
+    np.testing.assert_array_equal([loss for _, loss, _ in seen[1:]], expected.losses)
+    for (_, _, got), (_, _, vectors) in zip(seen, expected_seen, strict=True):
+        np.testing.assert_array_equal(got, vectors)  # each epoch's own vectors
+    assert not np.array_equal(seen[-1][2], seen[-2][2])
+    np.testing.assert_array_equal(trained.token_vectors, expected_seen[-1][2])
 
 
 @pytest.mark.parametrize("n_iter_no_change", [1, 3, 7])
 def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch, n_iter_no_change):
     import sk_colour_embed._engine as engine
-    from sk_colour_embed._engine import Stopping, fit_pair_model
 
     monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 5)
     pairs, labels = labelled_pairs(30, 600)
@@ -775,19 +830,15 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
     def fit(one_a_call):
         if one_a_call:
             monkeypatch.setattr(engine.EpochTrainer, "epochs_per_call", lambda self, n: 1)
-        engine.TRAINERS.clear()
-        return fit_pair_model(
-            *table,
+        return engine_fit(
+            30,
+            table,
             pairs,
             labels,
-            n_tokens=30,
-            n_components=2,
-            normalize=False,
-            seed=0,
+            rng=np.random.default_rng(0),
             epochs=60,
             batch_size=64,
             learning_rate=0.05,
-            rng=np.random.default_rng(0),
             jit_compile=False,
             stopping=Stopping(tol=2e-3, n_iter_no_change=n_iter_no_change),
         )
@@ -803,19 +854,8 @@ def test_a_call_runs_as_many_epochs_as_its_orders_and_vectors_fit_in_memory():
     import sk_colour_embed._engine as engine
 
     def per_call(n_items, n_pairs, negative=0):
-        model = build_pair_model(n_items, 4, tokens_per_item=1, seed=0)
-        trainer = make_trainer(
-            model,
-            *lookup_table(n_items),
-            n_epochs=2,
-            n_pairs=n_pairs,
-            batch_size=64,
-            learning_rate=0.01,
-            sparse=False,
-            jit_compile=False,
-            negative=negative,
-            partners=engine.partner_table(*labelled_pairs(n_items, 50), n_items, negative, 0.75),
-        )
+        settings = dict(n_components=4, epochs=2, batch_size=64, lazy=False, negative=negative)
+        trainer = trainer_for(lookup_table(n_items), np.ones(600), n_items, **settings)
         return trainer.epochs_per_call(n_pairs)
 
     assert per_call(30, 600) == engine.EPOCHS_PER_CALL
