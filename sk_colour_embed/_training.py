@@ -199,4 +199,3 @@ def _check_training(trained, learning_rate):
                 "settled yet. Raise epochs, or learning_rate.",
                 ConvergenceWarning,
             )
-

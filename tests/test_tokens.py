@@ -1,3 +1,4 @@
+import pickle
 import tracemalloc
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, 
 from sklearn.pipeline import FeatureUnion, make_union
 from sklearn.preprocessing import FunctionTransformer
 
-from sk_colour_embed._tokens import TokenReader, check_names, padded
+from sk_colour_embed._tokens import ExactReader, TokenReader, check_names, padded, read_items
 
 NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=object)
 
@@ -147,3 +148,38 @@ def test_no_names_have_no_weights(vectorizer):
     tokens = TokenReader.fit(vectorizer, NAMES, name_vectors=True)
     weights = tokens.read(np.array([], dtype=object))
     assert weights.shape == (0, len(tokens)) and weights.nnz == 0
+
+
+def test_an_exact_reader_gives_each_training_key_a_token_of_its_own():
+    keys = pd.MultiIndex.from_tuples([("web", "red"), ("web", "blue"), ("x11", "red")])
+    reader = ExactReader(keys)
+    weights = reader.read(pd.MultiIndex.from_tuples([("x11", "red"), ("web", "Red")]))
+    assert weights.shape == (2, 3) and weights.toarray().tolist() == [[0, 0, 1], [0, 0, 0]]
+    # The same interface as a vectorizer's reader: any key columns, any key.
+    reader.check(np.array([[1.5, None]], dtype=object))
+    assert reader.reads(("web", 3)) and not reader.token_form and not reader.reads_alike
+    again = pickle.loads(pickle.dumps(reader))
+    assert again.keys.equals(keys) and isinstance(reader.__getstate__()["keys"], dict)
+
+
+@pytest.mark.parametrize("vectorizer", [None, CountVectorizer(), TfidfVectorizer(norm="l1")])
+def test_a_fit_reads_its_items_once_as_the_reader_reads_them_later(vectorizer, monkeypatch):
+    keys = pd.Index([*NAMES, "red red"])
+    counted = []
+    original = TokenReader.read
+    monkeypatch.setattr(
+        TokenReader, "read", lambda self, names: counted.append(1) or original(self, names)
+    )
+    reader, weights = read_items(vectorizer, keys, name_vectors=True)
+    assert counted == []  # the weights come from the fit's one reading
+    later = reader.read(keys)
+    for part in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(weights, part), getattr(later, part))
+
+
+def test_training_names_without_a_token_are_named_and_too_few_refused():
+    keys = pd.Index(["red", "dark red", "!!"])
+    with pytest.warns(UserWarning, match=r"1 training name\(s\) have no token.*'!!'"):
+        read_items(CountVectorizer(), keys)
+    with pytest.raises(ValueError, match=r"finds a token in 1 training name\(s\); pairs need"):
+        read_items(CountVectorizer(), pd.Index(["red", "!!", "??"]))
