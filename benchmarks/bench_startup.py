@@ -16,8 +16,13 @@ second is the tracing and compiling; the second is the training.
 
 The vectors of every run must agree bit for bit. Then ``GridSearchCV`` over
 the tutorial's 6-point lookup grid with ``cv=InSampleSplit()``, with
-``n_jobs=1`` and ``n_jobs=2`` (loky), each in a fresh process sharing a warm
-cache, timed from ``search.fit`` to its end.
+``n_jobs=1``, ``n_jobs=2`` on joblib's default (loky) worker processes, and
+``n_jobs=2`` on threads (``joblib.parallel_config(backend="threading")``),
+each in a fresh process sharing a warm cache, timed from ``search.fit`` to
+its end. Beside them, the least time two loky workers could take, from this
+run's figures: each fresh worker imports TensorFlow, and so does the parent
+before it refits the best candidate, so that two imports come before and
+after the 6 fits shared by two workers: ``2 * import + (6 / 2 + 1) * fit``.
 """
 
 import argparse
@@ -55,6 +60,7 @@ print(json.dumps({
 
 SEARCH = r"""
 import json, time
+import joblib
 from sklearn.model_selection import GridSearchCV
 from sk_colour_embed import InSampleSplit, PairSimilarityEmbedder, load_colours
 X, y = load_colours("xkcd", return_X_y=True)
@@ -62,10 +68,18 @@ grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
 embedder = PairSimilarityEmbedder(random_state=0)
 search = GridSearchCV(embedder, grid, cv=InSampleSplit(), n_jobs=N_JOBS)
 start = time.perf_counter()
-search.fit(X, y)
+with joblib.parallel_config(backend="BACKEND"):
+    search.fit(X, y)
 print(json.dumps({"seconds": time.perf_counter() - start,
                   "scores": search.cv_results_["mean_test_score"].tolist()}))
 """
+
+
+SEARCHES = {
+    "n_jobs=1": ("loky", 1),
+    "n_jobs=2, loky": ("loky", 2),
+    "n_jobs=2, threading": ("threading", 2),
+}
 
 
 def in_a_fresh_process(code, cache):
@@ -122,13 +136,22 @@ def main():
         return
     print("\nGridSearchCV, 6-point lookup grid, cv=InSampleSplit(), warm cache")
     results = {}
-    for n_jobs in (1, 2):
-        results[n_jobs] = in_a_fresh_process(SEARCH.replace("N_JOBS", str(n_jobs)), warm)
-        print(f"  n_jobs={n_jobs}: {results[n_jobs]['seconds']:.1f} s")
-    same = results[1]["scores"] == results[2]["scores"]
+    for name, (backend, n_jobs) in SEARCHES.items():
+        code = SEARCH.replace("N_JOBS", str(n_jobs)).replace("BACKEND", backend)
+        results[name] = in_a_fresh_process(code, warm)
+    serial = results["n_jobs=1"]
+    for name, result in results.items():
+        print(
+            f"  {name.ljust(20)} {result['seconds']:5.1f} s, "
+            f"{result['seconds'] / serial['seconds']:.2f}x of n_jobs=1; "
+            f"scores identical: {result['scores'] == serial['scores']}"
+        )
+    tensorflow = median([run["import TensorFlow"] for run in cases["warm cache"]])
+    fit = (serial["seconds"] - tensorflow) / 7  # 6 candidates and the refit
+    least = 2 * tensorflow + (6 / 2 + 1) * fit
     print(
-        f"  n_jobs=2 / n_jobs=1: {results[2]['seconds'] / results[1]['seconds']:.2f}x; "
-        f"scores identical: {same}"
+        f"  the least two loky workers could take: 2 x {tensorflow:.1f} s of import + "
+        f"4 x {fit:.1f} s of fit = {least:.1f} s, {least / serial['seconds']:.2f}x of n_jobs=1"
     )
 
 
