@@ -423,7 +423,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             tokens of a name of ``X``.
         """
         check_is_fitted(self)
-        first, second = self._pair_keys(X, reset=False)
+        first, second = self._pair_keys(X)
         return self.vectors_.pair_inputs(keys_of(first), keys_of(second))
 
     def _threshold_metric(self, scoring):
@@ -453,8 +453,14 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
 
     # -- helpers -------------------------------------------------------------
 
-    def _pair_keys(self, X, reset):
-        """Validate pairs ``X``; the key columns of their first and of their second items."""
+    def _pair_keys(self, X, reset=False, ignore_missing=None):
+        """Validate pairs ``X``; the key columns of their first and of their second items.
+
+        A missing item (None, NaN) has no vector: fit and ``keras_inputs``
+        refuse it. ``ignore_missing``, for predictions, is what
+        ``handle_unknown="ignore"`` gives it: refused with that said when
+        ``handle_unknown="error"``, let through otherwise.
+        """
         X = validate_keys(self, X, reset=reset)
         if X.shape[1] % 2:
             raise ValueError(
@@ -462,16 +468,20 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
                 f"the second's (2 columns for one key each), so an even number of columns; "
                 f"it has {X.shape[1]}."
             )
-        if reset or not ignores_unknown(self.handle_unknown, former="prior"):
-            # A missing item has no vector: fit cannot learn it, prediction can ignore it.
+        ignoring = ignore_missing is not None and self._ignores_unknown()
+        if not ignoring:
             check_no_missing(
-                X, "" if reset else f"handle_unknown='ignore' gives them {self._ignored_as}."
+                X, f"handle_unknown='ignore' gives them {ignore_missing}." if ignore_missing else ""
             )
         reject_infinite_keys(X)
         first, second = np.hsplit(X, 2)
+        reader = reader_class(self.vectorizer) if reset else self.vectors_.reader
         for names in (first, second):
-            reader_class(self.vectorizer).check(names, allow_missing=not reset)
+            reader.check(names, allow_missing=ignoring)
         return first, second
+
+    def _ignores_unknown(self, warn=False):
+        return ignores_unknown(self.handle_unknown, "prior", warn)
 
     def _distances(self, X):
         """Squared distance of the two vectors of each pair of ``X``.
@@ -479,22 +489,21 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         NaN for a pair with an item without a vector, under ``handle_unknown="ignore"``.
         """
         check_is_fitted(self)
-        halves = [keys_of(keys) for keys in self._pair_keys(X, reset=False)]
+        # What handle_unknown="ignore" gives a pair with an item without a vector.
+        ignored_as = "the training share of similar pairs as their probability"
+        halves = [keys_of(keys) for keys in self._pair_keys(X, ignore_missing=ignored_as)]
         first, second = (self.vectors_.get_vectors(keys, "ignore") for keys in halves)
-        if not ignores_unknown(self.handle_unknown, former="prior"):
+        if not self._ignores_unknown():
             self.vectors_.check_known(
                 halves[0].append(halves[1]),
                 ~np.isnan(np.concatenate([first[:, 0], second[:, 0]])),
-                self._ignored_as,
+                ignored_as,
                 rows=np.tile(np.arange(len(first)), 2),
             )
         return np.sum(np.square(first - second), axis=1)
 
-    # What handle_unknown="ignore" gives a pair with an item without a vector.
-    _ignored_as = "the training share of similar pairs as their probability"
-
     def _fit(self, X, y):
-        ignores_unknown(self.handle_unknown, former="prior")  # a deprecated value warns at fit
+        self._ignores_unknown(warn=True)  # a deprecated value warns at fit
         first, second = self._pair_keys(X, reset=True)
         check_classification_targets(y)
         y = column_or_1d(y, warn=True)

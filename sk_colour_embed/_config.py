@@ -130,8 +130,3 @@ class TrainingConfig:
         values = {**values, "stopping": stopping, **settings}
         values["hidden_layer_sizes"] = checked_sizes(values.get("hidden_layer_sizes", ()))
         return cls(**values)
-
-    @property
-    def embedding_width(self):
-        """The width of the embedding: the first hidden layer's, else ``n_components``."""
-        return self.hidden_layer_sizes[0] if self.hidden_layer_sizes else self.n_components

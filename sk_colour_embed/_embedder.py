@@ -391,8 +391,9 @@ class PairSimilarityEmbedder(
             ``handle_unknown="ignore"``.
         """
         check_is_fitted(self)
-        keys = self._keys(X, self.vectors_.reader)
-        return self.vectors_.get_vectors(keys, self._unknown())
+        unknown = self._unknown()
+        keys = self._keys(X, self.vectors_.reader, unknown)
+        return self.vectors_.get_vectors(keys, unknown)
 
     def score(self, X, y):
         """Spearman rank correlation of embedding and descriptor distances.
@@ -457,6 +458,12 @@ class PairSimilarityEmbedder(
     def embedding_(self):
         return self.vectors_.to_frame(columns=self._feature_names())
 
+    def __setstate__(self, state):
+        # Fitted before items_ was the embedder's own: its sampler's items are the same.
+        if "sampler_" in state and "items_" not in state:
+            state = {**state, "items_": state["sampler_"].items_}
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = set_item_tags(super().__sklearn_tags__())
         tags.target_tags.required = self.reference is None
@@ -473,14 +480,17 @@ class PairSimilarityEmbedder(
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
 
-    def _unknown(self):
+    def _unknown(self, warn=False):
         """``handle_unknown`` in the one vocabulary: ``"ignore"`` or ``"error"``."""
-        return "ignore" if ignores_unknown(self.handle_unknown, former="nan") else "error"
+        return "ignore" if ignores_unknown(self.handle_unknown, "nan", warn) else "error"
 
-    def _keys(self, X, reader, reset=False):
-        """Validate ``X`` as :meth:`transform` takes it, for ``reader``; each row's key."""
+    def _keys(self, X, reader, unknown, reset=False):
+        """Validate ``X`` as :meth:`transform` takes it, for ``reader``; each row's key.
+
+        ``unknown`` is ``handle_unknown`` in the one vocabulary.
+        """
         X = validate_keys(self, X, reset=reset)
-        if self._unknown() == "error":
+        if unknown == "error":
             # A missing key is an item without a vector.
             check_no_missing(X, "handle_unknown='ignore' gives such rows NaN vectors.")
         reader.check(X, allow_missing=True)
@@ -488,7 +498,7 @@ class PairSimilarityEmbedder(
 
     def _fit_on_reference(self, X):
         """Check ``X`` as transform takes it; learn the vectors from the reference."""
-        self._keys(X, reader_class(self.vectorizer), reset=True)
+        self._keys(X, reader_class(self.vectorizer), self._unknown(warn=True), reset=True)
         if len(self.reference) != 2:
             raise ValueError(
                 "reference must be (X, y), the item keys and descriptors that the vectors "
@@ -520,7 +530,7 @@ class PairSimilarityEmbedder(
                 "y holds the descriptors that define similarity (r, g, b for colours). Or "
                 "give reference=(X, y) to learn the vectors from a table of their own."
             )
-        unknown = self._unknown()  # a deprecated value warns at fit
+        unknown = self._unknown(warn=True)  # a deprecated value warns at fit
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
         _warn_if_labels(y)

@@ -977,9 +977,9 @@ def fit_pair_model(
         Draws each epoch's order of the pairs (and the held-out pairs, and the
         seeds of the negative partners).
     callbacks : sequence of callables, default=()
-        Each is called as ``callback(epoch, loss, weights)`` before the
+        Each is called as ``callback(epoch, loss, variables)`` before the
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
-        counted from 1); ``weights()`` gives the model's trainable weights at
+        counted from 1); ``variables()`` gives the model's trainable weights at
         that point as NumPy arrays (:meth:`EpochTrainer.snapshot`): the token
         vectors, the encoder's, then the head's.
 

@@ -61,21 +61,23 @@ def handle_unknown_options(former):
     return StrOptions({"error", "ignore", former}, deprecated={former})
 
 
-def ignores_unknown(handle_unknown, former=None):
+def ignores_unknown(handle_unknown, former=None, warn=True):
     """Whether ``handle_unknown`` lets items without a vector through (``"ignore"``).
 
     What "ignore" gives such an item is the uninformative answer of each
     method: a NaN vector, the prior probability of similar, the index -1.
-    ``former``, the value's deprecated name in the caller, is taken with a
-    ``FutureWarning`` (once per line of the user's).
+    ``former``, the value's deprecated name in the caller, is taken, with a
+    ``FutureWarning`` (once per line of the user's) if ``warn``: an
+    estimator warns at fit, as scikit-learn's deprecations do.
     """
-    if handle_unknown == former:
-        warn_user(
-            f"handle_unknown={former!r} is deprecated and will be removed in 0.3: use "
-            "'ignore', which does the same.",
-            FutureWarning,
-            once=True,
-        )
+    if former is not None and handle_unknown == former:
+        if warn:
+            warn_user(
+                f"handle_unknown={former!r} is deprecated and will be removed in 0.3: use "
+                "'ignore', which does the same.",
+                FutureWarning,
+                once=True,
+            )
         return True
     if handle_unknown not in ("error", "ignore"):
         raise ValueError(f"handle_unknown must be 'error' or 'ignore'; got {handle_unknown!r}.")

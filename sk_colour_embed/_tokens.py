@@ -308,6 +308,15 @@ class TokenReader:
             return tokens
         return self._with_own(tokens, self._readings(names))
 
+    def weights(self, names):
+        """Deprecated: :meth:`read`, under its former name."""
+        warn_user(
+            "TokenReader.weights is deprecated and will be removed in 0.3: use "
+            "TokenReader.read, which gives the same.",
+            FutureWarning,
+        )
+        return self.read(names)
+
     def _kept(self, matrix):
         """The vectorizer's output ``matrix`` in the kept columns, as token weights.
 

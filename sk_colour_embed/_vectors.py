@@ -184,6 +184,11 @@ class ItemVectors:
         self.normalize = normalize
         self.encoder = [np.asarray(w, dtype=np.float64) for w in encoder]
         _check_encoder(self.encoder, self.token_vectors.shape[1])
+        if len(self.token_vectors) != len(self.reader):
+            raise ValueError(
+                f"token_vectors must have one row per token of the reader ({len(self.reader)}; "
+                f"in a lookup, one per key); it has {len(self.token_vectors)}."
+            )
         # Training passes the items' weights it read, so that fit reads the names once.
         self.vectors = self._compose(keys, _item_weights)[0]
 
@@ -368,23 +373,23 @@ class ItemVectors:
             self.check_known(keys, known, "NaN rows")
         return vectors
 
-    def check_known(self, keys, known, ignored_as, rows=None):
+    def check_known(self, keys, known, ignored_as=None, rows=None):
         """Raise the one error for ``keys`` without a vector (``known`` False), if any.
 
         It names them and the first one's row (``rows[i]`` is the row of
         ``keys[i]``; their positions by default), says why they have none and
-        what to do: ``handle_unknown="ignore"`` gives them ``ignored_as``, or
-        a reader that places more keys.
+        what to do: ``handle_unknown="ignore"`` gives them ``ignored_as`` (if
+        the caller can ignore them), or a reader that places more keys.
         """
         known = np.asarray(known)
         if not known.all():
             unknown = self._as_index(keys)[~known].unique()
-            row = (np.arange(len(known)) if rows is None else np.asarray(rows))[~known][0]
+            row = (np.arange(len(known)) if rows is None else np.asarray(rows))[~known].min()
+            ignore = f"handle_unknown='ignore' gives them {ignored_as}; " if ignored_as else ""
             raise ValueError(
                 f"{len(unknown)} item(s) have no vector (the first at row {row}): "
-                f"{describe_keys(unknown)}: "
-                f"{self.reader.why_unknown(unknown)}. handle_unknown='ignore' gives them "
-                f"{ignored_as}; {self.reader.ways_out()}."
+                f"{describe_keys(unknown)}: {self.reader.why_unknown(unknown)}. "
+                f"{ignore}{self.reader.ways_out()}."
             )
 
     def get_vector(self, key):
@@ -425,11 +430,12 @@ class ItemVectors:
             shape ``(n_pairs, 2, n_slots)``, padded with weight 0.
         """
         halves = [self._as_index(first), self._as_index(second)]
-        for keys in halves:
-            self.get_vectors(keys)  # a ValueError naming the keys without a vector
-        if not self.reader.token_form:
-            return np.column_stack([self.get_index(keys) for keys in halves]).astype(np.int32)
-        ids, slot_weights = padded(sp.vstack([self.reader.read(keys) for keys in halves]))
+        weights = [self.reader.read(keys) for keys in halves]
+        for keys, read in zip(halves, weights, strict=True):
+            self.check_known(keys, np.diff(read.indptr) > 0)  # the model has no input for them
+        if not self.reader.token_form:  # an item's one token is its index
+            return np.column_stack([read.indices for read in weights]).astype(np.int32)
+        ids, slot_weights = padded(sp.vstack(weights))
         n_pairs = len(halves[0])
         return {
             "tokens": np.stack([ids[:n_pairs], ids[n_pairs:]], axis=1),

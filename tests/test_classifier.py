@@ -434,3 +434,9 @@ def test_a_missing_item_is_an_unknown_one_under_ignore(colour_pairs):
     assert probability[0] == classifier.predict_proba(missing[:1])[0, 1]
     with pytest.raises(ValueError, match="missing key.*row 1.*handle_unknown='ignore'"):
         classifier.set_params(handle_unknown="error").predict_proba(missing)
+
+
+def test_the_unknown_item_of_the_earliest_pair_is_the_one_named(fitted):
+    unseen = pd.DataFrame({"item_x": ["red", "red", "zzz"], "item_y": ["blue", "qqq", "blue"]})
+    with pytest.raises(ValueError, match=r"2 item\(s\) have no vector \(the first at row 1\)"):
+        fitted.predict(unseen)

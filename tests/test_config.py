@@ -13,7 +13,7 @@ def test_the_configuration_reads_every_training_parameter_the_estimator_has(esti
     params |= dict(learning_rate=0.01, normalize=True, name_vectors=False, verbose=1)
     params |= dict(tol=1e-3, n_iter_no_change=3, early_stopping=True, validation_fraction=0.2)
     config = TrainingConfig.of(estimator(**params))
-    assert config.hidden_layer_sizes == (4,) and config.embedding_width == 4
+    assert config.hidden_layer_sizes == (4,)
     assert config.stopping == Stopping(1e-3, 3, 0.2)
     for name, value in params.items():
         if name in {field.name for field in fields(TrainingConfig)} - {"hidden_layer_sizes"}:

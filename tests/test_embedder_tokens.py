@@ -125,7 +125,7 @@ def test_training_names_add_their_own_vector_to_their_words(fitted_words, xkcd_s
     # The gain in fit is measured at full settings in benchmarks/bench_open_vocabulary.py.
     vectors = fitted_words.vectors_
     n_words = len(vectors.reader.columns)
-    words_of = vectors.tokens.read(np.array(["dark red", "Dark Sky Blue-ish"], dtype=object))
+    words_of = vectors.reader.read(np.array(["dark red", "Dark Sky Blue-ish"], dtype=object))
     own = words_of[:, n_words:].toarray()
     assert own[0].sum() == 1 and own[1].sum() == 0  # a training name; a new one
     words_only = words_of[:, :n_words] @ vectors.token_vectors[:n_words]

@@ -13,7 +13,7 @@ ONE_COLUMN = {"check_fit1d": "a 1-D X is one column of keys, as text vectorizers
 
 EXPECTED_FAILED = ONE_COLUMN | {
     # The held-out rows of this check are items never seen in fit, which
-    # handle_unknown="error" rejects by design; the "nan" instance passes it.
+    # handle_unknown="error" rejects by design; the "ignore" instance passes it.
     "check_fit_idempotent": "held-out rows are unseen items, rejected under handle_unknown='error'",
 }
 

@@ -77,7 +77,7 @@ def test_names_without_a_vector_are_left_out_with_a_warning():
     names = np.array(["red", "dark red", "!!!", "blue"], dtype=object)
     tokens = TokenReader.fit(CountVectorizer(), names)
     token_vectors = np.random.default_rng(0).normal(size=(len(tokens), 2))
-    vectors = item_vectors(pd.Index(names), token_vectors, tokens=tokens)
+    vectors = item_vectors(pd.Index(names), token_vectors, reader=tokens)
     with pytest.warns(UserWarning, match=r"leaves out 1 training name\(s\) .*: '!!!'"):
         kv = vectors.to_keyed_vectors()
     assert kv.index_to_key == ["red", "dark red", "blue"]

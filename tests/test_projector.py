@@ -157,7 +157,7 @@ def test_names_without_a_vector_are_left_out_of_every_file_with_a_warning(tmp_pa
     tokens = TokenReader.fit(CountVectorizer(), names)
     token_vectors = np.random.default_rng(0).normal(size=(len(tokens), 2))
     vectors = ItemVectors(
-        pd.Index(names), token_vectors, distance_scale=1.0, similarity_bias=0.0, tokens=tokens
+        pd.Index(names), token_vectors, distance_scale=1.0, similarity_bias=0.0, reader=tokens
     )
     assert np.isnan(vectors.vectors[2]).all() and np.isfinite(vectors.vectors[[0, 1, 3]]).all()
     colours = [[1, 0, 0], [0.5, 0, 0], [0, 0, 0], [0, 0, 1]]

@@ -92,6 +92,14 @@ def test_pairs_with_an_item_without_a_vector_have_no_inputs(embedder):
         ValueError, match=r"1 item\(s\) have no vector \(the first at row 0\): 'qqq'"
     ):
         embedder.classifier_.keras_inputs(unknown)
+    # The model has no input for them, whatever handle_unknown: it is not offered.
+    classifier = embedder.classifier_.set_params(handle_unknown="ignore")
+    missing = pd.DataFrame({"item_x": ["red"], "item_y": [None]})
+    for pairs in (unknown, missing):
+        with pytest.raises(ValueError) as error:
+            classifier.keras_inputs(pairs)
+        assert "handle_unknown" not in str(error.value)
+    classifier.set_params(handle_unknown="error")
 
 
 LOAD = """

@@ -39,7 +39,7 @@ def token_vectors_from(model, keys, tokens, normalize):
         embedding,
         distance_scale=scale,
         similarity_bias=bias,
-        tokens=tokens,
+        reader=tokens,
         normalize=normalize,
         encoder=encoder,
     )
@@ -102,7 +102,7 @@ def named():
         rng.normal(size=(len(tokens), 2)),
         distance_scale=1.0,
         similarity_bias=0.0,
-        tokens=tokens,
+        reader=tokens,
     )
 
 
@@ -193,7 +193,7 @@ def test_names_without_a_token_are_never_neighbours():
         np.ones((len(tokens), 2)),
         distance_scale=1.0,
         similarity_bias=0.0,
-        tokens=tokens,
+        reader=tokens,
     )
     assert np.isnan(vectors.vectors[2]).all()
     assert "!!!" not in [key for key, _ in vectors.similar_by_vector([0.0, 0.0], topn=5)]
@@ -288,6 +288,9 @@ def test_the_former_names_of_the_vocabulary_still_work_with_a_warning(lookup, na
         assert lookup.tokens is None
     with pytest.warns(FutureWarning, match="ItemVectors.tokens is deprecated"):
         assert named.tokens is named.reader
+    with pytest.warns(FutureWarning, match="TokenReader.weights is deprecated"):
+        former = named.reader.weights(["dark red"])
+    assert (former != named.reader.read(["dark red"])).nnz == 0
     with pytest.warns(FutureWarning, match=r"ItemVectors\(tokens=...\) is deprecated"):
         again = ItemVectors(
             named.keys,
@@ -297,3 +300,8 @@ def test_the_former_names_of_the_vocabulary_still_work_with_a_warning(lookup, na
             tokens=named.reader,
         )
     np.testing.assert_array_equal(again.vectors, named.vectors)
+
+
+def test_token_vectors_must_match_the_reader():
+    with pytest.raises(ValueError, match=r"one row per token of the reader \(2; .*it has 3"):
+        ItemVectors(pd.Index(["a", "b"]), np.zeros((3, 2)), distance_scale=1.0, similarity_bias=0.0)
