@@ -19,10 +19,12 @@ the tutorial's 6-point lookup grid with ``cv=InSampleSplit()``, with
 ``n_jobs=1``, ``n_jobs=2`` on joblib's default (loky) worker processes, and
 ``n_jobs=2`` on threads (``joblib.parallel_config(backend="threading")``),
 each in a fresh process sharing a warm cache, timed from ``search.fit`` to
-its end. Beside them, the least time two loky workers could take, from this
-run's figures: each fresh worker imports TensorFlow, and so does the parent
-before it refits the best candidate, so that two imports come before and
-after the 6 fits shared by two workers: ``2 * import + (6 / 2 + 1) * fit``.
+its end. Beside them, the least time two loky workers could take on this
+machine's cores, from the processor time of this run's warm-cache processes:
+each fresh worker imports TensorFlow, and so does the parent before it refits
+the best candidate, so that the search's work is three imports and seven fits
+(the 6 candidates and the refit, each at least a 2-D fit's processor time),
+which the cores share at best evenly.
 """
 
 import argparse
@@ -36,24 +38,30 @@ from pathlib import Path
 from _common import median
 
 CHILD = r"""
-import hashlib, json, time
+import hashlib, json, resource, time
+def processor():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 start = time.perf_counter()
 import sk_colour_embed
-package = time.perf_counter()
+package, package_cpu = time.perf_counter(), processor()
 from sk_colour_embed._keras_env import tf
-tensorflow = time.perf_counter()
+tensorflow, tensorflow_cpu = time.perf_counter(), processor()
 from sk_colour_embed import PairSimilarityEmbedder, load_colours
 X, y = load_colours("xkcd", return_X_y=True)
-seconds = []
+seconds, cpu = [], []
 for _ in range(2):
-    begin = time.perf_counter()
+    begin, begin_cpu = time.perf_counter(), processor()
     embedder = PairSimilarityEmbedder(n_components=2, random_state=0).fit(X, y)
     seconds.append(time.perf_counter() - begin)
+    cpu.append(processor() - begin_cpu)
 print(json.dumps({
     "import sk_colour_embed": package - start,
     "import TensorFlow": tensorflow - package,
     "first fit": seconds[0],
     "second fit": seconds[1],
+    "import TensorFlow, processor": tensorflow_cpu - package_cpu,
+    "second fit, processor": cpu[1],
     "vectors": hashlib.sha256(embedder.embedding_.to_numpy().tobytes()).hexdigest(),
 }))
 """
@@ -146,12 +154,16 @@ def main():
             f"{result['seconds'] / serial['seconds']:.2f}x of n_jobs=1; "
             f"scores identical: {result['scores'] == serial['scores']}"
         )
-    tensorflow = median([run["import TensorFlow"] for run in cases["warm cache"]])
-    fit = (serial["seconds"] - tensorflow) / 7  # 6 candidates and the refit
-    least = 2 * tensorflow + (6 / 2 + 1) * fit
+    warm_runs = cases["warm cache"]
+    tensorflow = median([run["import TensorFlow, processor"] for run in warm_runs])
+    fit = median([run["second fit, processor"] for run in warm_runs])
+    cores = min(2, os.cpu_count())
+    least = (3 * tensorflow + 7 * fit) / cores
     print(
-        f"  the least two loky workers could take: 2 x {tensorflow:.1f} s of import + "
-        f"4 x {fit:.1f} s of fit = {least:.1f} s, {least / serial['seconds']:.2f}x of n_jobs=1"
+        f"  a fit keeps {fit / median([run['second fit'] for run in warm_runs]):.2f} cores "
+        f"busy; the least two loky workers could take on {cores} cores: (3 x {tensorflow:.1f} "
+        f"s of import + 7 x {fit:.1f} s of fit, processor time) / {cores} = {least:.1f} s, "
+        f"{least / serial['seconds']:.2f}x of n_jobs=1"
     )
 
 

@@ -127,14 +127,17 @@ class EpochTrainer:
         self.all_similar = all_similar
         self.table = None  # the fit's tables, from start
         # The tables are arguments, not constants of the function, so that
-        # another fit of the same shapes reuses the traced, compiled epoch.
-        self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
-        self._run_epochs = tf.function(self._epochs, jit_compile=jit_compile)
+        # another fit of the same shapes reuses the traced, compiled epoch. The
+        # loops are tf.while_loop and every Python branch is on Python values, so
+        # AutoGraph would only rewrite the source: 2 of a first fit's 3 s of tracing.
+        compiled = functools.partial(tf.function, jit_compile=jit_compile, autograph=False)
+        self._run_epoch = compiled(self._epoch)
+        self._run_epochs = compiled(self._epochs)
         # Drawn in a compiled call of their own before each epoch: inside the
         # epoch's, XLA fuses the draws into the steps that read them, 12% slower.
-        self._run_draw = tf.function(self._draw_partners, jit_compile=jit_compile)
+        self._run_draw = compiled(self._draw_partners)
         # Early stopping's held-out loss: traced on its first call only.
-        self._run_loss = tf.function(self._held_out_loss, jit_compile=jit_compile)
+        self._run_loss = compiled(self._held_out_loss)
 
     def start(self, item_tokens, item_weights, partners, *, learning_rate, n_steps):
         """Ready the trainer for a fit from the model's weights, with fresh optimizer state.
