@@ -69,7 +69,7 @@ class Training:
     recording: tuple | None = None
 
 
-def train_vectors(keys, pairs, labels, config, seeds):
+def train_vectors(keys, pairs, labels, config, seeds, callbacks=()):
     """Learn the vectors of the items ``keys`` from labelled pairs of them.
 
     Parameters
@@ -84,6 +84,10 @@ def train_vectors(keys, pairs, labels, config, seeds):
     seeds : tuple of two ints
         The seed of the initial weights, and of the epochs' orders (and of
         the negative partners and held-out pairs).
+    callbacks : sequence of callables, default=()
+        Called as ``callback(epoch, loss, variables)`` before the first
+        epoch and after each (see ``_callbacks``), after the recording and
+        the progress bar that ``config`` asks for.
 
     Returns
     -------
@@ -109,7 +113,7 @@ def train_vectors(keys, pairs, labels, config, seeds):
     if config.record_every:
         recorder = Recorder(config.record_every, item_weights, config.normalize)
     progress = ProgressBar(config.epochs) if config.verbose else None
-    callbacks = [c for c in (recorder, progress) if c is not None]
+    callbacks = [c for c in (recorder, progress) if c is not None] + list(callbacks)
     init_seed, order_seed = seeds
     trained = fit_pair_model(
         *padded(item_weights),

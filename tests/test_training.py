@@ -63,3 +63,19 @@ def test_nothing_left_to_train_on_is_said():
                 TrainingConfig(vectorizer=CountVectorizer(), negative=3, **SMALL),
                 (0, 0),
             )
+
+
+def test_callbacks_see_every_epoch_and_the_variables(css4):
+    X, y = css4
+    items = ItemTable.from_rows(*validate_items(PairSimilarityEmbedder(), X, y))
+    pairs = np.column_stack([np.arange(len(items)), np.roll(np.arange(len(items)), 1)])
+    seen = []
+    train_vectors(
+        items.keys,
+        pairs,
+        np.arange(len(pairs)) % 2,
+        TrainingConfig(**SMALL),
+        (0, 0),
+        callbacks=[lambda epoch, loss, variables: seen.append((epoch, variables()[0].shape))],
+    )
+    assert seen == [(epoch, (len(items), 2)) for epoch in range(6)]
