@@ -260,10 +260,10 @@ class EpochTrainer:
             if not self.negative:
                 return self._train_step(batch_pairs, batch_labels, table)
             batch_partners = tf.slice(partners, [start, 0], [size, self.negative])
-            step_pairs, step_labels, weights = self._with_negatives(
+            step_pairs, step_labels, sample_weight = self._with_negatives(
                 batch_pairs, batch_labels, batch_partners
             )
-            return self._train_step(step_pairs, step_labels, table, weights)
+            return self._train_step(step_pairs, step_labels, table, sample_weight)
 
         def body(i, total):
             return i + 1, total + step(i * batch, batch) * batch
@@ -333,8 +333,8 @@ class EpochTrainer:
             # Weights computed from the data slow XLA's step by a third; none are needed.
             return all_pairs, all_labels, None
         counted = tf.repeat(tf.cast(labels, tf.float32), k) * tf.cast(drawn != anchors, tf.float32)
-        weights = tf.concat([tf.ones_like(labels, tf.float32), counted], axis=0)
-        return all_pairs, all_labels, weights
+        sample_weight = tf.concat([tf.ones_like(labels, tf.float32), counted], axis=0)
+        return all_pairs, all_labels, sample_weight
 
     def _train_step(self, pairs, labels, table, sample_weight=None):
         raise NotImplementedError
@@ -800,14 +800,14 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
             else:
                 chunk, after = trainer.train_epochs(pairs, labels, block, start, count)
                 run = [
-                    (loss, functools.partial(_epoch_weights, after, j))
+                    (loss, functools.partial(_epoch_variables, after, j))
                     for j, loss in enumerate(chunk)
                 ]
-            for loss, weights in run:
+            for loss, variables in run:
                 losses.append(loss)
-                weights = trainer.snapshot if weights is None else weights
+                variables = trainer.snapshot if variables is None else variables
                 for callback in callbacks:
-                    callback(len(losses), loss, weights)
+                    callback(len(losses), loss, variables)
                 if tol is None:
                     continue
                 judged = loss
@@ -829,7 +829,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
     return History(np.array(losses), val_losses, converged)
 
 
-def _epoch_weights(after, j):
+def _epoch_variables(after, j):
     """The trainable weights after epoch ``j`` of a call, from :meth:`EpochTrainer.train_epochs`."""
     return [weights[j].numpy() for weights in after]
 
