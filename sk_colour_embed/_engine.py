@@ -48,11 +48,13 @@ import numpy as np
 
 from sk_colour_embed._keras_env import keras, tf
 from sk_colour_embed._model import (
+    ENCODER,
     build_pair_model,
     embedding_variable,
     embedding_width,
     head_layers,
     trained_weights,
+    unseen_shift,
 )
 from sk_colour_embed._negatives import draw, mixed_bits, partner_table
 from sk_colour_embed._sparse import compose_items, padded_width, spread_to_tokens, token_products
@@ -384,7 +386,32 @@ class ComposedAdamTrainer(EpochTrainer):
 
     def __init__(self, model, **settings):
         super().__init__(model, **settings)
-        self.head = head_layers(model)[1:]  # after the weighted sum
+        head = head_layers(model)[1:]  # after the weighted sum
+        # The layers that map each item's vector (encoder, normalization), then
+        # those of each pair (distance, probability); their variables, in order.
+        self.item_layers, self.pair_layers = head[:-2], head[-2:]
+        self.item_variables, self.pair_variables = (
+            [variable.value for layer in layers for variable in layer.trainable_variables]
+            for layers in (self.item_layers, self.pair_layers)
+        )
+        width = self.embeddings.shape[1]
+        shape = (None, width)
+        for layer in self.item_layers:
+            shape = layer.compute_output_shape(shape)
+        n = shape[-1]
+        # Mapping each item once a step, not each occurrence in the pairs, sends
+        # back an n-D gradient and its n x n outer product an occurrence, not the
+        # embedding's width twice: fewer when an encoder narrows to n components.
+        # Not through a normalization: there, summing the gradients in the other
+        # order parted from model.fit by 1e-3 of the loss in an epoch (Adam scales
+        # up the rounding of gradients that nearly cancel).
+        self.per_item = [layer.name for layer in self.item_layers] == [
+            ENCODER
+        ] and n + n * n < 2 * width
+        # Its gradient, zero, is the sum of every item's in that order: rounding
+        # noise, which Adam would scale up to steps that move every vector.
+        shift = unseen_shift(model)
+        self.unseen = [shift is not None and v is shift.value for v in self.item_variables]
         self.learning_rate = tf.Variable(0.0, dtype=tf.float32, trainable=False)
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
@@ -402,17 +429,44 @@ class ComposedAdamTrainer(EpochTrainer):
         self.learning_rate.assign(learning_rate)
 
     def _train_step(self, pairs, labels, table, sample_weight=None):
-        n_components = self.embeddings.shape[1]
         items = self.embeddings
         if "compose" in table:
             items = compose_items(table["compose"], items)
+        gradients = self._per_item_gradients if self.per_item else self._per_pair_gradients
+        per_item, grad_head, loss = gradients(items, pairs, labels, sample_weight)
+        per_token = per_item
+        if "spread" in table:
+            per_token = spread_to_tokens(table["spread"], per_item, items.shape[1])
+        per_token = tf.reshape(per_token, [-1, per_item.shape[1] // 2, 2])[:, : items.shape[1]]
+        self._apply_adam(
+            [
+                (per_token[..., 0], per_token[..., 1]),
+                *((gradient, tf.square(gradient)) for gradient in grad_head),
+            ]
+        )
+        return loss
+
+    def _pair_loss(self, pair_vectors, labels, sample_weight):
+        probabilities = pair_vectors
+        for layer in self.pair_layers:
+            probabilities = layer(probabilities)
+        return _binary_crossentropy(labels[:, None], probabilities, sample_weight)
+
+    def _per_pair_gradients(self, items, pairs, labels, sample_weight):
+        """Each item's gradient and squared gradient, the head's gradients, and the loss.
+
+        The item layers, if any, map each pair's item vectors. Each item's row
+        interleaves its gradient and squared gradient, as
+        :func:`spread_to_tokens` takes it.
+        """
+        n_components = items.shape[1]
         pair_vectors = tf.gather(items, pairs)
         with tf.GradientTape() as tape:
             tape.watch(pair_vectors)
-            probabilities = pair_vectors
-            for layer in self.head:
-                probabilities = layer(probabilities)
-            loss = _binary_crossentropy(labels[:, None], probabilities, sample_weight)
+            vectors = pair_vectors
+            for layer in self.item_layers:
+                vectors = layer(vectors)
+            loss = self._pair_loss(vectors, labels, sample_weight)
         grad_pairs, *grad_head = tape.gradient(loss, [pair_vectors, *self.variables[1:]])
         # Each occurrence's row interleaves its gradient and squared gradient,
         # [g_1, g_1**2, g_2, g_2**2, ...], padded with zero gradients to
@@ -426,17 +480,64 @@ class ComposedAdamTrainer(EpochTrainer):
         per_item = tf.math.unsorted_segment_sum(
             tf.reshape(powers, [-1, 2 * width]), tf.reshape(pairs, [-1]), items.shape[0]
         )
-        per_token = per_item
-        if "spread" in table:
-            per_token = spread_to_tokens(table["spread"], per_item, n_components)
-        per_token = tf.reshape(per_token, [-1, width, 2])[:, :n_components]
-        self._apply_adam(
-            [
-                (per_token[..., 0], per_token[..., 1]),
-                *((gradient, tf.square(gradient)) for gradient in grad_head),
-            ]
+        return per_item, grad_head, loss
+
+    def _per_item_gradients(self, items, pairs, labels, sample_weight):
+        """As :meth:`_per_pair_gradients`, the item layers mapping each item once.
+
+        An occurrence's gradient with respect to its item's embedding row is
+        ``J.T @ g``, for the gradient ``g`` of its n-D vector and the
+        Jacobian ``J`` of the item layers at the item. Summed over the
+        item's occurrences, that is ``J.T @ G`` for their summed gradient
+        ``G``, and the squares that Keras's Adam sums are
+        ``diag(J.T @ S @ J)`` for the sum ``S`` of their outer products
+        ``g @ g.T``: the same values, from n + n**2 numbers an occurrence.
+        """
+        n_items, width = items.shape
+        with tf.GradientTape(persistent=True) as item_tape:
+            item_tape.watch(items)
+            vectors = items
+            for layer in self.item_layers:
+                vectors = layer(vectors)
+        n = vectors.shape[1]
+        pair_vectors = tf.gather(vectors, pairs)
+        with tf.GradientTape() as tape:
+            tape.watch(pair_vectors)
+            loss = self._pair_loss(pair_vectors, labels, sample_weight)
+        grad_pairs, *grad_pair_variables = tape.gradient(loss, [pair_vectors, *self.pair_variables])
+        g = tf.reshape(grad_pairs, [-1, n])
+        powers = tf.concat([g, tf.reshape(g[:, :, None] * g[:, None, :], [-1, n * n])], axis=1)
+        summed = tf.math.unsorted_segment_sum(powers, tf.reshape(pairs, [-1]), n_items)
+        grad_vectors, outer = summed[:, :n], tf.reshape(summed[:, n:], [-1, n, n])
+        grad_items, *grad_item_variables = item_tape.gradient(
+            vectors, [items, *self.item_variables], output_gradients=grad_vectors
         )
-        return loss
+        # The Jacobian's rows, one backward pass through the item layers each.
+        jacobian = tf.stack(
+            [
+                item_tape.gradient(
+                    vectors, items, output_gradients=tf.one_hot(tf.fill([n_items], k), n)
+                )
+                for k in range(n)
+            ],
+            axis=1,
+        )
+        del item_tape
+        grad_item_variables = [
+            tf.zeros_like(gradient) if unseen else gradient
+            for gradient, unseen in zip(grad_item_variables, self.unseen, strict=True)
+        ]
+        # diag(J.T @ S @ J) by broadcasting: XLA on the CPU runs a batch of
+        # tiny matrix products as slowly as a large one each.
+        squared = tf.reduce_sum(
+            outer[:, :, :, None] * jacobian[:, :, None, :] * jacobian[:, None, :, :], axis=[1, 2]
+        )
+        padded = padded_width(2 * width) // 2
+        per_item = tf.reshape(
+            tf.pad(tf.stack([grad_items, squared], axis=2), [[0, 0], [0, padded - width], [0, 0]]),
+            [n_items, 2 * padded],
+        )
+        return per_item, [*grad_item_variables, *grad_pair_variables], loss
 
     def _apply_adam(self, gradients):
         """One Adam step; ``gradients`` holds a ``(gradient, squared)`` pair per variable."""

@@ -331,6 +331,20 @@ def trained_weights(model):
     return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias), encoder
 
 
+def unseen_shift(model):
+    """The variable that moves every item's vector alike, or None.
+
+    The encoder's last bias, when no normalization follows it: the squared
+    distance sees only differences, so the loss's gradient with respect to it
+    is zero (``model.fit`` computes it so exactly, each pair's two gradients
+    cancelling).
+    """
+    layer_names = {layer.name for layer in model.layers}
+    if ENCODER not in layer_names or UNIT_NORMALIZATION in layer_names:
+        return None
+    return model.get_layer(ENCODER).dense[-1][1]
+
+
 def embedding_variable(model):
     """The embedding's weight variable."""
     return model.get_layer(EMBEDDING).embeddings

@@ -152,8 +152,10 @@ def token_products(item_tokens, item_weights, n_tokens, n_components, block_fill
     spread = HybridMatrix.from_entries(tokens, items, scales, n_tokens).tensors()
     if len(block_tokens):
         compose["block"] = tf.constant(block, tf.float32)
-        spread["block"] = compose["block"]
-        spread["block_squared"] = tf.constant(block_squared, tf.float32)
+        # Transposed here: XLA on the CPU multiplies by a transposed operand at
+        # less than half the speed (2.4x slower, 949 x 256 word vectors).
+        spread["block_t"] = tf.constant(block.T, tf.float32)
+        spread["block_squared_t"] = tf.constant(block_squared.T, tf.float32)
         compose["block_tokens"] = spread["block_tokens"] = tf.constant(block_tokens, tf.int32)
     return compose, spread
 
@@ -174,10 +176,10 @@ def spread_to_tokens(spread, per_item, n_components):
     scaled by its weight in the item, and by the squared weight.
     """
     per_token = multiply(spread, per_item)
-    if "block" in spread:
+    if "block_t" in spread:
         k, width = n_components, per_item.shape[1]
-        gradient = tf.matmul(spread["block"], per_item[:, 0 : 2 * k : 2], transpose_a=True)
-        squared = tf.matmul(spread["block_squared"], per_item[:, 1 : 2 * k : 2], transpose_a=True)
+        gradient = tf.matmul(spread["block_t"], per_item[:, 0 : 2 * k : 2])
+        squared = tf.matmul(spread["block_squared_t"], per_item[:, 1 : 2 * k : 2])
         block = tf.reshape(tf.stack([gradient, squared], axis=2), [-1, 2 * k])
         block = tf.pad(block, [[0, 0], [0, width - 2 * k]])
         per_token = tf.tensor_scatter_nd_add(per_token, spread["block_tokens"][:, None], block)

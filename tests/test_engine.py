@@ -244,6 +244,28 @@ def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, lazy, c
     assert_same_weights(trained, reference, atol=1e-5 if lazy else 1e-6)
 
 
+@pytest.mark.parametrize(
+    "hidden_layer_sizes, normalize, per_item",
+    [((5, 3), False, True), ((2,), False, False), ((), True, False)],
+)
+@pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
+def test_composed_adam_maps_items_once_a_step_as_model_fit_maps_each_pair(
+    table_kind, hidden_layer_sizes, normalize, per_item
+):
+    # A narrowing encoder maps each item once a step, and its squared gradients
+    # come from the Jacobian; the last bias, unseen by distances, stays put.
+    pairs, labels = labelled_pairs(40, 600)
+    n_tokens, *table = TABLES[table_kind](40)
+    model = dict(hidden_layer_sizes=hidden_layer_sizes, normalize=normalize)
+    reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, **model)
+    trained, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, lazy=False, composed=True, **model
+    )
+    assert the_idle_trainer().per_item == per_item
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+    assert_same_weights(trained, reference, atol=1e-6)
+
+
 @pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("jit_compile", [True, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
