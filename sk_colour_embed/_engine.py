@@ -379,6 +379,13 @@ class ComposedAdamTrainer(EpochTrainer):
     their squared gradients times its squared weight. Items that are their
     own tokens, as in a lookup, skip both products.
 
+    An encoder that narrows each item's vector to fewer components (the
+    recommended reading's hidden layer of 32, to 3) maps every item once a
+    step, and the pairs send back only the gradients of their narrow vectors;
+    the encoder's Jacobian at each item turns those into the same gradients
+    and squared gradients of the embedding rows (see
+    :meth:`_per_item_gradients`).
+
     Its work is per item and token, not per token slot of each pair: with
     xkcd names read as words, a step takes 0.4 of Keras's Adam on the
     model's output, and a lookup's no longer (``docs/performance.md``).
@@ -394,20 +401,15 @@ class ComposedAdamTrainer(EpochTrainer):
             [variable.value for layer in layers for variable in layer.trainable_variables]
             for layers in (self.item_layers, self.pair_layers)
         )
-        width = self.embeddings.shape[1]
-        shape = (None, width)
-        for layer in self.item_layers:
-            shape = layer.compute_output_shape(shape)
-        n = shape[-1]
         # Mapping each item once a step, not each occurrence in the pairs, sends
         # back an n-D gradient and its n x n outer product an occurrence, not the
         # embedding's width twice: fewer when an encoder narrows to n components.
         # Not through a normalization: there, summing the gradients in the other
         # order parted from model.fit by 1e-3 of the loss in an epoch (Adam scales
         # up the rounding of gradients that nearly cancel).
-        self.per_item = [layer.name for layer in self.item_layers] == [
-            ENCODER
-        ] and n + n * n < 2 * width
+        only_encoder = [layer.name for layer in self.item_layers] == [ENCODER]
+        n, width = head[0].n_components if only_encoder else 0, self.embeddings.shape[1]
+        self.per_item = only_encoder and n + n * n < 2 * width
         # Its gradient, zero, is the sum of every item's in that order: rounding
         # noise, which Adam would scale up to steps that move every vector.
         shift = unseen_shift(model)
