@@ -410,8 +410,9 @@ class ComposedAdamTrainer(EpochTrainer):
         only_encoder = [layer.name for layer in self.item_layers] == [ENCODER]
         n, width = head[0].n_components if only_encoder else 0, self.embeddings.shape[1]
         self.per_item = only_encoder and n + n * n < 2 * width
-        # Its gradient, zero, is the sum of every item's in that order: rounding
-        # noise, which Adam would scale up to steps that move every vector.
+        # The encoder's last bias moves every vector alike: its gradient is zero,
+        # but summed item by item it is rounding noise, which Adam would scale up
+        # to steps that move every vector.
         shift = unseen_shift(model)
         self.unseen = [shift is not None and v is shift.value for v in self.item_variables]
         self.learning_rate = tf.Variable(0.0, dtype=tf.float32, trainable=False)
