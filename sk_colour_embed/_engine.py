@@ -408,7 +408,8 @@ class ComposedAdamTrainer(EpochTrainer):
         # order parted from model.fit by 1e-3 of the loss in an epoch (Adam scales
         # up the rounding of gradients that nearly cancel).
         only_encoder = [layer.name for layer in self.item_layers] == [ENCODER]
-        n, width = head[0].n_components if only_encoder else 0, self.embeddings.shape[1]
+        if only_encoder:
+            n, width = head[0].n_components, self.embeddings.shape[1]
         self.per_item = only_encoder and n + n * n < 2 * width
         # The encoder's last bias moves every vector alike: its gradient is zero,
         # but summed item by item it is rounding noise, which Adam would scale up
