@@ -11,6 +11,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval
 
+# Under ``normalize=True`` a vector is divided by its norm, or by this if the
+# norm is smaller: in the Keras model (``_model.UnitNormalization``) and in
+# NumPy (``_vectors.compose``) alike.
+NORM_EPSILON = 1e-12
+
 # The constraints of the parameters both estimators train with.
 TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from sk_colour_embed._config import checked_sizes
+from sk_colour_embed._config import NORM_EPSILON, checked_sizes
 from sk_colour_embed._keras_env import keras
 
 layers = keras.layers
@@ -101,6 +101,23 @@ class Encoder(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sk_colour_embed")
+class UnitNormalization(layers.Layer):
+    """Each vector divided by its norm, or by ``NORM_EPSILON`` if the norm is smaller.
+
+    Keras's ``UnitNormalization`` gives the same values, as ``x *
+    minimum(rsqrt(sum(x**2)), 1 / epsilon)``; at a vector of zeros (an item
+    whose ReLUs are all off, or whose features are all zero) ``rsqrt`` is
+    infinite, and compiled with XLA its gradient is ``0 * inf``: NaN, and the
+    fit diverges. Clipping the squared norm before ``rsqrt`` gives the same
+    values and a finite gradient everywhere.
+    """
+
+    def call(self, vectors):
+        squared_norms = ops.sum(ops.square(vectors), axis=-1, keepdims=True)
+        return vectors * ops.rsqrt(ops.maximum(squared_norms, NORM_EPSILON**2))
+
+
+@keras.saving.register_keras_serializable(package="sk_colour_embed")
 class SquaredDistance(layers.Layer):
     """Squared euclidean distance between the two vectors of each pair.
 
@@ -147,7 +164,7 @@ def _head(n_components, hidden_layer_sizes, normalize, seed):
     if hidden_layer_sizes:
         head.append(Encoder(hidden_layer_sizes, n_components, seed=seed, name=ENCODER))
     if normalize:
-        head.append(layers.UnitNormalization(name=UNIT_NORMALIZATION))
+        head.append(UnitNormalization(name=UNIT_NORMALIZATION))
     return head + [SquaredDistance(name=SQUARED_DISTANCE), DistanceToProbability(name=PROBABILITY)]
 
 

@@ -18,6 +18,7 @@ from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
+from sk_colour_embed._config import NORM_EPSILON
 from sk_colour_embed._items import (
     describe_keys,
     descriptor_distances,
@@ -44,7 +45,7 @@ def compose(weights, token_vectors, normalize=False, encoder=()):
     vectors = encode(vectors, encoder)
     if normalize:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.maximum(norms, 1e-12)
+        vectors = vectors / np.maximum(norms, NORM_EPSILON)
     return vectors
 
 

@@ -227,6 +227,24 @@ def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
     np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-6)
 
 
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_an_item_at_the_origin_trains_on_the_unit_sphere_as_model_fit_trains_it(jit_compile):
+    # Item 0's features are all zero, so its vector is the origin (as is an
+    # item whose ReLUs are all off): there Keras's UnitNormalization has a NaN
+    # gradient under XLA, and the fit diverged in its first epoch.
+    pairs, labels = labelled_pairs(40, 1000)
+    n_tokens, ids, weights = TABLES["dense"](40)
+    weights[0] = 0.0
+    table = (ids, weights)
+    model = dict(normalize=True)
+    reference, reference_losses = fit_with_keras(pairs, labels, n_tokens, table, 2, 200, **model)
+    trained, losses = fit_with_engine(
+        pairs, labels, n_tokens, table, 2, 200, lazy=False, jit_compile=jit_compile, **model
+    )
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+    assert_same_weights(trained, reference, atol=1e-6)
+
+
 @pytest.mark.parametrize("lazy, composed", [(False, True), (False, False), (True, "auto")])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
 def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, lazy, composed):
