@@ -20,6 +20,7 @@ _MODULES = {
     "PairSampler": "_sampling",
     "PairSimilarityClassifier": "_classifier",
     "PairSimilarityEmbedder": "_embedder",
+    "RegressedItemVectors": "_vectors",
     "UninformativePairsWarning": "_warnings",
     "WordVectors": "_word_vectors",
     "build_pair_model": "_model",

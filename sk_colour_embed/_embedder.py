@@ -30,7 +30,7 @@ from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import reader_class
 from sk_colour_embed._training import spread_seeds, train_vectors
-from sk_colour_embed._vectors import ItemQueriesMixin
+from sk_colour_embed._vectors import ItemQueriesMixin, RegressedItemVectors
 from sk_colour_embed._warnings import warn_user
 
 
@@ -51,6 +51,32 @@ def _warn_if_labels(y):
                 "from other descriptors, give them as reference=(X, y), or fit the embedder "
                 "on them first and wrap it in sklearn.frozen.FrozenEstimator."
             )
+
+
+def _with_regressor(vectors, regressor, seed):
+    """``vectors`` with a clone of ``regressor`` fitted on its training keys and vectors.
+
+    The clone's ``random_state`` parameters left at None get ``seed``, as the
+    sampler's does. Training names without a vector (with a vectorizer, no
+    token kept) are left out of its fit.
+    """
+    regressor = clone(regressor)
+    unseeded = {
+        name: seed
+        for name, value in regressor.get_params().items()
+        if (name == "random_state" or name.endswith("__random_state")) and value is None
+    }
+    regressor.set_params(**unseeded)
+    known = ~np.isnan(vectors.vectors[:, 0])
+    keys = np.asarray(vectors.keys[known], dtype=object)
+    try:
+        regressor.fit(keys, vectors.vectors[known])
+    except (TypeError, ValueError) as error:  # the regressor's own words, and where
+        raise ValueError(
+            f"unseen_regressor could not be fitted on the training keys and their vectors: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return RegressedItemVectors(vectors, regressor)
 
 
 class PairSimilarityEmbedder(
@@ -125,6 +151,19 @@ class PairSimilarityEmbedder(
         places names never seen better when the features hold more than
         their spelling (pretrained word vectors; see the design notes).
         ``()``, the default, is the tutorial's model.
+    unseen_regressor : regressor or None, default=None
+        Gives vectors to keys that have none: after training, a clone is
+        fitted on the training keys and their learned vectors, and
+        :meth:`transform` takes its prediction for any key never seen in fit
+        (with a vectorizer, any name without a token seen in fit); missing
+        keys still follow ``handle_unknown``. It takes a column of keys, so
+        a text vectorizer leads it: with the ``words`` extra,
+        ``make_pipeline(make_union(TfidfVectorizer(), WordVectors()),
+        MLPRegressor(hidden_layer_sizes=64, alpha=0.1))`` on the tutorial's lookup places
+        held-out xkcd names best of the readings measured, at the lookup's
+        training cost (see the design notes). Its ``random_state``
+        parameters left at None are seeded from ``random_state``. Needs one
+        key column.
     epochs : int, default=500
         Passes over the pairs.
     batch_size : int, default=512
@@ -273,6 +312,7 @@ class PairSimilarityEmbedder(
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
         "reference": [tuple, list, None],
         "memory": [None, str, HasMethods(["cache"])],
+        "unseen_regressor": [HasMethods(["fit", "predict"]), None],
     }
 
     def __init__(
@@ -283,6 +323,7 @@ class PairSimilarityEmbedder(
         vectorizer=None,
         name_vectors=True,
         hidden_layer_sizes=(),
+        unseen_regressor=None,
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
@@ -303,6 +344,7 @@ class PairSimilarityEmbedder(
         self.vectorizer = vectorizer
         self.name_vectors = name_vectors
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.unseen_regressor = unseen_regressor
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -533,9 +575,14 @@ class PairSimilarityEmbedder(
         unknown = self._unknown(warn=True)  # a deprecated value warns at fit
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
+        if self.unseen_regressor is not None and X.shape[1] != 1:
+            raise ValueError(
+                f"unseen_regressor reads one column of keys, but X has {X.shape[1]} key "
+                "columns. Give one column (the names), or unseen_regressor=None."
+            )
         _warn_if_labels(y)
         items = ItemTable.from_rows(X, y)
-        sampler_seed, init_seed, order_seed = spread_seeds(self.random_state, 3)
+        sampler_seed, init_seed, order_seed, regressor_seed = spread_seeds(self.random_state, 4)
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())
         if sampler.random_state is None:
             sampler.set_params(random_state=sampler_seed)
@@ -553,6 +600,8 @@ class PairSimilarityEmbedder(
             training, **{**params, "handle_unknown": unknown, "negative": 0}
         )
         self.vectors_, self.history_ = training.vectors, training.history
+        if self.unseen_regressor is not None:
+            self.vectors_ = _with_regressor(training.vectors, self.unseen_regressor, regressor_seed)
         self.n_iter_ = training.n_iter
         if training.recording is not None:
             self.recorded_epochs_, self.recording_ = training.recording

@@ -43,10 +43,13 @@ def compose(weights, token_vectors, normalize=False, encoder=()):
     """
     vectors = np.asarray(weights @ token_vectors, dtype=np.float64)
     vectors = encode(vectors, encoder)
-    if normalize:
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.maximum(norms, NORM_EPSILON)
-    return vectors
+    return on_unit_sphere(vectors) if normalize else vectors
+
+
+def on_unit_sphere(vectors):
+    """Each row divided by its norm, or by ``NORM_EPSILON`` if smaller, as the model does."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, NORM_EPSILON)
 
 
 def encode(summed, encoder):
@@ -610,8 +613,9 @@ class ItemVectors:
             vectors.append(vector)
             if self.reader.reads_alike:  # the training names read as the key too
                 itself.append(np.flatnonzero(np.all(self.vectors == vector, axis=1)))
-            else:
-                itself.append(self.get_index([item]))
+            else:  # a key never seen in fit may have a vector, and no item of its own
+                index = self.get_index([item], handle_unknown="ignore")
+                itself.append(index[index >= 0])
         return vectors, np.concatenate(itself)
 
     def _query_vector(self, vector, name):
@@ -733,6 +737,73 @@ class ItemVectors:
         vectors = compose(weights, self.token_vectors, self.normalize, self.encoder)
         vectors[~known] = np.nan
         return vectors, known
+
+
+class RegressedItemVectors(ItemVectors):
+    """Item vectors whose keys never seen in fit get a regressor's vectors.
+
+    What :class:`ItemVectors` holds, plus a fitted ``regressor`` that maps a
+    key to a vector: the embedder's ``unseen_regressor``, fitted on the
+    training keys and their learned vectors. A key the reader places (a
+    training key; with a vectorizer, a name with a token seen in fit) has
+    its vector as before, and any other key but a missing one (None, NaN)
+    has the regressor's, put on the unit sphere under ``normalize``; so
+    ``key in vectors`` holds for any such key, as gensim's
+    ``FastTextKeyedVectors`` has a vector for any word.
+
+    Parameters
+    ----------
+    vectors : ItemVectors
+        The learned vectors.
+    regressor : regressor
+        Fitted; ``regressor.predict`` takes a 1-D array of keys and gives
+        ``(n_keys, n_components)`` vectors.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sk_colour_embed import ItemVectors, RegressedItemVectors
+    >>> keys = pd.Index(["red", "dark red", "navy"])
+    >>> learned = ItemVectors(
+    ...     keys,
+    ...     np.array([[0.0, 0.0], [0.2, 0.0], [2.0, 2.0]]),
+    ...     distance_scale=1.0,
+    ...     similarity_bias=2.0,
+    ... )
+    >>> regressor = make_pipeline(TfidfVectorizer(), Ridge(alpha=0.1))
+    >>> vectors = RegressedItemVectors(learned, regressor.fit(keys, learned.vectors))
+    >>> "bright red" in vectors, "bright red" in learned
+    (True, False)
+    >>> [key for key, _ in vectors.most_similar("bright red", topn=1)]
+    ['red']
+    """
+
+    def __init__(self, vectors, regressor):
+        vars(self).update(vars(vectors))
+        self.regressor = regressor
+        self._predict(self.keys[:1])  # a regressor of the wrong shape fails here, not later
+
+    def _compose(self, keys, weights=None):
+        vectors, known = super()._compose(keys, weights)
+        unseen = ~known & ~np.asarray(pd.isna(keys), dtype=bool)
+        if unseen.any():
+            vectors[unseen] = self._predict(keys[unseen])
+            known = known | unseen
+        return vectors, known
+
+    def _predict(self, keys):
+        """The regressor's vectors of ``keys``, on the unit sphere under ``normalize``."""
+        predicted = np.asarray(self.regressor.predict(np.asarray(keys, dtype=object)), float)
+        predicted = predicted.reshape(len(keys), -1)
+        if predicted.shape[1] != self.n_components:
+            raise ValueError(
+                f"unseen_regressor predicts {predicted.shape[1]} value(s) a key, but the "
+                f"vectors have {self.n_components} components: it must predict a vector."
+            )
+        return on_unit_sphere(predicted) if self.normalize else predicted
 
 
 class ItemQueriesMixin:

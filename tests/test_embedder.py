@@ -1,3 +1,4 @@
+import pickle
 import re
 import subprocess
 import sys
@@ -7,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 from sk_colour_embed._warnings import UninformativePairsWarning
@@ -593,3 +601,127 @@ def test_an_embedder_saved_before_items_was_its_own_loads_with_them(fitted_css4,
     old.__setstate__(state)
     assert old.items_.keys.equals(fitted_css4.items_.keys)
     assert old.score(X, y) == fitted_css4.score(X, y)
+
+
+# -- unseen_regressor: vectors for keys never seen in fit ----------------------
+
+
+def nearest_name_regressor():
+    """Each name gets the vector of the training name that shares most 3-grams with it."""
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)), KNeighborsRegressor(1)
+    )
+
+
+@pytest.fixture(scope="module")
+def held_out_css4(css4):
+    """The CSS colours split into 128 training names and 20 held out, as (X, y) each."""
+    X, y = css4
+    held = np.arange(len(X)) % 7 == 3
+    return (X[~held], y[~held]), (X[held], y[held])
+
+
+def test_an_unseen_regressor_places_names_never_seen_and_keeps_the_learned_vectors(
+    held_out_css4,
+):
+    (X, y), (X_new, y_new) = held_out_css4
+    lookup = small_embedder().fit(X, y)
+    embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
+    # the same training, bit for bit: the regressor comes after it
+    np.testing.assert_array_equal(embedder.transform(X), lookup.transform(X))
+    with pytest.raises(ValueError, match="have no vector"):
+        lookup.transform(X_new)
+    # each new name has the learned vector of its nearest training name
+    new = embedder.transform(X_new)
+    learned = lookup.embedding_.to_numpy()
+    assert all((learned == vector).all(axis=1).any() for vector in new)
+    name = X_new["name"].iloc[0]
+    assert name in embedder.vectors_ and name not in lookup.vectors_
+    (nearest, similarity), *_ = embedder.most_similar(name, topn=3)
+    np.testing.assert_array_equal(embedder.embedding_.loc[nearest], new[0])
+    assert similarity == embedder.similarity(name, nearest)
+    # held-out names are scored, which a lookup alone cannot do
+    assert 0 < embedder.score(X_new, y_new) <= 1
+    with pytest.warns(UndefinedMetricWarning):
+        assert np.isnan(lookup.score(X_new, y_new))
+    # the parameter is cloned, not fitted
+    with pytest.raises(NotFittedError):
+        embedder.unseen_regressor.predict(["red"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # a short fit
+def test_the_unseen_regressor_is_seeded_by_the_embedder(held_out_css4):
+    (X, y), (X_new, _) = held_out_css4
+    regressor = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb"), MLPRegressor(hidden_layer_sizes=8, max_iter=50)
+    )
+    fits = [
+        small_embedder(unseen_regressor=regressor, random_state=seed).fit(X, y)
+        for seed in (1, 1, 2)
+    ]
+    assert regressor[-1].random_state is None
+    assert fits[0].vectors_.regressor[-1].random_state is not None
+    first, again, other = (fit.transform(X_new) for fit in fits)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_regressed_vectors_are_on_the_unit_sphere_under_normalize(held_out_css4):
+    (X, y), (X_new, _) = held_out_css4
+    regressor = make_pipeline(TfidfVectorizer(analyzer="char_wb"), Ridge())
+    embedder = small_embedder(n_components=3, normalize=True, unseen_regressor=regressor)
+    new = embedder.fit(X, y).transform(X_new)
+    np.testing.assert_allclose(np.linalg.norm(new, axis=1), 1, rtol=1e-9)
+
+
+def test_missing_keys_follow_handle_unknown_with_an_unseen_regressor(held_out_css4):
+    (X, y), _ = held_out_css4
+    embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
+    with pytest.raises(ValueError, match="missing"):
+        embedder.transform(pd.DataFrame({"name": ["red", None]}))
+    embedder.set_params(handle_unknown="ignore")
+    vectors = embedder.transform(pd.DataFrame({"name": ["red", None, "reddish"]}))
+    assert np.isnan(vectors[1]).all() and np.isfinite(vectors[[0, 2]]).all()
+
+
+class OneValueRegressor(RegressorMixin, BaseEstimator):
+    """Predicts one number per key: not a vector."""
+
+    def fit(self, X, y):
+        self.n_seen_ = len(X)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+@pytest.mark.parametrize(
+    "regressor, columns, message",
+    [
+        (nearest_name_regressor(), ["name", "name"], "reads one column of keys, but X has 2"),
+        (Ridge(), ["name"], "unseen_regressor could not be fitted on the training keys"),
+        (OneValueRegressor(), ["name"], "predicts 1 value.* but the vectors have 2 comp"),
+    ],
+)
+def test_an_unseen_regressor_that_cannot_work_is_named_and_fit_changes_nothing(
+    held_out_css4, regressor, columns, message
+):
+    (X, y), _ = held_out_css4
+    embedder = small_embedder(unseen_regressor=regressor)
+    with pytest.raises(ValueError, match=message):
+        embedder.fit(X[columns].set_axis(range(len(columns)), axis=1), y)
+    assert not hasattr(embedder, "vectors_")
+
+
+def test_a_search_with_held_out_folds_scores_a_lookup_with_an_unseen_regressor(css4):
+    X, y = css4
+    embedder = small_embedder(epochs=10, unseen_regressor=nearest_name_regressor())
+    search = GridSearchCV(embedder, {"n_components": [2, 3]}, cv=3).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_a_pickled_embedder_keeps_its_unseen_regressor(held_out_css4):
+    (X, y), (X_new, _) = held_out_css4
+    embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(embedder))
+    np.testing.assert_array_equal(loaded.transform(X_new), embedder.transform(X_new))
