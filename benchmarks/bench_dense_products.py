@@ -1,7 +1,7 @@
-"""The least time an epoch of the recommended reading with word vectors can take here.
+"""The least time an epoch of the vectorizer reading with word vectors can take here.
 
-With ``WordVectors`` and a hidden layer of 32 (the configuration the docs
-recommend for names never seen, with the ``words`` extra), every Adam step
+With ``WordVectors`` as the ``vectorizer`` and a hidden layer of 32 (the best
+reading of names inside the pair model, with the ``words`` extra), every Adam step
 multiplies the dense features of all the names by the first layer's matrix
 (the names' first hidden layer), and the update takes two more products of
 the same size: the gradient of the matrix, and the sum of the squared
@@ -13,7 +13,7 @@ step, 49 steps an epoch of 100,000 pairs in batches of 2,048.
 This times those three products alone, float32 in NumPy (the machine's
 BLAS), best of ``--repeats`` epochs, against the tutorial's lookup epoch
 through the engine (3-D, median of 100 epochs) in the same run: the ratio is
-a floor under the recommended fit's epoch over the lookup's, whatever the
+a floor under that fit's epoch over the lookup's, whatever the
 engine does around the products.
 
     python benchmarks/bench_dense_products.py [--repeats 20]

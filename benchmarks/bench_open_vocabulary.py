@@ -22,16 +22,18 @@ otherwise (100,000 pairs, 500 epochs, batch 512, Adam 0.001):
 
 ``words+char3+own`` (word TF-IDF and TF-IDF of the character 3-grams
 within words that two training names share, with the default
-``name_vectors=True``) is the configuration the docs recommend without the
-``words`` extra, and ``words+wv+h32`` (word TF-IDF and :class:`WordVectors`,
+``name_vectors=True``) is the tutorial's reading of names as a
+``vectorizer``, and ``words+wv+h32`` (word TF-IDF and :class:`WordVectors`,
 a hidden layer of 32, no per-name vectors, batches of 2,048 at a learning
-rate of 0.004) with it; ``words+wv+h32+own`` keeps the per-name vectors,
-``words+wv`` has no hidden layer, and ``wv`` reads the word vectors alone;
+rate of 0.004) the best such reading with the ``words`` extra;
+``words+wv+h32+own`` keeps the per-name vectors, ``words+wv`` has no hidden
+layer, and ``wv`` reads the word vectors alone;
 ``words+char3`` leaves out the vectors of the training names.
 ``lookup+wv-mlp`` trains the tutorial's lookup and gives names never seen
 the vectors of an ``unseen_regressor``, an ``MLPRegressor`` from words and
 word vectors (the configuration the docs recommend with the extra);
-``lookup+char3-mlp`` reads words and 3-grams instead. ``words+own``
+``lookup+char3-mlp`` reads words and 3-grams instead (recommended without
+the extra). ``words+own``
 and ``words`` read words only, with and without them; ``words-mean``
 composes by the weighted mean.
 """
@@ -65,7 +67,7 @@ def recommended_vectorizer():
     )
 
 
-# The settings the docs recommend with word vectors (docs/getting_started).
+# The settings of the best vectorizer reading with word vectors (docs/getting_started).
 WITH_WORD_VECTORS = dict(
     hidden_layer_sizes=(32,), name_vectors=False, batch_size=2048, learning_rate=0.004
 )
@@ -77,19 +79,19 @@ def with_word_vectors():
 
 
 def names_to_vectors(vectorizer):
-    """A regressor from names to the lookup's vectors (``unseen_regressor``; docs/getting_started)."""
+    """A regressor from names to the lookup's vectors: an ``unseen_regressor``."""
     return make_pipeline(vectorizer, MLPRegressor(hidden_layer_sizes=64, alpha=0.1))
 
 
 CONFIGS = {
-    # the recommended: words and character 3-grams, and a vector per training name
+    # the tutorial's reading: words and character 3-grams, and a vector per training name
     "words+char3+own": lambda: dict(vectorizer=recommended_vectorizer()),
     "words+char3": lambda: dict(vectorizer=recommended_vectorizer(), name_vectors=False),
     "words+own": lambda: dict(vectorizer=TfidfVectorizer()),
     "words": lambda: dict(vectorizer=TfidfVectorizer(), name_vectors=False),
     # the weighted mean: weights re-normalised to sum to 1
     "words-mean": lambda: dict(vectorizer=TfidfVectorizer(norm="l1"), name_vectors=False),
-    # pretrained word vectors (the words extra): the recommended, then one change each
+    # pretrained word vectors (the words extra): the best reading, then one change each
     "words+wv+h32": lambda: dict(WITH_WORD_VECTORS, vectorizer=with_word_vectors()),
     "words+wv+h32+own": lambda: dict(
         WITH_WORD_VECTORS, vectorizer=with_word_vectors(), name_vectors=True
@@ -97,7 +99,7 @@ CONFIGS = {
     "words+wv": lambda: dict(vectorizer=with_word_vectors(), name_vectors=False),
     "wv": lambda: dict(vectorizer=WordVectors(), name_vectors=False),
     # the tutorial's lookup, then a regressor from names to its vectors for names never
-    # seen: with the words extra (recommended), and from the spelling alone
+    # seen (both recommended): with the words extra, and from the spelling alone
     "lookup+wv-mlp": lambda: dict(unseen_regressor=names_to_vectors(with_word_vectors())),
     "lookup+char3-mlp": lambda: dict(unseen_regressor=names_to_vectors(recommended_vectorizer())),
 }

@@ -380,7 +380,7 @@ class ComposedAdamTrainer(EpochTrainer):
     own tokens, as in a lookup, skip both products.
 
     An encoder that narrows each item's vector to fewer components (the
-    recommended reading's hidden layer of 32, to 3) maps every item once a
+    word-vector reading's hidden layer of 32, to 3) maps every item once a
     step, and the pairs send back only the gradients of their narrow vectors;
     the encoder's Jacobian at each item turns those into the same gradients
     and squared gradients of the embedding rows (see

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import ItemTable, ItemVectors
 from sk_colour_embed._tokens import TokenReader
@@ -23,13 +25,17 @@ ROOT = Path(__file__).parents[1]
 NEW_NAMES = pd.DataFrame({"name": ["dark red", "pale sky blue"]})
 
 
-@pytest.fixture(scope="module", params=["lookup", "tfidf", "hidden-layers"])
+@pytest.fixture(scope="module", params=["lookup", "tfidf", "hidden-layers", "unseen-regressor"])
 def fitted(request, css4):
     X, y = css4
-    vectorizer = None if request.param == "lookup" else TfidfVectorizer()
+    vectorizer = None if request.param in ("lookup", "unseen-regressor") else TfidfVectorizer()
     hidden = (4,) if request.param == "hidden-layers" else ()
+    regressor = make_pipeline(TfidfVectorizer(analyzer="char_wb"), Ridge())
     return small_embedder(
-        vectorizer=vectorizer, hidden_layer_sizes=hidden, handle_unknown="ignore"
+        vectorizer=vectorizer,
+        hidden_layer_sizes=hidden,
+        unseen_regressor=regressor if request.param == "unseen-regressor" else None,
+        handle_unknown="ignore",
     ).fit(X, y)
 
 
@@ -43,7 +49,7 @@ def test_a_fitted_embedder_round_trips_through_skops(fitted, css4, tmp_path):
     path = tmp_path / "embedder.skops"
     types = dump_and_list_types(fitted, path)
     assert all(name.startswith(PLAIN) for name in types), types
-    assert "sk_colour_embed._vectors.ItemVectors" in types
+    assert f"sk_colour_embed._vectors.{type(fitted.vectors_).__name__}" in types
     loaded = sio.load(path, trusted=types)
 
     assert loaded.get_params().keys() == fitted.get_params().keys()
