@@ -746,8 +746,9 @@ class RegressedItemVectors(ItemVectors):
     key to a vector: the embedder's ``unseen_regressor``, fitted on the
     training keys and their learned vectors. A key the reader places (a
     training key; with a vectorizer, a name with a token seen in fit) has
-    its vector as before, and any other key but a missing one (None, NaN)
-    has the regressor's, put on the unit sphere under ``normalize``; so
+    its vector as before, and any other key but a missing one (None, NaN),
+    training names with no token kept included, has the regressor's, put on
+    the unit sphere under ``normalize``; so
     ``key in vectors`` holds for any such key, as gensim's
     ``FastTextKeyedVectors`` has a vector for any word.
 
@@ -785,6 +786,10 @@ class RegressedItemVectors(ItemVectors):
         vars(self).update(vars(vectors))
         self.regressor = regressor
         self._predict(self.keys[:1])  # a regressor of the wrong shape fails here, not later
+        without = np.isnan(self.vectors[:, 0])  # training names with no token kept
+        if without.any():
+            self.vectors = self.vectors.copy()  # the learned vectors' own stay as they are
+            self.vectors[without] = self._predict(self.keys[without])
 
     def _compose(self, keys, weights=None):
         vectors, known = super()._compose(keys, weights)

@@ -725,3 +725,22 @@ def test_a_pickled_embedder_keeps_its_unseen_regressor(held_out_css4):
     embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
     loaded = pickle.loads(pickle.dumps(embedder))
     np.testing.assert_array_equal(loaded.transform(X_new), embedder.transform(X_new))
+
+
+def test_training_names_without_a_token_get_the_unseen_regressors_vector_too(xkcd):
+    # With name_vectors=False, a training name none of whose words is kept
+    # (min_df=2) has no vector of its own: the regressor gives it one.
+    X, y = xkcd[0].iloc[:300], xkcd[1].iloc[:300]
+    reading = dict(vectorizer=TfidfVectorizer(min_df=2), name_vectors=False)
+    with pytest.warns(UserWarning, match="no token that the vectorizer keeps"):
+        plain = small_embedder(**reading, handle_unknown="ignore").fit(X, y)
+    without = np.isnan(plain.embedding_.to_numpy()[:, 0])
+    assert without.any()
+    embedder = small_embedder(**reading, unseen_regressor=nearest_name_regressor())
+    with pytest.warns(UserWarning, match="no token that the vectorizer keeps"):
+        embedder.fit(X, y)
+    vectors = embedder.embedding_.to_numpy()
+    np.testing.assert_array_equal(vectors[~without], plain.embedding_.to_numpy()[~without])
+    np.testing.assert_array_equal(vectors, embedder.transform(X))
+    assert np.isfinite(vectors).all()
+    assert np.isnan(embedder.classifier_.vectors_.vectors[without]).all()  # not changed
