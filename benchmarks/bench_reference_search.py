@@ -5,7 +5,7 @@ python benchmarks/bench_reference_search.py [--epochs 500] [--products 200]
 A made-up product table (a free-text colour column written in other cases and
 spacings than the xkcd names, a price, and a target that depends on both) and
 a ``Pipeline`` of a ``ColumnTransformer`` (the embedder, with
-``reference=(X, y)`` the 949 xkcd colours and the recommended reading of
+``reference=(X, y)`` the 949 xkcd colours and the tutorial's reading of
 names, on the colour column; the price passed through) before a ``Ridge``.
 ``GridSearchCV`` over ``n_components`` in {2, 3, 5} x ``sampler__threshold``
 in {0.1, 0.2}, the tutorial's 100,000 pairs and 500 epochs.

@@ -11,7 +11,7 @@ machine, one run after the other).
     python benchmarks/bench_same_vectors.py --compare before.npz
 
 The configurations are public estimator fits on the xkcd colours: the
-tutorial's lookup (100,000 pairs, 500 epochs) and the recommended reading of
+tutorial's lookup (100,000 pairs, 500 epochs) and the tutorial's reading of
 names (words and character 3-grams, per-name vectors; 200 epochs), each in
 2-D and 3-D, and the pair classifier on similar pairs alone (negative
 partners) and with a hidden layer, 3 seeds each.
