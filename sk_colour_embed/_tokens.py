@@ -116,7 +116,8 @@ def read_items(vectorizer, keys, name_vectors=False):
     if not placed.all():
         warn_user(
             f"{np.sum(~placed)} training name(s) have no token that the vectorizer keeps, "
-            f"so they get no vector and their pairs are left out of training: "
+            f"so the model learns no vector for them and their pairs are left out of "
+            f"training: "
             f"{describe_keys(keys[~placed])}."
         )
     return reader, weights
