@@ -159,9 +159,9 @@ class PairSimilarityEmbedder(
         keys still follow ``handle_unknown``. It takes a column of keys, so
         a text vectorizer leads it: with the ``words`` extra,
         ``make_pipeline(make_union(TfidfVectorizer(), WordVectors()),
-        MLPRegressor(hidden_layer_sizes=64, alpha=0.1))`` on the tutorial's lookup places
-        held-out xkcd names best of the readings measured, at the lookup's
-        training cost (see the design notes). Its ``random_state``
+        MLPRegressor(hidden_layer_sizes=64, alpha=0.1))`` on the tutorial's
+        lookup places held-out xkcd names best of the readings measured, at
+        the lookup's training cost (see the design notes). Its ``random_state``
         parameters left at None are seeded from ``random_state``. Needs one
         key column.
     epochs : int, default=500

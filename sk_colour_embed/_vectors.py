@@ -748,9 +748,8 @@ class RegressedItemVectors(ItemVectors):
     training key; with a vectorizer, a name with a token seen in fit) has
     its vector as before, and any other key but a missing one (None, NaN),
     training names with no token kept included, has the regressor's, put on
-    the unit sphere under ``normalize``; so
-    ``key in vectors`` holds for any such key, as gensim's
-    ``FastTextKeyedVectors`` has a vector for any word.
+    the unit sphere under ``normalize``; so ``key in vectors`` holds for any
+    such key, as gensim's ``FastTextKeyedVectors`` has a vector for any word.
 
     Parameters
     ----------
