@@ -3,16 +3,23 @@
 python benchmarks/bench_startup.py [--repeats 3] [--skip-search]
 
 Each case runs in a fresh Python process, ``--repeats`` times (medians):
-``import sk_colour_embed``, importing TensorFlow and Keras, the first fit
-of the tutorial (xkcd, ``PairSimilarityEmbedder(n_components=2,
-random_state=0)``, 500 epochs), and a second, identical fit in the same
-process, which reuses the traced, compiled epoch. The first fit less the
-second is the tracing and compiling; the second is the training.
+importing the estimators (scikit-learn with them), importing TensorFlow and
+Keras, the first fit of the tutorial (xkcd,
+``PairSimilarityEmbedder(n_components=2, random_state=0)``, 500 epochs), and
+a second, identical fit in the same process, which reuses the traced,
+compiled epoch: the second is the training. Of the first fit's first compiled
+call, the trace (``get_concrete_function``, timed before it) and the rest
+less a later call's time: lowering the graph to XLA and compiling it, or
+loading it from the cache.
 
 - cache off: ``SK_COLOUR_EMBED_XLA_CACHE=off``, every process compiles;
 - empty cache: a fresh cache folder per run, which the fit fills;
 - warm cache: a folder an earlier process filled, as a second process on
   the machine (or a worker of a parallel search) finds it.
+
+Beside them, the warm first fit less its whole trace: the least a warm first
+fit could take if the trace were kept between processes too, since
+TensorFlow lowers the graph in every process before it looks in its cache.
 
 The vectors of every run must agree bit for bit. Then ``GridSearchCV`` over
 the tutorial's 6-point lookup grid with ``cv=InSampleSplit()``, with
@@ -20,11 +27,11 @@ the tutorial's 6-point lookup grid with ``cv=InSampleSplit()``, with
 ``n_jobs=2`` on threads (``joblib.parallel_config(backend="threading")``),
 each in a fresh process sharing a warm cache, timed from ``search.fit`` to
 its end. Beside them, the least time two loky workers could take on this
-machine's cores, from the processor time of this run's warm-cache processes:
-each fresh worker imports TensorFlow, and so does the parent before it refits
-the best candidate, so that the search's work is three imports and seven fits
-(the 6 candidates and the refit, each at least a 2-D fit's processor time),
-which the cores share at best evenly.
+machine's cores, however fast the fits: the serial search after its import of
+TensorFlow keeps at least one core busy; the parallel search does the same
+work, and two fresh workers' starts and imports of TensorFlow more (the
+parent too imports TensorFlow, before it refits the best candidate), in
+processor time that the cores share at best evenly.
 """
 
 import argparse
@@ -38,28 +45,51 @@ from pathlib import Path
 from _common import median
 
 CHILD = r"""
-import hashlib, json, resource, time
+import hashlib, json, resource, statistics, time
 def processor():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 start = time.perf_counter()
-import sk_colour_embed
+from sk_colour_embed import PairSimilarityEmbedder, load_colours
 package, package_cpu = time.perf_counter(), processor()
 from sk_colour_embed._keras_env import tf
 tensorflow, tensorflow_cpu = time.perf_counter(), processor()
-from sk_colour_embed import PairSimilarityEmbedder, load_colours
+from sk_colour_embed._engine import EpochTrainer
 X, y = load_colours("xkcd", return_X_y=True)
-seconds, cpu = [], []
+# Each compiled call of the epochs timed; before a trainer's first, its whole
+# trace (get_concrete_function: what the call would trace) timed on its own.
+calls, traces, train_epochs = [], [], EpochTrainer.train_epochs
+def timed(self, pairs, labels, orders, start, count):
+    if not self._run_epochs.experimental_get_tracing_count():
+        begin = time.perf_counter()
+        self._run_epochs.get_concrete_function(
+            pairs, labels, orders, tf.constant(start), tf.constant(count), self.table
+        )
+        traces.append(time.perf_counter() - begin)
+    begin = time.perf_counter()
+    result = train_epochs(self, pairs, labels, orders, start, count)
+    calls.append(time.perf_counter() - begin)
+    return result
+EpochTrainer.train_epochs = timed
+seconds, cpu, first_calls, later_calls = [], [], [], []
 for _ in range(2):
+    calls.clear()
     begin, begin_cpu = time.perf_counter(), processor()
     embedder = PairSimilarityEmbedder(n_components=2, random_state=0).fit(X, y)
     seconds.append(time.perf_counter() - begin)
     cpu.append(processor() - begin_cpu)
+    first_calls.append(calls[0])
+    later_calls.append(statistics.median(calls[1:]))
 print(json.dumps({
-    "import sk_colour_embed": package - start,
+    "import the estimators": package - start,
     "import TensorFlow": tensorflow - package,
     "first fit": seconds[0],
     "second fit": seconds[1],
+    "trace": traces[0],
+    # The first call less a later one: what the first call does before it trains.
+    "lower and compile": first_calls[0] - later_calls[0],
+    # What a fresh worker does before it imports TensorFlow.
+    "start and import the estimators, processor": package_cpu,
     "import TensorFlow, processor": tensorflow_cpu - package_cpu,
     "second fit, processor": cpu[1],
     "vectors": hashlib.sha256(embedder.embedding_.to_numpy().tobytes()).hexdigest(),
@@ -116,15 +146,18 @@ def main():
             in_a_fresh_process(CHILD, warm)  # fills the warm cache
         cases["warm cache"].append(in_a_fresh_process(CHILD, warm))
     print("Fresh process, tutorial 2-D fit (xkcd, 500 epochs), medians of", args.repeats)
-    columns = ["import sk_colour_embed", "import TensorFlow", "first fit", "second fit"]
-    print("  " + " | ".join(["case".ljust(12), *columns, "compile (1st - 2nd)"]))
+    columns = [
+        "import the estimators",
+        "import TensorFlow",
+        "first fit",
+        "second fit",
+        "trace",
+        "lower and compile",
+    ]
+    print("  " + " | ".join(["case".ljust(12), *columns]))
     for name, runs in cases.items():
         values = [median([run[c] for run in runs]) for c in columns]
-        compile_ = median([run["first fit"] - run["second fit"] for run in runs])
-        print(
-            "  "
-            + " | ".join([name.ljust(12), *(f"{v:.2f} s" for v in values), f"{compile_:.2f} s"])
-        )
+        print("  " + " | ".join([name.ljust(12), *(f"{v:.2f} s" for v in values)]))
     first = {name: median([run["first fit"] for run in runs]) for name, runs in cases.items()}
     total = {
         name: median([sum(run[c] for c in columns[:3]) for run in runs])
@@ -133,6 +166,14 @@ def main():
     print(
         f"  first fit, warm / empty cache: {first['warm cache'] / first['empty cache']:.2f}x; "
         f"import and first fit: {total['warm cache'] / total['empty cache']:.2f}x"
+    )
+    # What a warm first fit would take if its whole trace cost nothing (kept
+    # between processes): TensorFlow still lowers the traced graph to XLA in
+    # every process before it looks in the cache, and loads what it finds.
+    untraced = median([run["first fit"] - run["trace"] for run in cases["warm cache"]])
+    print(
+        f"  warm first fit less its trace: {untraced:.2f} s, "
+        f"{untraced / first['empty cache']:.2f}x of the empty cache's first fit"
     )
     hashes = {run["vectors"] for runs in cases.values() for run in runs}
     print(f"  vectors identical in every run: {len(hashes) == 1}")
@@ -154,15 +195,22 @@ def main():
             f"{result['seconds'] / serial['seconds']:.2f}x of n_jobs=1; "
             f"scores identical: {result['scores'] == serial['scores']}"
         )
+    # The least two loky workers could take, however fast the fits: the serial
+    # search, less its one import of TensorFlow, keeps at least one core busy,
+    # and the parallel one does the same work, and two fresh workers' starts
+    # and imports of TensorFlow more, and the parent's import before the refit.
     warm_runs = cases["warm cache"]
     tensorflow = median([run["import TensorFlow, processor"] for run in warm_runs])
-    fit = median([run["second fit, processor"] for run in warm_runs])
+    worker = median([run["start and import the estimators, processor"] for run in warm_runs])
+    rest = serial["seconds"] - median([run["import TensorFlow"] for run in warm_runs])
     cores = min(2, os.cpu_count())
-    least = (3 * tensorflow + 7 * fit) / cores
+    least = (3 * tensorflow + 2 * worker + rest) / cores
+    fit = median([run["second fit, processor"] for run in warm_runs])
     print(
         f"  a fit keeps {fit / median([run['second fit'] for run in warm_runs]):.2f} cores "
-        f"busy; the least two loky workers could take on {cores} cores: (3 x {tensorflow:.1f} "
-        f"s of import + 7 x {fit:.1f} s of fit, processor time) / {cores} = {least:.1f} s, "
+        f"busy; the least two loky workers could take on {cores} cores: (3 x {tensorflow:.1f} s "
+        f"of TensorFlow's import + 2 x {worker:.1f} s of a worker's start + {rest:.1f} s of "
+        f"n_jobs=1 after its import, processor time) / {cores} = {least:.1f} s, "
         f"{least / serial['seconds']:.2f}x of n_jobs=1"
     )
 
