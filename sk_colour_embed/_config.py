@@ -16,6 +16,22 @@ from sklearn.utils._param_validation import HasMethods, Interval
 # NumPy (``_vectors.compose``) alike.
 NORM_EPSILON = 1e-12
 
+
+def encoder_layers(encoder):
+    """The hidden layers' weights, in the order of the Keras ``Encoder``'s weights, by layer.
+
+    ``encoder`` lists the first hidden layer's bias (the token vectors are
+    that layer's kernel), then the kernel and bias of each further layer, as
+    the model (``_model.Encoder``) holds them and NumPy
+    (``_vectors.encode``) applies them. Returns that first bias and the
+    ``(kernel, bias)`` pairs.
+
+    >>> encoder_layers(["b0", "k1", "b1", "k2", "b2"])
+    ('b0', [('k1', 'b1'), ('k2', 'b2')])
+    """
+    return encoder[0], list(zip(encoder[1::2], encoder[2::2], strict=True))
+
+
 # The constraints of the parameters both estimators train with.
 TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],

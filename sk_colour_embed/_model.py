@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from sk_colour_embed._config import NORM_EPSILON, checked_sizes
+from sk_colour_embed._config import NORM_EPSILON, checked_sizes, encoder_layers
 from sk_colour_embed._keras_env import keras
 
 layers = keras.layers
@@ -56,8 +56,9 @@ class Encoder(layers.Layer):
     the ReLU, then each further hidden layer (``Dense``, ReLU), and a linear
     ``Dense`` to ``n_components``, as ``MLPRegressor(hidden_layer_sizes)``
     maps features. Its weights are, in order, the first bias, then the
-    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._vectors.encode`
-    applies them with NumPy).
+    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._config.encoder_layers`
+    reads that order; :func:`sk_colour_embed._vectors.encode` applies them with
+    NumPy).
     """
 
     def __init__(self, hidden_layer_sizes, n_components, seed=None, **kwargs):
@@ -285,7 +286,7 @@ def encoder_sizes(encoder):
 
     ``encoder`` lists the :class:`Encoder`'s weights in order (empty: none).
     """
-    kernels = encoder[1::2]
+    kernels = [kernel for kernel, _ in encoder_layers(encoder)[1]]
     return tuple(np.shape(k)[0] for k in kernels), np.shape(kernels[-1])[1]
 
 

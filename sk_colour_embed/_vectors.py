@@ -18,7 +18,7 @@ from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
-from sk_colour_embed._config import NORM_EPSILON
+from sk_colour_embed._config import NORM_EPSILON, encoder_layers
 from sk_colour_embed._items import (
     describe_keys,
     descriptor_distances,
@@ -61,12 +61,11 @@ def encode(summed, encoder):
     """
     if not len(encoder):
         return summed
-    vectors = np.maximum(summed + encoder[0], 0.0)
-    n_layers = (len(encoder) - 1) // 2
-    for i in range(n_layers):
-        kernel, bias = encoder[1 + 2 * i], encoder[2 + 2 * i]
+    first_bias, dense = encoder_layers(encoder)
+    vectors = np.maximum(summed + first_bias, 0.0)
+    for i, (kernel, bias) in enumerate(dense):
         vectors = vectors @ np.asarray(kernel, np.float64) + bias
-        if i + 1 < n_layers:
+        if i + 1 < len(dense):
             vectors = np.maximum(vectors, 0.0)
     return vectors
 
@@ -75,10 +74,11 @@ def _check_encoder(encoder, width):
     """Refuse encoder weights that :func:`encode` cannot apply to vectors of ``width``."""
     shapes = [np.shape(w) for w in encoder]
     fits = not shapes or (len(shapes) % 2 == 1 and shapes[0] == (width,))
-    n_in = width
-    for kernel, bias in zip(shapes[1::2], shapes[2::2], strict=False):
-        fits = fits and len(kernel) == 2 and kernel[0] == n_in and bias == kernel[1:]
-        n_in = kernel[-1] if kernel else n_in
+    if shapes and fits:
+        n_in = width
+        for kernel, bias in encoder_layers(shapes)[1]:
+            fits = fits and len(kernel) == 2 and kernel[0] == n_in and bias == kernel[1:]
+            n_in = kernel[-1] if kernel else n_in
     if not fits:
         raise ValueError(
             "encoder must hold the first hidden layer's bias, as wide as the token vectors "
