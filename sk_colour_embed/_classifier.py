@@ -24,7 +24,13 @@ from sk_colour_embed._items import (
 from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import reader_class
-from sk_colour_embed._training import resolved_negative, spread_seeds, train_vectors
+from sk_colour_embed._training import (
+    check_regressor_keys,
+    resolved_negative,
+    spread_seeds,
+    train_vectors,
+    with_regressor,
+)
 from sk_colour_embed._vectors import ItemQueriesMixin
 
 # calibrate_threshold tries at most this many quantiles of the probabilities.
@@ -94,6 +100,13 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     hidden_layer_sizes : int or tuple of int, default=()
         As in :class:`PairSimilarityEmbedder`: hidden ReLU layers between a
         name's features and its vector; ``()`` is the tutorial's model.
+    unseen_regressor : regressor or None, default=None
+        As in :class:`PairSimilarityEmbedder`: after training, a clone is
+        fitted on the training keys and their learned vectors, and gives a
+        vector to any key never seen in fit, so that pairs of such keys are
+        classified; missing keys still follow ``handle_unknown``. Its
+        ``random_state`` parameters left at None are seeded from
+        ``random_state``. Needs one key column an item.
     negative : int or "auto", default="auto"
         Dissimilar partners drawn for every similar pair, fresh in each epoch:
         a pair ``(a, b)`` labelled 1 adds ``negative`` pairs ``(a, c)``
@@ -209,6 +222,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         vectorizer=None,
         name_vectors=True,
         hidden_layer_sizes=(),
+        unseen_regressor=None,
         negative="auto",
         ns_exponent=0.75,
         epochs=500,
@@ -228,6 +242,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         self.vectorizer = vectorizer
         self.name_vectors = name_vectors
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.unseen_regressor = unseen_regressor
         self.negative = negative
         self.ns_exponent = ns_exponent
         self.epochs = epochs
@@ -505,6 +520,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     def _fit(self, X, y):
         self._ignores_unknown(warn=True)  # a deprecated value warns at fit
         first, second = self._pair_keys(X, reset=True)
+        check_regressor_keys(self.unseen_regressor, first.shape[1])
         check_classification_targets(y)
         y = column_or_1d(y, warn=True)
         if len(y) != len(first):
@@ -530,5 +546,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         n_drawn = resolved_negative(self.negative, labels) * int(np.sum(labels == 1))
         warn_if_uninformative(pairs[:, 0], pairs[:, 1], labels, _likely_cause, n_drawn)
         config = TrainingConfig.of(self)
-        training = train_vectors(keys, pairs, labels, config, spread_seeds(self.random_state, 2))
+        *seeds, regressor_seed = spread_seeds(self.random_state, 3)
+        training = train_vectors(keys, pairs, labels, config, seeds)
         _set_fitted(self, training, classes)
+        if self.unseen_regressor is not None:
+            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, regressor_seed)

@@ -46,6 +46,7 @@ TRAINING_CONSTRAINTS = {
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "normalize": ["boolean"],
+    "unseen_regressor": [HasMethods(["fit", "predict"]), None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }

@@ -29,8 +29,13 @@ from sk_colour_embed._items import (
 from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import reader_class
-from sk_colour_embed._training import spread_seeds, train_vectors
-from sk_colour_embed._vectors import ItemQueriesMixin, RegressedItemVectors
+from sk_colour_embed._training import (
+    check_regressor_keys,
+    spread_seeds,
+    train_vectors,
+    with_regressor,
+)
+from sk_colour_embed._vectors import ItemQueriesMixin
 from sk_colour_embed._warnings import warn_user
 
 
@@ -51,32 +56,6 @@ def _warn_if_labels(y):
                 "from other descriptors, give them as reference=(X, y), or fit the embedder "
                 "on them first and wrap it in sklearn.frozen.FrozenEstimator."
             )
-
-
-def _with_regressor(vectors, regressor, seed):
-    """``vectors`` with a clone of ``regressor`` fitted on its training keys and vectors.
-
-    The clone's ``random_state`` parameters left at None get ``seed``, as the
-    sampler's does. Training names without a vector (with a vectorizer, no
-    token kept) are left out of its fit.
-    """
-    regressor = clone(regressor)
-    unseeded = {
-        name: seed
-        for name, value in regressor.get_params().items()
-        if (name == "random_state" or name.endswith("__random_state")) and value is None
-    }
-    regressor.set_params(**unseeded)
-    known = ~np.isnan(vectors.vectors[:, 0])
-    keys = np.asarray(vectors.keys[known], dtype=object)
-    try:
-        regressor.fit(keys, vectors.vectors[known])
-    except (TypeError, ValueError) as error:  # the regressor's own words, and where
-        raise ValueError(
-            f"unseen_regressor could not be fitted on the training keys and their vectors: "
-            f"{type(error).__name__}: {error}"
-        ) from error
-    return RegressedItemVectors(vectors, regressor)
 
 
 class PairSimilarityEmbedder(
@@ -312,7 +291,6 @@ class PairSimilarityEmbedder(
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
         "reference": [tuple, list, None],
         "memory": [None, str, HasMethods(["cache"])],
-        "unseen_regressor": [HasMethods(["fit", "predict"]), None],
     }
 
     def __init__(
@@ -575,11 +553,7 @@ class PairSimilarityEmbedder(
         unknown = self._unknown(warn=True)  # a deprecated value warns at fit
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
-        if self.unseen_regressor is not None and X.shape[1] != 1:
-            raise ValueError(
-                f"unseen_regressor reads one column of keys, but X has {X.shape[1]} key "
-                "columns. Give one column (the names), or unseen_regressor=None."
-            )
+        check_regressor_keys(self.unseen_regressor, X.shape[1])
         _warn_if_labels(y)
         items = ItemTable.from_rows(X, y)
         sampler_seed, init_seed, order_seed, regressor_seed = spread_seeds(self.random_state, 4)
@@ -601,7 +575,8 @@ class PairSimilarityEmbedder(
         )
         self.vectors_, self.history_ = training.vectors, training.history
         if self.unseen_regressor is not None:
-            self.vectors_ = _with_regressor(training.vectors, self.unseen_regressor, regressor_seed)
+            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, regressor_seed)
+            self.classifier_.vectors_ = self.vectors_
         self.n_iter_ = training.n_iter
         if training.recording is not None:
             self.recorded_epochs_, self.recording_ = training.recording

@@ -10,12 +10,13 @@ objects. Neither estimator reaches into the other.
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
 from sk_colour_embed._tokens import padded, read_items
-from sk_colour_embed._vectors import ItemVectors
+from sk_colour_embed._vectors import ItemVectors, RegressedItemVectors
 from sk_colour_embed._warnings import warn_user
 
 # The loss over the last tenth of the epochs falling by more than this share
@@ -36,6 +37,43 @@ _AUTO_NEGATIVE = 5
 def spread_seeds(random_state, n):
     """``n`` seeds drawn from ``random_state``: one per random part of a fit."""
     return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
+
+
+def check_regressor_keys(regressor, n_key_columns):
+    """Refuse an ``unseen_regressor`` (None: none) for items of several key columns."""
+    if regressor is not None and n_key_columns != 1:
+        raise ValueError(
+            f"unseen_regressor reads one column of keys, but the items of X have "
+            f"{n_key_columns} key columns each. Give one key column (the names), or "
+            "unseen_regressor=None."
+        )
+
+
+def with_regressor(vectors, regressor, seed):
+    """``vectors`` with a clone of ``regressor`` fitted on its training keys and vectors.
+
+    The estimators' ``unseen_regressor``. The clone's ``random_state``
+    parameters left at None get ``seed``, as the sampler's does. Training
+    names without a vector (with a vectorizer, no token kept) are left out
+    of its fit.
+    """
+    regressor = clone(regressor)
+    unseeded = {
+        name: seed
+        for name, value in regressor.get_params().items()
+        if (name == "random_state" or name.endswith("__random_state")) and value is None
+    }
+    regressor.set_params(**unseeded)
+    known = ~np.isnan(vectors.vectors[:, 0])
+    keys = np.asarray(vectors.keys[known], dtype=object)
+    try:
+        regressor.fit(keys, vectors.vectors[known])
+    except (TypeError, ValueError) as error:  # the regressor's own words, and where
+        raise ValueError(
+            f"unseen_regressor could not be fitted on the training keys and their vectors: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return RegressedItemVectors(vectors, regressor)
 
 
 def resolved_negative(negative, labels):

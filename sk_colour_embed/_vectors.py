@@ -743,7 +743,7 @@ class RegressedItemVectors(ItemVectors):
     """Item vectors whose keys never seen in fit get a regressor's vectors.
 
     What :class:`ItemVectors` holds, plus a fitted ``regressor`` that maps a
-    key to a vector: the embedder's ``unseen_regressor``, fitted on the
+    key to a vector: the estimators' ``unseen_regressor``, fitted on the
     training keys and their learned vectors. A key the reader places (a
     training key; with a vectorizer, a name with a token seen in fit) has
     its vector as before, and any other key but a missing one (None, NaN),

@@ -440,3 +440,40 @@ def test_the_unknown_item_of_the_earliest_pair_is_the_one_named(fitted):
     unseen = pd.DataFrame({"item_x": ["red", "red", "zzz"], "item_y": ["blue", "qqq", "blue"]})
     with pytest.raises(ValueError, match=r"2 item\(s\) have no vector \(the first at row 1\)"):
         fitted.predict(unseen)
+
+
+# -- unseen_regressor: vectors for keys never seen in fit ----------------------
+
+
+def test_an_unseen_regressor_classifies_pairs_of_names_never_seen(colour_pairs):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.neighbors import KNeighborsRegressor
+
+    (pairs, similar), (test_pairs, _) = colour_pairs
+    nearest_name = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)), KNeighborsRegressor(1)
+    )
+    plain = small_classifier(epochs=5).fit(pairs, similar)
+    classifier = small_classifier(epochs=5, unseen_regressor=nearest_name).fit(pairs, similar)
+    # the same training, bit for bit: the regressor comes after it
+    np.testing.assert_array_equal(
+        classifier.predict_proba(test_pairs), plain.predict_proba(test_pairs)
+    )
+    new = pd.DataFrame({"item_x": ["reddish", "light navy"], "item_y": ["red", "red"]})
+    with pytest.raises(ValueError, match="no vector"):
+        plain.predict_proba(new)
+    # each new name has the learned vector of a training name, and its pairs that name's
+    learned = pd.DataFrame(plain.vectors_.vectors, index=plain.vectors_.keys)
+    nearest = [
+        learned.index[(learned.to_numpy() == classifier.vectors_.get_vector(name)).all(axis=1)][0]
+        for name in new["item_x"]
+    ]
+    as_learned = new.assign(item_x=nearest)
+    np.testing.assert_array_equal(classifier.predict_proba(new), plain.predict_proba(as_learned))
+    # the parameter is cloned, not fitted; several key columns an item are refused
+    assert not hasattr(nearest_name[-1], "n_samples_fit_")
+    keyed_twice = pd.DataFrame(np.repeat(pairs.to_numpy(), 2, axis=1))
+    refused = small_classifier(epochs=5, unseen_regressor=nearest_name)
+    with pytest.raises(ValueError, match="reads one column of keys, but the items of X have 2"):
+        refused.fit(keyed_twice, similar)
+    assert not hasattr(refused, "vectors_")

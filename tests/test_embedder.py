@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 from scipy.stats import spearmanr
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
@@ -698,7 +699,7 @@ class OneValueRegressor(RegressorMixin, BaseEstimator):
 @pytest.mark.parametrize(
     "regressor, columns, message",
     [
-        (nearest_name_regressor(), ["name", "name"], "reads one column of keys, but X has 2"),
+        (nearest_name_regressor(), ["name", "name"], "column of keys, but the items of X have 2"),
         (Ridge(), ["name"], "unseen_regressor could not be fitted on the training keys"),
         (OneValueRegressor(), ["name"], "predicts 1 value.* but the vectors have 2 comp"),
     ],
@@ -718,6 +719,20 @@ def test_a_search_with_held_out_folds_scores_a_lookup_with_an_unseen_regressor(c
     embedder = small_embedder(epochs=10, unseen_regressor=nearest_name_regressor())
     search = GridSearchCV(embedder, {"n_components": [2, 3]}, cv=3).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_the_embedders_classifier_classifies_names_never_seen_with_its_regressor(
+    held_out_css4,
+):
+    (X, y), (X_new, _) = held_out_css4
+    embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
+    classifier = embedder.classifier_
+    assert classifier.vectors_ is embedder.vectors_
+    new, known = X_new["name"].iloc[0], X["name"].iloc[0]
+    distance = np.sum(np.square(embedder.transform(X_new[:1]) - embedder.transform(X[:1])))
+    pair = pd.DataFrame({"item_x": [new], "item_y": [known]})
+    expected = expit(classifier.vectors_.log_odds(distance))
+    assert classifier.predict_proba(pair)[0, 1] == pytest.approx(expected, rel=1e-12)
 
 
 def test_a_pickled_embedder_keeps_its_unseen_regressor(held_out_css4):
@@ -743,4 +758,4 @@ def test_training_names_without_a_token_get_the_unseen_regressors_vector_too(xkc
     np.testing.assert_array_equal(vectors[~without], plain.embedding_.to_numpy()[~without])
     np.testing.assert_array_equal(vectors, embedder.transform(X))
     assert np.isfinite(vectors).all()
-    assert np.isnan(embedder.classifier_.vectors_.vectors[without]).all()  # not changed
+    assert embedder.classifier_.vectors_ is embedder.vectors_

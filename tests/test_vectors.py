@@ -305,3 +305,24 @@ def test_the_former_names_of_the_vocabulary_still_work_with_a_warning(lookup, na
 def test_token_vectors_must_match_the_reader():
     with pytest.raises(ValueError, match=r"one row per token of the reader \(2; .*it has 3"):
         ItemVectors(pd.Index(["a", "b"]), np.zeros((3, 2)), distance_scale=1.0, similarity_bias=0.0)
+
+
+def test_regressed_vectors_fill_keys_without_a_vector_and_leave_the_learned_ones():
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from sk_colour_embed import RegressedItemVectors
+
+    keys = pd.Index(["red", "dark red", "navy"])
+    learned = ItemVectors(
+        keys,
+        np.array([[0.0, 1.0], [np.nan, np.nan], [2.0, 2.0]]),  # "dark red": no token kept
+        distance_scale=1.0,
+        similarity_bias=2.0,
+    )
+    nearest = make_pipeline(CountVectorizer(analyzer="char_wb"), KNeighborsRegressor(1))
+    regressed = RegressedItemVectors(learned, nearest.fit(["red", "navy"], [[0, 1], [2, 2]]))
+    np.testing.assert_array_equal(regressed.vectors[1], [0.0, 1.0])
+    np.testing.assert_array_equal(regressed.get_vector("reddish"), [0.0, 1.0])
+    assert "reddish" in regressed and "reddish" not in learned
+    assert np.isnan(learned.vectors[1]).all()  # the learned vectors are left as they were
