@@ -149,10 +149,12 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         ``ValueError`` naming it; ``"ignore"`` gives it the share of similar
         pairs in training (negative partners included), as the one thing
         known about it. ``"prior"``, its name before 0.2, is deprecated.
+        With an ``unseen_regressor``, only missing items lack a vector.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial vectors, the order of the pairs in each epoch and
-        the negative partners. The same value gives the same fit on the same
-        machine.
+        Seeds the initial vectors, the order of the pairs in each epoch, the
+        negative partners, and the ``unseen_regressor``'s ``random_state``
+        parameters left at None. The same value gives the same fit on the
+        same machine.
     verbose : int, default=0
         0 prints nothing; 1 shows a progress bar over epochs.
 
@@ -161,7 +163,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     classes_ : ndarray of shape (2,)
         The two labels; the second (the larger) means similar.
     vectors_ : ItemVectors
-        The learned vectors of the items of the pairs, and their queries.
+        The learned vectors of the items of the pairs, and their queries; a
+        :class:`RegressedItemVectors` with an ``unseen_regressor``.
     threshold_ : float
         The probability threshold :meth:`predict` uses: ``threshold``, or
         what :meth:`calibrate_threshold` chose.
@@ -427,8 +430,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2 * n_key_columns)
-            Pairs, as :meth:`predict_proba` takes them; every item must have
-            a vector.
+            Pairs, as :meth:`predict_proba` takes them, of items the model
+            reads: training items (with a vectorizer, names with a token seen
+            in fit). The model does not hold an ``unseen_regressor``.
 
         Returns
         -------
@@ -546,8 +550,9 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         n_drawn = resolved_negative(self.negative, labels) * int(np.sum(labels == 1))
         warn_if_uninformative(pairs[:, 0], pairs[:, 1], labels, _likely_cause, n_drawn)
         config = TrainingConfig.of(self)
-        *seeds, regressor_seed = spread_seeds(self.random_state, 3)
-        training = train_vectors(keys, pairs, labels, config, seeds)
+        # A third seed only for a regressor: a RandomState instance moves on as before.
+        seeds = spread_seeds(self.random_state, 2 + (self.unseen_regressor is not None))
+        training = train_vectors(keys, pairs, labels, config, seeds[:2])
         _set_fitted(self, training, classes)
         if self.unseen_regressor is not None:
-            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, regressor_seed)
+            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, seeds[2])

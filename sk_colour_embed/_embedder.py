@@ -233,7 +233,8 @@ class PairSimilarityEmbedder(
         The classifier of pairs that learned the vectors from the sampler's
         pairs (the same training, the same ``vectors_``, the same
         ``handle_unknown``): its ``predict_proba`` gives the model's
-        probability that two training items are similar.
+        probability that two items are similar (training items, or with an
+        ``unseen_regressor``, any key but a missing one).
     recording_ : ndarray of shape (n_recorded, n_items, n_components)
         The recorded vectors of the training items, float32, starting with
         the initial ones (only with ``record_every``).

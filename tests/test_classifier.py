@@ -477,3 +477,27 @@ def test_an_unseen_regressor_classifies_pairs_of_names_never_seen(colour_pairs):
     with pytest.raises(ValueError, match="reads one column of keys, but the items of X have 2"):
         refused.fit(keyed_twice, similar)
     assert not hasattr(refused, "vectors_")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # a short fit
+def test_the_regressor_is_seeded_and_one_that_cannot_be_fitted_changes_nothing(colour_pairs):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import Ridge
+    from sklearn.neural_network import MLPRegressor
+
+    (pairs, similar), _ = colour_pairs
+    regressor = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb"), MLPRegressor(hidden_layer_sizes=8, max_iter=50)
+    )
+    first, again = (
+        small_classifier(epochs=5, unseen_regressor=regressor, random_state=1)
+        .fit(pairs, similar)
+        .vectors_.get_vector("reddish")
+        for _ in range(2)
+    )
+    np.testing.assert_array_equal(first, again)
+    assert regressor[-1].random_state is None
+    refused = small_classifier(epochs=5, unseen_regressor=Ridge())  # no numbers in names
+    with pytest.raises(ValueError, match="unseen_regressor could not be fitted"):
+        refused.fit(pairs, similar)
+    assert not hasattr(refused, "vectors_")
