@@ -27,11 +27,11 @@ the tutorial's 6-point lookup grid with ``cv=InSampleSplit()``, with
 ``n_jobs=2`` on threads (``joblib.parallel_config(backend="threading")``),
 each in a fresh process sharing a warm cache, timed from ``search.fit`` to
 its end. Beside them, the least time two loky workers could take on this
-machine's cores, however fast the fits: the serial search after its import of
-TensorFlow keeps at least one core busy; the parallel search does the same
-work, and two fresh workers' starts and imports of TensorFlow more (the
-parent too imports TensorFlow, before it refits the best candidate), in
-processor time that the cores share at best evenly.
+machine's cores, however fast the fits: the parallel search does the serial
+one's work (its processor time, less its import of TensorFlow), and two fresh
+workers' starts and imports of TensorFlow more (the parent too imports
+TensorFlow, before it refits the best candidate), in processor time that the
+cores share at best evenly.
 """
 
 import argparse
@@ -97,7 +97,7 @@ print(json.dumps({
 """
 
 SEARCH = r"""
-import json, time
+import json, resource, time
 import joblib
 from sklearn.model_selection import GridSearchCV
 from sk_colour_embed import InSampleSplit, PairSimilarityEmbedder, load_colours
@@ -105,10 +105,13 @@ X, y = load_colours("xkcd", return_X_y=True)
 grid = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
 embedder = PairSimilarityEmbedder(random_state=0)
 search = GridSearchCV(embedder, grid, cv=InSampleSplit(), n_jobs=N_JOBS)
-start = time.perf_counter()
+def processor():  # this process's: the workers' are not collected while they live
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+start, start_cpu = time.perf_counter(), processor()
 with joblib.parallel_config(backend="BACKEND"):
     search.fit(X, y)
-print(json.dumps({"seconds": time.perf_counter() - start,
+print(json.dumps({"seconds": time.perf_counter() - start, "processor": processor() - start_cpu,
                   "scores": search.cv_results_["mean_test_score"].tolist()}))
 """
 
@@ -195,14 +198,14 @@ def main():
             f"{result['seconds'] / serial['seconds']:.2f}x of n_jobs=1; "
             f"scores identical: {result['scores'] == serial['scores']}"
         )
-    # The least two loky workers could take, however fast the fits: the serial
-    # search, less its one import of TensorFlow, keeps at least one core busy,
-    # and the parallel one does the same work, and two fresh workers' starts
-    # and imports of TensorFlow more, and the parent's import before the refit.
+    # The least two loky workers could take, however fast the fits: the
+    # parallel search does the serial one's work (its processor time less its
+    # one import of TensorFlow), and two fresh workers' starts and imports of
+    # TensorFlow more, and the parent's import before the refit.
     warm_runs = cases["warm cache"]
     tensorflow = median([run["import TensorFlow, processor"] for run in warm_runs])
     worker = median([run["start and import the estimators, processor"] for run in warm_runs])
-    rest = serial["seconds"] - median([run["import TensorFlow"] for run in warm_runs])
+    rest = serial["processor"] - tensorflow
     cores = min(2, os.cpu_count())
     least = (3 * tensorflow + 2 * worker + rest) / cores
     fit = median([run["second fit, processor"] for run in warm_runs])
@@ -210,7 +213,7 @@ def main():
         f"  a fit keeps {fit / median([run['second fit'] for run in warm_runs]):.2f} cores "
         f"busy; the least two loky workers could take on {cores} cores: (3 x {tensorflow:.1f} s "
         f"of TensorFlow's import + 2 x {worker:.1f} s of a worker's start + {rest:.1f} s of "
-        f"n_jobs=1 after its import, processor time) / {cores} = {least:.1f} s, "
+        f"n_jobs=1 less its import, processor time) / {cores} = {least:.1f} s, "
         f"{least / serial['seconds']:.2f}x of n_jobs=1"
     )
 
