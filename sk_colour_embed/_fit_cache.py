@@ -28,15 +28,17 @@ def is_seeded(estimator):
     """Whether every random part of ``estimator``'s fit is fixed by an integer seed.
 
     A ``random_state`` left None in a sub-estimator is unseeded, but for the
-    sampler's, which the estimator's own seeds.
+    sampler's and the ``unseen_regressor``'s (at any depth), which the
+    estimator's own seeds.
     """
     seeds = {
         name: value
         for name, value in estimator.get_params(deep=True).items()
         if name == "random_state" or name.endswith("__random_state")
     }
+    seeded_by_the_estimator = ("sampler__random_state", "unseen_regressor__")
     return all(
-        isinstance(value, Integral) or (name == "sampler__random_state" and value is None)
+        isinstance(value, Integral) or (value is None and name.startswith(seeded_by_the_estimator))
         for name, value in seeds.items()
     )
 

@@ -51,6 +51,31 @@ def test_unseeded_fits_are_never_kept(css4, monkeypatch):
     assert len(trainings) == 6
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # a short fit
+def test_an_unseen_regressor_left_unseeded_is_seeded_by_the_embedder_so_the_fit_is_kept(
+    css4, monkeypatch
+):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+
+    X, y = css4
+    table, _ = product_table(X, y)
+    trainings = count_trainings(monkeypatch)
+    regressor = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb"), MLPRegressor(hidden_layer_sizes=4, max_iter=20)
+    )
+    first, kept = (
+        reference_embedder((X[["name"]], y), vectorizer=None, unseen_regressor=regressor).fit(
+            table["product_colour"]
+        )
+        for _ in range(2)
+    )
+    assert len(trainings) == 1
+    new = table["product_colour"].iloc[:5].to_frame()
+    np.testing.assert_array_equal(kept.transform(new), first.transform(new))
+
+
 def test_the_kept_fits_are_bounded(css4, monkeypatch):
     X, y = css4
     table, _ = product_table(X, y)
