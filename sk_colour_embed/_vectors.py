@@ -377,13 +377,14 @@ class ItemVectors:
             self.check_known(keys, known, "NaN rows")
         return vectors
 
-    def check_known(self, keys, known, ignored_as=None, rows=None):
+    def check_known(self, keys, known, ignored_as=None, rows=None, where=""):
         """Raise the one error for ``keys`` without a vector (``known`` False), if any.
 
         It names them and the first one's row (``rows[i]`` is the row of
         ``keys[i]``; their positions by default), says why they have none and
         what to do: ``handle_unknown="ignore"`` gives them ``ignored_as`` (if
         the caller can ignore them), or a reader that places more keys.
+        ``where`` narrows "no vector" (" in the Keras model").
         """
         known = np.asarray(known)
         if not known.all():
@@ -391,7 +392,7 @@ class ItemVectors:
             row = (np.arange(len(known)) if rows is None else np.asarray(rows))[~known].min()
             ignore = f"handle_unknown='ignore' gives them {ignored_as}; " if ignored_as else ""
             raise ValueError(
-                f"{len(unknown)} item(s) have no vector (the first at row {row}): "
+                f"{len(unknown)} item(s) have no vector{where} (the first at row {row}): "
                 f"{describe_keys(unknown)}: {self.reader.why_unknown(unknown)}. "
                 f"{ignore}{self.reader.ways_out()}."
             )
@@ -436,7 +437,8 @@ class ItemVectors:
         halves = [self._as_index(first), self._as_index(second)]
         weights = [self.reader.read(keys) for keys in halves]
         for keys, read in zip(halves, weights, strict=True):
-            self.check_known(keys, np.diff(read.indptr) > 0)  # the model has no input for them
+            # The model reads what the reader places: not an unseen_regressor's vectors.
+            self.check_known(keys, np.diff(read.indptr) > 0, where=" in the Keras model")
         if not self.reader.token_form:  # an item's one token is its index
             return np.column_stack([read.indices for read in weights]).astype(np.int32)
         ids, slot_weights = padded(sp.vstack(weights))

@@ -470,6 +470,9 @@ def test_an_unseen_regressor_classifies_pairs_of_names_never_seen(colour_pairs):
     ]
     as_learned = new.assign(item_x=nearest)
     np.testing.assert_array_equal(classifier.predict_proba(new), plain.predict_proba(as_learned))
+    # the Keras model holds the learned vectors only, and says so
+    with pytest.raises(ValueError, match="have no vector in the Keras model"):
+        classifier.keras_inputs(new)
     # the parameter is cloned, not fitted; several key columns an item are refused
     assert not hasattr(nearest_name[-1], "n_samples_fit_")
     keyed_twice = pd.DataFrame(np.repeat(pairs.to_numpy(), 2, axis=1))

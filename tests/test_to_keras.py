@@ -89,7 +89,8 @@ def test_token_inputs_take_names_never_seen_of_any_length(embedder, css4):
 def test_pairs_with_an_item_without_a_vector_have_no_inputs(embedder):
     unknown = pd.DataFrame({"item_x": ["red"], "item_y": ["qqq"]})
     with pytest.raises(
-        ValueError, match=r"1 item\(s\) have no vector \(the first at row 0\): 'qqq'"
+        ValueError,
+        match=r"1 item\(s\) have no vector in the Keras model \(the first at row 0\): 'qqq'",
     ):
         embedder.classifier_.keras_inputs(unknown)
     # The model has no input for them, whatever handle_unknown: it is not offered.
