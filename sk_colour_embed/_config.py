@@ -32,6 +32,15 @@ def encoder_layers(encoder):
     return encoder[0], list(zip(encoder[1::2], encoder[2::2], strict=True))
 
 
+def random_state_params(estimator):
+    """``estimator``'s ``random_state`` parameters, its own and its sub-estimators', by name."""
+    return {
+        name: value
+        for name, value in estimator.get_params(deep=True).items()
+        if name == "random_state" or name.endswith("__random_state")
+    }
+
+
 # The constraints of the parameters both estimators train with.
 TRAINING_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],

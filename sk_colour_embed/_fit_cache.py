@@ -20,6 +20,8 @@ from numbers import Integral
 import joblib
 from sklearn.utils.validation import check_memory
 
+from sk_colour_embed._config import random_state_params
+
 # Fitted estimators kept in a process, the least recently used leaving first.
 MAX_FITS = 8
 
@@ -31,11 +33,7 @@ def is_seeded(estimator):
     sampler's and the ``unseen_regressor``'s (at any depth), which the
     estimator's own seeds.
     """
-    seeds = {
-        name: value
-        for name, value in estimator.get_params(deep=True).items()
-        if name == "random_state" or name.endswith("__random_state")
-    }
+    seeds = random_state_params(estimator)
     seeded_by_the_estimator = ("sampler__random_state", "unseen_regressor__")
     return all(
         isinstance(value, Integral) or (value is None and name.startswith(seeded_by_the_estimator))

@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
+from sk_colour_embed._config import random_state_params
 from sk_colour_embed._tokens import padded, read_items
 from sk_colour_embed._vectors import ItemVectors, RegressedItemVectors
 from sk_colour_embed._warnings import warn_user
@@ -58,12 +59,8 @@ def with_regressor(vectors, regressor, seed):
     of its fit.
     """
     regressor = clone(regressor)
-    unseeded = {
-        name: seed
-        for name, value in regressor.get_params().items()
-        if (name == "random_state" or name.endswith("__random_state")) and value is None
-    }
-    regressor.set_params(**unseeded)
+    unseeded = [name for name, value in random_state_params(regressor).items() if value is None]
+    regressor.set_params(**dict.fromkeys(unseeded, seed))
     known = ~np.isnan(vectors.vectors[:, 0])
     keys = np.asarray(vectors.keys[known], dtype=object)
     try:
