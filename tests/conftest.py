@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 
@@ -42,6 +44,14 @@ def kaggle_csv():
 def css4():
     """The 148 CSS colours as (X, y)."""
     return load_colours("css4", return_X_y=True)
+
+
+def nearest_name_regressor():
+    """An ``unseen_regressor``: each name gets the vector of the training name that shares
+    most 3-grams with it."""
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)), KNeighborsRegressor(1)
+    )
 
 
 def small_embedder(**params):

@@ -17,7 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sk_colour_embed import PairSampler, PairSimilarityClassifier
 from sk_colour_embed._warnings import UninformativePairsWarning
 
-from conftest import small_embedder
+from conftest import nearest_name_regressor, small_embedder
 
 
 def small_classifier(**params):
@@ -446,13 +446,8 @@ def test_the_unknown_item_of_the_earliest_pair_is_the_one_named(fitted):
 
 
 def test_an_unseen_regressor_classifies_pairs_of_names_never_seen(colour_pairs):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.neighbors import KNeighborsRegressor
-
     (pairs, similar), (test_pairs, _) = colour_pairs
-    nearest_name = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)), KNeighborsRegressor(1)
-    )
+    nearest_name = nearest_name_regressor()
     plain = small_classifier(epochs=5).fit(pairs, similar)
     classifier = small_classifier(epochs=5, unseen_regressor=nearest_name).fit(pairs, similar)
     # the same training, bit for bit: the regressor comes after it

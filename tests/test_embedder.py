@@ -14,14 +14,17 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetr
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
-from sklearn.neighbors import KNeighborsRegressor
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder
 from sk_colour_embed._warnings import UninformativePairsWarning
 
-from conftest import query_in_a_process_without_tensorflow, small_embedder
+from conftest import (
+    nearest_name_regressor,
+    query_in_a_process_without_tensorflow,
+    small_embedder,
+)
 
 
 def run_python(code, **kwargs):
@@ -605,13 +608,6 @@ def test_an_embedder_saved_before_items_was_its_own_loads_with_them(fitted_css4,
 
 
 # -- unseen_regressor: vectors for keys never seen in fit ----------------------
-
-
-def nearest_name_regressor():
-    """Each name gets the vector of the training name that shares most 3-grams with it."""
-    return make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)), KNeighborsRegressor(1)
-    )
 
 
 @pytest.fixture(scope="module")
