@@ -25,7 +25,7 @@ from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import reader_class
 from sk_colour_embed._training import (
-    check_regressor_keys,
+    check_regressor,
     resolved_negative,
     spread_seeds,
     train_vectors,
@@ -524,7 +524,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     def _fit(self, X, y):
         self._ignores_unknown(warn=True)  # a deprecated value warns at fit
         first, second = self._pair_keys(X, reset=True)
-        check_regressor_keys(self.unseen_regressor, first.shape[1])
+        check_regressor(self.unseen_regressor, first.shape[1])
         check_classification_targets(y)
         y = column_or_1d(y, warn=True)
         if len(y) != len(first):

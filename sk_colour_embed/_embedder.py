@@ -22,6 +22,7 @@ from sk_colour_embed._items import (
     handle_unknown_options,
     ignores_unknown,
     keys_of,
+    refuse_one_shot,
     set_item_tags,
     validate_items,
     validate_keys,
@@ -30,7 +31,7 @@ from sk_colour_embed._sampling import PairSampler
 from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._tokens import reader_class
 from sk_colour_embed._training import (
-    check_regressor_keys,
+    check_regressor,
     spread_seeds,
     train_vectors,
     with_regressor,
@@ -458,7 +459,7 @@ class PairSimilarityEmbedder(
                 f"y has {items.descriptors.shape[1]} descriptor column(s), but fit saw "
                 f"{n_fitted}: score compares the same descriptors."
             )
-        return self.vectors_.score(items.keys, items.descriptors)
+        return self.vectors_.score(items.keys, items.descriptors, n_rows=len(X))
 
     def to_keras(self):
         """The trained model as a compiled Keras model (imports TensorFlow).
@@ -525,6 +526,10 @@ class PairSimilarityEmbedder(
                 "reference must be (X, y), the item keys and descriptors that the vectors "
                 f"are learned from; it holds {len(self.reference)} value(s)."
             )
+        for value, name in zip(
+            self.reference, ("reference[0] (X)", "reference[1] (y)"), strict=True
+        ):
+            refuse_one_shot(value, name)  # before the fit cache reads it to make a key
         own = clone(self).set_params(reference=None, memory=None)
         try:
             fitted = fitted_copy(own, *self.reference, memory=self.memory)
@@ -554,7 +559,7 @@ class PairSimilarityEmbedder(
         unknown = self._unknown(warn=True)  # a deprecated value warns at fit
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
-        check_regressor_keys(self.unseen_regressor, X.shape[1])
+        check_regressor(self.unseen_regressor, X.shape[1])
         _warn_if_labels(y)
         items = ItemTable.from_rows(X, y)
         sampler_seed, init_seed, order_seed, regressor_seed = spread_seeds(self.random_state, 4)

@@ -4,7 +4,7 @@ A row's values together identify an item. Repeated keys are one item, whose
 descriptor is the mean of its rows.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,11 +178,31 @@ def as_columns(estimator, X, reset):
     return pd.DataFrame({name: column.to_numpy()})
 
 
+def refuse_one_shot(value, name):
+    """Raise a ``TypeError`` naming ``name`` if ``value`` (or one of its rows) can be read once.
+
+    A generator, ``map``, ``zip`` or file is used up by its first reading; a fit
+    reads its input more than once (to check it, to key the fit cache, to
+    train), and would find it empty or fail deep inside.
+    """
+    rows = value if isinstance(value, list | tuple) else ()
+    where, one_shot = next(
+        ((f"{name}[{i}]", row) for i, row in enumerate(rows) if isinstance(row, Iterator)),
+        (name, value),
+    )
+    if isinstance(one_shot, Iterator):
+        raise TypeError(
+            f"{where} is a {type(one_shot).__name__}, which can be read only once: give a "
+            "list, an array, a Series or a DataFrame instead (list(...) reads it into one)."
+        )
+
+
 def validate_keys(estimator, X, reset=False):
     """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in.
 
     ``X`` may be 2-D (rows of key columns) or a 1-D column of keys.
     """
+    refuse_one_shot(X, "X")
     X = keys_as_given(as_columns(estimator, X, reset))
     return validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
 
@@ -201,6 +221,8 @@ def validate_items(estimator, X, y, reset=True):
     Every row must name an item, and the descriptors must be numbers whose
     squared differences are finite. ``X`` may be a 1-D column of keys.
     """
+    refuse_one_shot(X, "X")
+    refuse_one_shot(y, "y")
     X = as_columns(estimator, X, reset)
     if y is not None:
         y = np.asarray(y)

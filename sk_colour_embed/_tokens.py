@@ -364,6 +364,6 @@ class TokenReader:
     def why_nothing_to_score(self):
         """Why a score is NaN and what to do, the same words every time."""
         return (
-            "fewer have one: the vectorizer finds no token that fit saw in the others. "
+            "the vectorizer finds no token that fit saw in the others. "
             "Score more names, or read more of a name (such as character n-grams)."
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 
 from sk_colour_embed._callbacks import ProgressBar, Recorder
 from sk_colour_embed._config import random_state_params
@@ -40,9 +40,29 @@ def spread_seeds(random_state, n):
     return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
 
 
-def check_regressor_keys(regressor, n_key_columns):
-    """Refuse an ``unseen_regressor`` (None: none) for items of several key columns."""
-    if regressor is not None and n_key_columns != 1:
+def check_regressor(regressor, n_key_columns):
+    """Refuse an ``unseen_regressor`` (None: none) that is not a regressor of one key column.
+
+    Before training, so that a fit refused for its regressor costs nothing. A
+    regressor is what scikit-learn's tags call one (``RegressorMixin``, or a
+    ``Pipeline`` ending in one): a clusterer or a classifier also has ``fit``
+    and ``predict``, and would give each key a label, not a vector.
+    """
+    if regressor is None:
+        return
+    try:
+        kind = get_tags(regressor).estimator_type
+    except AttributeError:  # not a scikit-learn estimator: it has no tags
+        kind = None
+    if kind != "regressor":
+        what = f"a {kind}" if kind else "not tagged as a regressor"
+        raise ValueError(
+            f"unseen_regressor must be a scikit-learn regressor, which predicts a vector for "
+            f"each key, but {type(regressor).__name__} is {what}. Give a regressor (or a "
+            "Pipeline ending in one); a class of your own inherits RegressorMixin and "
+            "BaseEstimator."
+        )
+    if n_key_columns != 1:
         raise ValueError(
             f"unseen_regressor reads one column of keys, but the items of X have "
             f"{n_key_columns} key columns each. Give one key column (the names), or "

@@ -656,7 +656,7 @@ class ItemVectors:
 
     # -- scoring ---------------------------------------------------------------
 
-    def score(self, keys, descriptors):
+    def score(self, keys, descriptors, *, n_rows=None):
         """Spearman correlation of vector distances and descriptor distances.
 
         Keys without a vector are left out, with a warning: in cross-validation
@@ -668,6 +668,9 @@ class ItemVectors:
         keys : pandas.Index or sequence
             Distinct keys (names in token mode).
         descriptors : ndarray of shape (n_keys, n_descriptors)
+        n_rows : int, default=None
+            The number of rows the distinct ``keys`` were read from, for the
+            warning of a NaN score; ``len(keys)`` by default.
 
         Returns
         -------
@@ -683,10 +686,16 @@ class ItemVectors:
         vectors = self.get_vectors(keys, handle_unknown="ignore")
         known = ~np.isnan(vectors[:, 0])
         if known.sum() < 3:
+            n_rows = len(keys) if n_rows is None else n_rows
+            given = (
+                f"X holds {n_rows} row(s) of {len(keys)} distinct item(s), {known.sum()} with "
+                "a vector"
+            )
+            why = "" if known.all() else f": {self.reader.why_nothing_to_score()}"
             # The same words for every split of a search, so that Python shows them once.
             warn_user(
-                "score is NaN: it ranks the distances of at least 3 items with a vector, and "
-                f"{self.reader.why_nothing_to_score()}",
+                "score is NaN: it ranks the distances of pairs of at least 3 distinct items "
+                f"with a vector, and {given}{why}",
                 UndefinedMetricWarning,
                 once=True,
             )
@@ -786,7 +795,9 @@ class RegressedItemVectors(ItemVectors):
     def __init__(self, vectors, regressor):
         vars(self).update(vars(vectors))
         self.regressor = regressor
-        self._predict(self.keys[:1])  # a regressor of the wrong shape fails here, not later
+        # A regressor of the wrong shape fails here, not later (two keys: a shape fixed
+        # at one row passes one).
+        self._predict(self.keys[:2])
         without = np.isnan(self.vectors[:, 0])  # training names with no token kept
         if without.any():
             self.vectors = self.vectors.copy()  # the learned vectors' own stay as they are
@@ -801,13 +812,31 @@ class RegressedItemVectors(ItemVectors):
         return vectors, known
 
     def _predict(self, keys):
-        """The regressor's vectors of ``keys``, on the unit sphere under ``normalize``."""
-        predicted = np.asarray(self.regressor.predict(np.asarray(keys, dtype=object)), float)
-        predicted = predicted.reshape(len(keys), -1)
-        if predicted.shape[1] != self.n_components:
+        """The regressor's vectors of ``keys``, on the unit sphere under ``normalize``.
+
+        Checked where they are used: one row of ``n_components`` finite
+        numbers per key, or a ``ValueError`` that names the regressor and the
+        first key at fault, rather than NaN vectors or a failed reshape later.
+        """
+        keys = np.asarray(keys, dtype=object)
+        name = f"unseen_regressor {type(self.regressor).__name__}"
+        predicted = np.asarray(self.regressor.predict(keys))
+        if predicted.ndim == 1 and self.n_components == 1:
+            predicted = predicted[:, np.newaxis]
+        if predicted.shape != (len(keys), self.n_components) or predicted.dtype.kind not in "iuf":
             raise ValueError(
-                f"unseen_regressor predicts {predicted.shape[1]} value(s) a key, but the "
-                f"vectors have {self.n_components} components: it must predict a vector."
+                f"{name} predicted an array of shape {predicted.shape} ({predicted.dtype}) for "
+                f"{len(keys)} key(s), starting with {keys[0]!r}; it must predict a vector of "
+                f"{self.n_components} number(s) for each key, shape "
+                f"({len(keys)}, {self.n_components})."
+            )
+        predicted = predicted.astype(np.float64)
+        finite = np.isfinite(predicted).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"{name} predicted values that are not finite numbers (NaN or inf) for "
+                f"{np.sum(~finite)} of {len(keys)} key(s), the first {keys[~finite][0]!r}: "
+                f"{predicted[~finite][0].tolist()}. A vector must be finite numbers."
             )
         return on_unit_sphere(predicted) if self.normalize else predicted
 

@@ -311,6 +311,16 @@ def test_a_bad_reference_is_named(css4):
         with pytest.raises(ValueError, match=message):
             embedder.fit(names)
         assert not hasattr(embedder, "vectors_")
+    one_shot = [
+        (((name for name in X["name"]), y), r"reference\[0\] \(X\) is a generator"),
+        ((X, (row for row in y.to_numpy())), r"reference\[1\] \(y\) is a generator"),
+        ((X, [iter(row) for row in y.to_numpy()]), r"reference\[1\] \(y\)\[0\] is a"),
+    ]
+    for reference, message in one_shot:  # pickle's words were "cannot pickle 'generator'"
+        embedder = reference_embedder(reference)
+        with pytest.raises(TypeError, match=message + ".*can be read only once"):
+            embedder.fit(names)
+        assert not hasattr(embedder, "vectors_")
     lookup = reference_embedder((X, y), vectorizer=None)
     with pytest.raises(ValueError, match=r"X has 2 key column\(s\), but the reference's X has 1"):
         lookup.fit(table)

@@ -10,6 +10,7 @@ import pytest
 from scipy.special import expit
 from scipy.stats import spearmanr
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
@@ -131,6 +132,22 @@ def test_score_with_too_few_known_items_is_nan_and_says_why(fitted_css4):
     unknown = pd.DataFrame({"name": ["red", "not a colour", "bleu"]})
     with pytest.warns(UndefinedMetricWarning, match=r"score is NaN.*InSampleSplit.*reference"):
         assert np.isnan(fitted_css4.score(unknown, np.zeros((3, 3))))
+
+
+def test_score_of_one_item_on_several_rows_is_nan_and_says_so_each_time(fitted_css4):
+    # After one row had warned, one item on two rows returned NaN silently, and the
+    # warning blamed a lookup for vectors that both rows had.
+    def score(names):  # one line of the user's, as in a loop
+        return fitted_css4.score(pd.DataFrame({"name": names}), np.zeros((len(names), 3)))
+
+    ranked = r"score is NaN: it ranks the distances of pairs of at least 3 distinct items"
+    nan = UndefinedMetricWarning
+    with pytest.warns(nan, match=ranked + r".*1 row\(s\) of 1 distinct.*1 with a vector$"):
+        assert np.isnan(score(["red"]))
+    with pytest.warns(nan, match=r"2 row\(s\) of 1 distinct item.*1 with a vector$"):
+        assert np.isnan(score(["red", "red"]))
+    with pytest.warns(nan, match=r"2 row\(s\) of 2 distinct.*1 with a vector: a lookup"):
+        assert np.isnan(score(["red", "not a colour"]))
 
 
 def test_unknown_items_as_nan(fitted_css4, css4):
@@ -692,12 +709,80 @@ class OneValueRegressor(RegressorMixin, BaseEstimator):
         return np.zeros(len(X))
 
 
+class NotFiniteForNewNames(RegressorMixin, BaseEstimator):
+    """Predicts the mean vector for the names of fit, NaN or inf for any other."""
+
+    def fit(self, X, y):
+        self.seen_, self.mean_ = set(X), np.mean(y, axis=0)
+        return self
+
+    def predict(self, X):
+        vectors = np.tile(self.mean_, (len(X), 1))
+        vectors[[key not in self.seen_ for key in X]] = [np.nan, np.inf]
+        return vectors
+
+
+class OneRowWhateverTheKeys(RegressorMixin, BaseEstimator):
+    """Predicts one vector however many keys it is given."""
+
+    def fit(self, X, y):
+        self.mean_ = np.mean(y, axis=0)
+        return self
+
+    def predict(self, X):
+        return self.mean_[np.newaxis, :]
+
+
+def test_an_unseen_regressors_bad_predictions_are_refused_naming_it_and_the_first_name(
+    held_out_css4,
+):
+    # They gave NaN/inf vectors silently, and a failed reshape that named nothing.
+    (X, y), (X_new, _) = held_out_css4
+    for handle_unknown in ("error", "ignore"):
+        embedder = small_embedder(
+            epochs=2, unseen_regressor=NotFiniteForNewNames(), handle_unknown=handle_unknown
+        ).fit(X, y)
+        first_new = X_new["name"].iloc[0]
+        message = f"NotFiniteForNewNames predicted values that are not finite.*{first_new!r}"
+        with pytest.raises(ValueError, match=message):
+            embedder.transform(X_new)
+        with pytest.raises(ValueError, match="NotFiniteForNewNames predicted"):
+            embedder.most_similar(first_new)
+    embedder = small_embedder(epochs=2, unseen_regressor=OneRowWhateverTheKeys())
+    with pytest.raises(ValueError, match=r"OneRowWhateverTheKeys predicted an array of shape"):
+        embedder.fit(X, y)  # checked at fit on two names, not one
+
+
+@pytest.mark.parametrize("n_components", [1, 2])
+def test_what_is_not_a_regressor_is_refused_as_unseen_regressor(held_out_css4, n_components):
+    # A clusterer predicts one label a key: it passed as a vector of 1 component.
+    (X, y), _ = held_out_css4
+    for regressor, kind in [
+        (make_pipeline(TfidfVectorizer(), KMeans(2, n_init=1)), "a clusterer"),
+        (NotAnEstimator(), "not tagged as a regressor"),
+    ]:
+        embedder = small_embedder(n_components=n_components, unseen_regressor=regressor)
+        with pytest.raises(ValueError, match=f"must be a scikit-learn regressor.*is {kind}"):
+            embedder.fit(X, y)
+        assert not hasattr(embedder, "vectors_")
+
+
+class NotAnEstimator:
+    """Has fit and predict, but no scikit-learn tags."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.zeros((len(X), 2))
+
+
 @pytest.mark.parametrize(
     "regressor, columns, message",
     [
         (nearest_name_regressor(), ["name", "name"], "column of keys, but the items of X have 2"),
         (Ridge(), ["name"], "unseen_regressor could not be fitted on the training keys"),
-        (OneValueRegressor(), ["name"], "predicts 1 value.* but the vectors have 2 comp"),
+        (OneValueRegressor(), ["name"], "predicted an array of shape \\(2,\\).*vector of 2 number"),
     ],
 )
 def test_an_unseen_regressor_that_cannot_work_is_named_and_fit_changes_nothing(

@@ -62,3 +62,18 @@ def test_keys_and_descriptors_of_different_lengths_are_named():
         ValueError, match=r"one row of descriptors for each row of X; X has 3 row\(s\), y 2"
     ):
         PairSampler().fit([["a"], ["b"], ["c"]], [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "X, y, where",
+    [
+        (lambda: (name for name in "abc"), lambda: [0.0, 0.5, 1.0], "X is a generator"),
+        (lambda: ["a", "b", "c"], lambda: iter([0.0, 0.5, 1.0]), "y is a list_iterator"),
+        (lambda: [["a"], iter(["b"]), ["c"]], lambda: [0.0, 0.5, 1.0], r"X\[1\] is a list_it"),
+        (lambda: map(str, "abc"), lambda: [0.0, 0.5, 1.0], "X is a map"),
+    ],
+)
+def test_input_that_can_be_read_only_once_is_refused_by_name(X, y, where):
+    # NumPy's words were "Expected 2D array, got scalar array instead", naming no argument.
+    with pytest.raises(TypeError, match=f"^{where}.*can be read only once"):
+        PairSampler().fit(X(), y())
