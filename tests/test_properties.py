@@ -31,6 +31,7 @@ from sk_colour_embed import (
     PairSampler,
     PairSimilarityClassifier,
     PairSimilarityEmbedder,
+    RegressedItemVectors,
 )
 from sk_colour_embed._tokens import TokenReader
 
@@ -479,6 +480,55 @@ def fitted_tiny():
     return PairSimilarityEmbedder(**TINY, sampler=PairSampler(n_pairs=50), random_state=0).fit(X, y)
 
 
+# -- references of every container type ----------------------------------------------
+
+
+def one_shot(container, how):
+    """``container`` as a generator, an iterator or a ``map`` of its rows, or its rows as
+    iterators: inputs that can be read only once."""
+    rows = container.itertuples(index=False) if isinstance(container, pd.DataFrame) else container
+    if how == "generator":
+        return (row for row in rows)
+    if how == "iterator":
+        return iter(list(rows))
+    if how == "map":
+        return map(list, rows) if np.ndim(container) == 2 else map(lambda value: value, rows)
+    return [iter(np.atleast_1d(row)) for row in rows]  # rows that are iterators
+
+
+@pytest.mark.filterwarnings("ignore:.*appear with different descriptors:UserWarning")
+@pytest.mark.filterwarnings("ignore:y holds .* like class labels:UserWarning")
+@pytest.mark.filterwarnings("ignore::sk_colour_embed.UninformativePairsWarning")
+@settings(max_examples=FIT_EXAMPLES)
+@given(
+    table=tables(faults="none", max_rows=6, max_items=4, min_items=2),
+    side=st.sampled_from(["X", "y", None]),
+    how=st.sampled_from(["generator", "iterator", "map", "rows"]),
+)
+def test_a_reference_in_any_container_learns_its_tables_vectors_or_is_refused_by_name(
+    table, side, how
+):
+    assume(len(table.items) >= 2)
+    X_ref, y_ref = table.X, table.y
+    if side == "X":
+        X_ref = one_shot(X_ref, how)
+    elif side == "y":
+        y_ref = one_shot(y_ref, how)
+    params = {**TINY, "sampler": PairSampler(n_pairs=100), "random_state": 0}
+    embedder = PairSimilarityEmbedder(**params, reference=(X_ref, y_ref))
+    before = state_of(embedder)
+    _, error = call(embedder, "fit", table.X)
+    if side is not None:
+        assert isinstance(error, TypeError), error
+        assert_documented_error(error, "reference")
+        assert re.match(rf"reference\[{'01'[side == 'y']}\] \({side}\)", str(error)), error
+        assert state_of(embedder) == before
+        return
+    assert error is None, error
+    alone = PairSimilarityEmbedder(**params).fit(table.X, table.y)
+    np.testing.assert_array_equal(embedder.transform(table.X), alone.transform(table.X))
+
+
 # -- the embedder: names read by a vectorizer -------------------------------------------
 
 COLOUR_WORDS = ["red", "dark red", "light blue", "sea green", "Navy", "RED", "blue-green"]
@@ -673,6 +723,72 @@ def test_queries_rank_every_other_item_by_distance(case, topn):
 
 # Keys that the generated tables never hold: longer strings, larger ints.
 OTHER_KEYS = st.one_of(st.text(min_size=7, max_size=9), st.integers(min_value=2**71))
+
+
+class GivenPredictions:
+    """A regressor whose ``predict`` returns ``make(keys)``: whatever it is drawn to return."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def predict(self, keys):
+        return self.make(keys)
+
+
+@st.composite
+def predictions(draw, n_components):
+    """How a regressor's prediction for ``n`` keys is made: right, of another shape or type,
+    or with NaN and inf among the numbers."""
+    shape = draw(st.sampled_from(["right", "flat", "one row", "one more column", "strings"]))
+    bad_rows = draw(st.sets(st.integers(0, 5), max_size=2))
+    bad = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+
+    def make(keys):
+        n = len(keys)
+        values = np.arange(n * n_components, dtype=np.float64).reshape(n, n_components) / 7
+        values[[row for row in bad_rows if row < n]] = bad
+        if shape == "flat":
+            return values.ravel()
+        if shape == "one row":
+            return values[:1]
+        if shape == "one more column":
+            return np.column_stack([values, values[:, :1]])
+        if shape == "strings":
+            return values.astype(str)
+        return values
+
+    return make
+
+
+@given(case=item_vectors(), data=st.data(), new=st.lists(OTHER_KEYS, min_size=1, max_size=6))
+def test_an_unseen_regressors_predictions_are_vectors_or_the_regressor_is_named(case, data, new):
+    learned, _ = case
+    make = data.draw(predictions(learned.n_components))
+    try:
+        vectors = RegressedItemVectors(learned, GivenPredictions(make))
+    except ValueError as error:  # checked on two keys when made
+        assert_documented_error(error, "unseen_regressor")
+        return
+    new = list(dict.fromkeys(new))
+    expected = np.asarray(make(np.asarray(new, dtype=object)))
+    right = expected.shape == (len(new), learned.n_components) or (
+        expected.shape == (len(new),) and learned.n_components == 1
+    )
+    got, error = call(vectors, "get_vectors", new)
+    first_at_fault = new[0]
+    if right and expected.dtype.kind == "f":
+        finite = np.isfinite(expected.reshape(len(new), -1)).all(axis=1)
+        first_at_fault = new[np.flatnonzero(~finite)[0]] if not finite.all() else None
+    if first_at_fault is None:
+        assert error is None, error
+        expected = expected.reshape(len(new), -1)
+        if learned.normalize:
+            expected = expected / np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+        np.testing.assert_array_equal(got, expected)
+        return
+    assert isinstance(error, ValueError), error
+    assert_documented_error(error, "unseen_regressor")
+    assert "GivenPredictions" in str(error) and repr(first_at_fault) in str(error), error
 
 
 @given(case=item_vectors(), other=OTHER_KEYS)
