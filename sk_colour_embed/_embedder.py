@@ -5,12 +5,11 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
     clone,
 )
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._classifier import PairSimilarityClassifier, trained_classifier
@@ -22,6 +21,7 @@ from sk_colour_embed._items import (
     handle_unknown_options,
     ignores_unknown,
     keys_of,
+    missing_rows,
     refuse_one_shot,
     set_item_tags,
     validate_items,
@@ -61,7 +61,6 @@ def _warn_if_labels(y):
 
 class PairSimilarityEmbedder(
     ItemQueriesMixin,
-    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     AtomicParamsMixin,
     BaseEstimator,
@@ -176,6 +175,25 @@ class PairSimilarityEmbedder(
         or a model that takes NaN can follow. ``"nan"``, its name before
         0.2, is deprecated. :meth:`score` always leaves out, with a warning,
         the items that have no vector.
+    handle_missing : {"nan", "error", "mean"}, default="nan"
+        What :meth:`transform` gives a row whose key is missing (None, NaN,
+        ``pd.NA``), whatever ``handle_unknown`` says of keys never seen:
+        ``"nan"`` a NaN vector, ``"error"`` a ``ValueError`` naming the row,
+        ``"mean"`` the mean of the training items' vectors, a vector of its
+        own that a model downstream tells apart from an unknown key's NaN.
+        Training rows must have keys.
+    add_indicator : bool, default=False
+        Add three columns to :meth:`transform`'s output, for the model
+        downstream to weigh each row's vector, as ``SimpleImputer``'s
+        ``add_indicator`` does: ``<prefix>_missing``, 1 for a missing key;
+        ``<prefix>_unseen``, 1 for a key that is not a training item, whose
+        vector (if any) was placed by reading the name (the vectorizer's
+        tokens, or the ``unseen_regressor``) rather than looked up; and
+        ``<prefix>_name_distance``, how far the name is from the nearest
+        training name, in [0, 1] (see :meth:`ItemVectors.name_distance`): a
+        misspelling or another spelling of a known name is near 0, a name
+        sharing no 3 letters with any is 1. ``get_feature_names_out`` names
+        them.
     record_every : int or None, default=None
         Record the vectors every ``record_every`` epochs during fit, for
         :func:`sk_colour_embed.plotting.animate_training`. The recording costs
@@ -290,6 +308,8 @@ class PairSimilarityEmbedder(
         **TRAINING_CONSTRAINTS,
         "sampler": [PairSampler, None],
         "handle_unknown": [handle_unknown_options(former="nan")],
+        "handle_missing": [StrOptions({"nan", "error", "mean"})],
+        "add_indicator": ["boolean"],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
         "reference": [tuple, list, None],
         "memory": [None, str, HasMethods(["cache"])],
@@ -313,6 +333,8 @@ class PairSimilarityEmbedder(
         validation_fraction=0.1,
         normalize=False,
         handle_unknown="error",
+        handle_missing="nan",
+        add_indicator=False,
         record_every=None,
         reference=None,
         memory=None,
@@ -334,6 +356,8 @@ class PairSimilarityEmbedder(
         self.validation_fraction = validation_fraction
         self.normalize = normalize
         self.handle_unknown = handle_unknown
+        self.handle_missing = handle_missing
+        self.add_indicator = add_indicator
         self.record_every = record_every
         self.reference = reference
         self.memory = memory
@@ -408,14 +432,45 @@ class PairSimilarityEmbedder(
 
         Returns
         -------
-        X_embedded : ndarray of shape (n_samples, n_components)
+        X_embedded : ndarray of shape (n_samples, n_components) or (n_samples, n_components + 3)
             Float64; NaN rows for items without a vector under
-            ``handle_unknown="ignore"``.
+            ``handle_unknown="ignore"``, and for missing keys under
+            ``handle_missing="nan"``; with ``add_indicator``, three more
+            columns (see ``add_indicator``).
         """
         check_is_fitted(self)
-        unknown = self._unknown()
-        keys = self._keys(X, self.vectors_.reader, unknown)
-        return self.vectors_.get_vectors(keys, unknown)
+        X = self._checked_keys(X)
+        keys, missing = keys_of(X), np.zeros(len(X), dtype=bool)
+        missing[missing_rows(X)] = True
+        vectors = self.vectors_.get_vectors(keys, "ignore")  # NaN: missing, or no vector
+        if self._unknown() == "error":
+            self.vectors_.check_known(keys, missing | ~np.isnan(vectors[:, 0]), "NaN rows")
+        if self.handle_missing == "mean":
+            vectors[missing] = np.nanmean(self.vectors_.vectors, axis=0)
+        if not self.add_indicator:
+            return vectors
+        unseen = ~missing & (self.vectors_.get_index(keys, "ignore") < 0)
+        distance = self.vectors_.name_distance(keys)
+        return np.column_stack([vectors, missing, unseen, distance]).astype(np.float64)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: ``<prefix>0``, ..., and the indicator columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored, as in scikit-learn's other embeddings.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        names = self._feature_names()
+        if self.add_indicator:
+            prefix = self.__class__.__name__.lower()
+            names += [f"{prefix}_{name}" for name in ("missing", "unseen", "name_distance")]
+        return np.asarray(names, dtype=object)
 
     def score(self, X, y):
         """Spearman rank correlation of embedding and descriptor distances.
@@ -494,10 +549,6 @@ class PairSimilarityEmbedder(
 
     # -- helpers -------------------------------------------------------------
 
-    @property
-    def _n_features_out(self):
-        return self.vectors_.n_components
-
     def _feature_names(self):
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
@@ -506,21 +557,24 @@ class PairSimilarityEmbedder(
         """``handle_unknown`` in the one vocabulary: ``"ignore"`` or ``"error"``."""
         return "ignore" if ignores_unknown(self.handle_unknown, "nan", warn) else "error"
 
-    def _keys(self, X, reader, unknown, reset=False):
-        """Validate ``X`` as :meth:`transform` takes it, for ``reader``; each row's key.
+    def _checked_keys(self, X, reader=None, reset=False):
+        """``X`` validated as :meth:`transform` takes it, for ``reader`` (the fitted one).
 
-        ``unknown`` is ``handle_unknown`` in the one vocabulary.
+        A missing key is refused under ``handle_missing="error"`` alone: the
+        others give its row a vector of their own.
         """
         X = validate_keys(self, X, reset=reset)
-        if unknown == "error":
-            # A missing key is an item without a vector.
-            check_no_missing(X, "handle_unknown='ignore' gives such rows NaN vectors.")
-        reader.check(X, allow_missing=True)
-        return keys_of(X)
+        if self.handle_missing == "error":
+            check_no_missing(
+                X, "handle_missing='nan' gives such rows NaN vectors, 'mean' the mean vector."
+            )
+        (self.vectors_.reader if reader is None else reader).check(X, allow_missing=True)
+        return X
 
     def _fit_on_reference(self, X):
         """Check ``X`` as transform takes it; learn the vectors from the reference."""
-        self._keys(X, reader_class(self.vectorizer), self._unknown(warn=True), reset=True)
+        self._unknown(warn=True)  # a deprecated value warns at fit
+        self._checked_keys(X, reader_class(self.vectorizer), reset=True)
         if len(self.reference) != 2:
             raise ValueError(
                 "reference must be (X, y), the item keys and descriptors that the vectors "

@@ -9,6 +9,8 @@ the queries. The estimators, the plots and the command use it; none of it
 imports TensorFlow.
 """
 
+import re
+import unicodedata
 from numbers import Integral
 
 import numpy as np
@@ -16,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._config import NORM_EPSILON, encoder_layers
@@ -96,6 +99,32 @@ def _score_pairs(n_items):
     first = rng.randint(n_items, size=_SCORE_MAX_PAIRS)
     second = (first + rng.randint(1, n_items, size=_SCORE_MAX_PAIRS)) % n_items
     return first, second
+
+
+def plain_name(name):
+    """``name`` as people mean it: Unicode forms, case, runs of spaces, hyphens and
+    underscores folded, so that ``"Dark  Olive-Green"`` is ``"dark olive green"``.
+
+    >>> plain_name(" Dark  Olive-Green ")
+    'dark olive green'
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(re.sub(r"[-_/]+", " ", folded).split())
+
+
+def _name_index(keys):
+    """Character 3-grams of the training names, for :meth:`ItemVectors.name_distance`.
+
+    The fitted TF-IDF of the plain names and their rows, or None when no key is a string.
+    """
+    names = [plain_name(key) for key in keys if isinstance(key, str)]
+    if not names:
+        return None
+    reader = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float64)
+    try:
+        return reader, reader.fit_transform(names)
+    except ValueError:  # no name holds a 3-gram (empty names)
+        return None
 
 
 def _key_text(key_to_str, key):
@@ -201,7 +230,8 @@ class ItemVectors:
 
     # Plain arrays instead of the pandas keys, so that skops can save the vectors too.
     def __getstate__(self):
-        return {**vars(self), "keys": index_state(self.keys)}
+        state = {name: value for name, value in vars(self).items() if name != "_names"}
+        return {**state, "keys": index_state(self.keys)}
 
     def __setstate__(self, state):
         state = {**state, "keys": index_from_state(state["keys"])}
@@ -417,6 +447,52 @@ class ItemVectors:
         if not known[0]:
             raise KeyError(f"no vector for {key!r}: {self.reader.why_unknown([key])}.")
         return vectors[0]
+
+    def name_distance(self, keys):
+        """How far each key's name is from the nearest training key's, in [0, 1].
+
+        0 for a training key; for another string, one minus the cosine
+        similarity of its character 3-grams (TF-IDF of names with case,
+        spaces and hyphens folded, see :func:`plain_name`) to the nearest
+        training name's: near 0 for ``"Dark  Olive-Green"`` or a misspelling
+        of a known name, 1 for a name that shares no 3-gram with any. 1 for
+        any other key (missing, a number never seen, a key of several
+        columns never seen). It says how much a vector that was not looked
+        up is a guess.
+
+        Parameters
+        ----------
+        keys : pandas.Index or sequence
+
+        Returns
+        -------
+        distance : ndarray of shape (len(keys),)
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sk_colour_embed import ItemVectors
+        >>> vectors = ItemVectors(
+        ...     pd.Index(["burgundy", "navy blue"]), np.eye(2),
+        ...     distance_scale=1.0, similarity_bias=0.0,
+        ... )
+        >>> vectors.name_distance(["burgundy", "Navy-Blue", "burgandy", "zzzz"]).round(2)
+        array([0.  , 0.  , 0.21, 1.  ])
+        """
+        keys = self._as_index(keys)
+        distance = np.ones(len(keys))
+        seen = self.keys.get_indexer(keys) >= 0
+        distance[seen] = 0.0
+        text = ~seen & np.array([isinstance(key, str) for key in keys], dtype=bool)
+        if self.keys.nlevels == 1 and text.any():
+            if "_names" not in vars(self):  # made once, on first use: fitted state alone
+                self._names = _name_index(self.keys)
+            if self._names is not None:
+                reader, training = self._names
+                read = reader.transform([plain_name(key) for key in keys[text]])
+                nearest = (read @ training.T).max(axis=1).toarray().ravel()
+                distance[text] = np.clip(1.0 - nearest, 0.0, 1.0)
+        return distance
 
     def pair_inputs(self, first, second):
         """The Keras model's inputs for pairs of keys (see ``PairSimilarityClassifier.to_keras``).
@@ -692,12 +768,13 @@ class ItemVectors:
                 "a vector"
             )
             why = "" if known.all() else f": {self.reader.why_nothing_to_score()}"
-            # The same words for every split of a search, so that Python shows them once.
+            # Once for every split of a search, whose counts differ (so that Python shows it
+            # once), but again for another reason: rows of one item, or items without vectors.
             warn_user(
                 "score is NaN: it ranks the distances of pairs of at least 3 distinct items "
                 f"with a vector, and {given}{why}",
                 UndefinedMetricWarning,
-                once=True,
+                once=("score is NaN", n_rows > len(keys), bool(known.all())),
             )
             return float("nan")
         if not known.all():
@@ -820,7 +897,14 @@ class RegressedItemVectors(ItemVectors):
         """
         keys = np.asarray(keys, dtype=object)
         name = f"unseen_regressor {type(self.regressor).__name__}"
-        predicted = np.asarray(self.regressor.predict(keys))
+        try:
+            predicted = np.asarray(self.regressor.predict(keys))
+        except Exception as error:  # the regressor's own words, and the keys it was given
+            raise ValueError(
+                f"{name} could not predict the vectors of {len(keys)} key(s) never seen in "
+                f"fit, starting with {keys[0]!r} ({type(keys[0]).__name__}): "
+                f"{type(error).__name__}: {error}"
+            ) from error
         if predicted.ndim == 1 and self.n_components == 1:
             predicted = predicted[:, np.newaxis]
         if predicted.shape != (len(keys), self.n_components) or predicted.dtype.kind not in "iuf":

@@ -16,7 +16,7 @@ _SHOWN_ONCE = set()
 _LOCK = threading.Lock()
 
 
-def warn_user(message: str, category: type[Warning] = UserWarning, once: bool = False) -> None:
+def warn_user(message: str, category: type[Warning] = UserWarning, once: object = False) -> None:
     """Warn at the first caller outside sk_colour_embed, scikit-learn and joblib.
 
     A warning raised while fitting passes through scikit-learn's wrappers and
@@ -25,13 +25,20 @@ def warn_user(message: str, category: type[Warning] = UserWarning, once: bool = 
     With ``once``, the same warning at the same line of the user's is given
     once per process, as Python's default filter means to: scikit-learn runs
     each split of a search under ``warnings.catch_warnings``, which resets
-    Python's own record, so a search would repeat it for every split.
+    Python's own record, so a search would repeat it for every split. A
+    ``once`` other than True stands for the message in that record: warnings
+    that differ only in counts, as the splits of a search do, are one.
     """
     frame, stacklevel = sys._getframe(1), 2
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame, stacklevel = frame.f_back, stacklevel + 1
     if once:
-        key = (category, message, frame.f_code.co_filename, frame.f_lineno)
+        key = (
+            category,
+            message if once is True else once,
+            frame.f_code.co_filename,
+            frame.f_lineno,
+        )
         with _LOCK:
             if key in _SHOWN_ONCE:
                 return

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 from scipy.stats import spearmanr
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -411,18 +411,63 @@ def test_bad_items_and_descriptors_are_named(css4, change, message):
         small_embedder(epochs=1).fit(X, y)
 
 
-def test_missing_keys_in_transform_follow_handle_unknown(fitted_css4):
+@pytest.mark.parametrize("handle_unknown", ["error", "ignore"])
+def test_missing_keys_follow_handle_missing_whatever_handle_unknown(fitted_css4, handle_unknown):
+    # A missing key followed handle_unknown: NaN like an unknown one, or an error.
+    embedder = clone(fitted_css4).set_params(handle_unknown=handle_unknown)
+    vars(embedder).update({k: v for k, v in vars(fitted_css4).items() if k.endswith("_")})
     rows = pd.DataFrame({"name": ["red", None, np.nan]})
+    out = embedder.transform(rows)
+    np.testing.assert_array_equal(out[0], fitted_css4.transform(["red"])[0])
+    assert np.isnan(out[1:]).all()
+    embedder.set_params(handle_missing="mean")
+    mean = fitted_css4.embedding_.to_numpy().mean(axis=0)
+    np.testing.assert_array_equal(embedder.transform(rows)[1:], [mean, mean])
+    embedder.set_params(handle_missing="error")
     with pytest.raises(
-        ValueError, match=r"missing key \(None or NaN\) in 2 row\(s\), the first at row 1"
+        ValueError, match=r"missing key \(None or NaN\) in 2 row\(s\), the first at row 1\. "
     ):
-        fitted_css4.transform(rows)
-    fitted_css4.set_params(handle_unknown="ignore")
-    try:
-        out = fitted_css4.transform(rows)
-    finally:
-        fitted_css4.set_params(handle_unknown="error")
-    assert np.isfinite(out[0]).all() and np.isnan(out[1:]).all()
+        embedder.transform(rows)
+    unknown = pd.DataFrame({"name": ["red", None, "not a colour"]})
+    embedder.set_params(handle_missing="nan")
+    if handle_unknown == "error":
+        with pytest.raises(ValueError, match=r"1 item\(s\) have no vector \(the first at row 2\)"):
+            embedder.transform(unknown)
+    else:
+        assert np.isnan(embedder.transform(unknown)[1:]).all()
+
+
+def test_the_indicator_tells_looked_up_placed_missing_and_unknown_rows_apart(held_out_css4):
+    (X, y), (X_new, _) = held_out_css4
+    embedder = small_embedder(
+        unseen_regressor=nearest_name_regressor(), add_indicator=True, handle_unknown="ignore"
+    ).fit(X, y)
+    known, new = X["name"].iloc[0], X_new["name"].iloc[0]
+    rows = [known, known.upper(), new, None, "zzzz qqq"]
+    out = embedder.transform(rows)
+    assert out.shape == (5, 2 + 3)
+    assert list(embedder.get_feature_names_out()) == [
+        "pairsimilarityembedder0",
+        "pairsimilarityembedder1",
+        "pairsimilarityembedder_missing",
+        "pairsimilarityembedder_unseen",
+        "pairsimilarityembedder_name_distance",
+    ]
+    vectors, missing, unseen, distance = out[:, :2], out[:, 2], out[:, 3], out[:, 4]
+    np.testing.assert_array_equal(vectors, embedder.set_params(add_indicator=False).transform(rows))
+    np.testing.assert_array_equal(missing, [0, 0, 0, 1, 0])
+    np.testing.assert_array_equal(unseen, [0, 1, 1, 0, 1])
+    assert distance[0] == 0 and distance[1] == 0  # another case of a known name
+    assert 0 < distance[2] < 1 and distance[3] == 1 and distance[4] == 1
+    # in a pipeline, the names follow set_output
+    frame = embedder.set_params(add_indicator=True).set_output(transform="pandas").transform(rows)
+    assert list(frame.columns) == list(embedder.get_feature_names_out())
+
+
+def test_a_misspelt_name_is_nearer_its_name_than_a_made_up_one(fitted_css4):
+    names = ["turquiose", " DarkOliveGreen", "qwxz"]  # the CSS names are "turquoise", ...
+    distance = fitted_css4.vectors_.name_distance(names)
+    assert distance[1] == 0 and 0 < distance[0] < 0.5 < distance[2]
 
 
 def test_score_needs_the_descriptors_fit_saw(fitted_css4, css4):
@@ -688,14 +733,22 @@ def test_regressed_vectors_are_on_the_unit_sphere_under_normalize(held_out_css4)
     np.testing.assert_allclose(np.linalg.norm(new, axis=1), 1, rtol=1e-9)
 
 
-def test_missing_keys_follow_handle_unknown_with_an_unseen_regressor(held_out_css4):
+def test_missing_keys_follow_handle_missing_with_an_unseen_regressor(held_out_css4):
+    # With a regressor, a missing key raised under the default handle_unknown="error".
     (X, y), _ = held_out_css4
     embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
-    with pytest.raises(ValueError, match="missing"):
-        embedder.transform(pd.DataFrame({"name": ["red", None]}))
-    embedder.set_params(handle_unknown="ignore")
     vectors = embedder.transform(pd.DataFrame({"name": ["red", None, "reddish"]}))
     assert np.isnan(vectors[1]).all() and np.isfinite(vectors[[0, 2]]).all()
+    with pytest.raises(ValueError, match="missing"):
+        embedder.set_params(handle_missing="error").transform(["red", None])
+
+
+def test_a_number_given_to_an_unseen_regressor_of_names_is_named(held_out_css4):
+    # It ended in "AttributeError: 'int' object has no attribute 'lower'".
+    (X, y), _ = held_out_css4
+    embedder = small_embedder(unseen_regressor=nearest_name_regressor()).fit(X, y)
+    with pytest.raises(ValueError, match=r"unseen_regressor Pipeline could not predict.*5 \(int\)"):
+        embedder.transform(["red", 5])
 
 
 class OneValueRegressor(RegressorMixin, BaseEstimator):
