@@ -9,8 +9,6 @@ the queries. The estimators, the plots and the command use it; none of it
 imports TensorFlow.
 """
 
-import re
-import unicodedata
 from numbers import Integral
 
 import numpy as np
@@ -18,7 +16,6 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._config import NORM_EPSILON, encoder_layers
@@ -29,6 +26,7 @@ from sk_colour_embed._items import (
     index_from_state,
     index_state,
 )
+from sk_colour_embed._names import NameIndex
 from sk_colour_embed._tokens import ExactReader, padded
 from sk_colour_embed._warnings import warn_user
 
@@ -99,32 +97,6 @@ def _score_pairs(n_items):
     first = rng.randint(n_items, size=_SCORE_MAX_PAIRS)
     second = (first + rng.randint(1, n_items, size=_SCORE_MAX_PAIRS)) % n_items
     return first, second
-
-
-def plain_name(name):
-    """``name`` as people mean it: Unicode forms, case, runs of spaces, hyphens and
-    underscores folded, so that ``"Dark  Olive-Green"`` is ``"dark olive green"``.
-
-    >>> plain_name(" Dark  Olive-Green ")
-    'dark olive green'
-    """
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return " ".join(re.sub(r"[-_/]+", " ", folded).split())
-
-
-def _name_index(keys):
-    """Character 3-grams of the training names, for :meth:`ItemVectors.name_distance`.
-
-    The fitted TF-IDF of the plain names and their rows, or None when no key is a string.
-    """
-    names = [plain_name(key) for key in keys if isinstance(key, str)]
-    if not names:
-        return None
-    reader = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float64)
-    try:
-        return reader, reader.fit_transform(names)
-    except ValueError:  # no name holds a 3-gram (empty names)
-        return None
 
 
 def _key_text(key_to_str, key):
@@ -230,7 +202,7 @@ class ItemVectors:
 
     # Plain arrays instead of the pandas keys, so that skops can save the vectors too.
     def __getstate__(self):
-        state = {name: value for name, value in vars(self).items() if name != "_names"}
+        state = {name: value for name, value in vars(self).items() if name != "_name_index"}
         return {**state, "keys": index_state(self.keys)}
 
     def __setstate__(self, state):
@@ -485,14 +457,14 @@ class ItemVectors:
         distance[seen] = 0.0
         text = ~seen & np.array([isinstance(key, str) for key in keys], dtype=bool)
         if self.keys.nlevels == 1 and text.any():
-            if "_names" not in vars(self):  # made once, on first use: fitted state alone
-                self._names = _name_index(self.keys)
-            if self._names is not None:
-                reader, training = self._names
-                read = reader.transform([plain_name(key) for key in keys[text]])
-                nearest = (read @ training.T).max(axis=1).toarray().ravel()
-                distance[text] = np.clip(1.0 - nearest, 0.0, 1.0)
+            distance[text] = 1.0 - self._names().similarity(list(keys[text]))[0]
         return distance
+
+    def _names(self):
+        """The training names' :class:`NameIndex`, made on first use from fitted state alone."""
+        if "_name_index" not in vars(self):
+            self._name_index = NameIndex(list(self.keys))
+        return self._name_index
 
     def pair_inputs(self, first, second):
         """The Keras model's inputs for pairs of keys (see ``PairSimilarityClassifier.to_keras``).
@@ -834,10 +806,14 @@ class RegressedItemVectors(ItemVectors):
     key to a vector: the estimators' ``unseen_regressor``, fitted on the
     training keys and their learned vectors. A key the reader places (a
     training key; with a vectorizer, a name with a token seen in fit) has
-    its vector as before, and any other key but a missing one (None, NaN),
-    training names with no token kept included, has the regressor's, put on
-    the unit sphere under ``normalize``; so ``key in vectors`` holds for any
-    such key, as gensim's ``FastTextKeyedVectors`` has a vector for any word.
+    its vector as before. Any other key but a missing one (None, NaN) has
+    one too: a name that spells a training name otherwise (``"Dark
+    Olive-Green"``, ``"burgandy"``: case, spacing and hyphens folded, or at
+    most 2 letters, and a fifth of the name, typed wrong) has that name's
+    learned vector; any other, training names with no token kept included,
+    has the regressor's, put on the unit sphere under ``normalize``. So
+    ``key in vectors`` holds for any such key, as gensim's
+    ``FastTextKeyedVectors`` has a vector for any word.
 
     Parameters
     ----------
@@ -884,9 +860,23 @@ class RegressedItemVectors(ItemVectors):
         vectors, known = super()._compose(keys, weights)
         unseen = ~known & ~np.asarray(pd.isna(keys), dtype=bool)
         if unseen.any():
-            vectors[unseen] = self._predict(keys[unseen])
+            vectors[unseen] = self._place(keys[unseen])
             known = known | unseen
         return vectors, known
+
+    def _place(self, keys):
+        """Vectors of keys the reader does not place: a training name's for a name that
+        spells it otherwise (see :class:`NameIndex`), the regressor's for any other."""
+        variant = np.full(len(keys), -1)
+        text = np.array([isinstance(key, str) for key in keys], dtype=bool)
+        if self.keys.nlevels == 1 and text.any():
+            variant[text] = self._names().variant_of(list(keys[text]))
+        spelt = variant >= 0
+        vectors = np.empty((len(keys), self.n_components))
+        vectors[spelt] = self.vectors[variant[spelt]]
+        if not spelt.all():
+            vectors[~spelt] = self._predict(keys[~spelt])
+        return vectors
 
     def _predict(self, keys):
         """The regressor's vectors of ``keys``, on the unit sphere under ``normalize``.
