@@ -1,11 +1,11 @@
 """Run every benchmark and write what each printed, with a table of the runs.
 
-    python benchmarks/run_all.py [--out benchmarks/results.md] [NAME ...]
+    python benchmarks/run_all.py [--out benchmarks/last_run.md] [NAME ...]
 
 NAME is a script's name without ``bench_`` and ``.py`` (``engine``,
 ``grid_search``, ``open_vocabulary``, ``scale``); all of them by default. The
-figures in the README and in ``docs/`` come from these scripts; the file this
-writes puts one run's figures side by side to compare with them. The scripts
+figures in the README and in ``docs/`` come from these scripts, logged by date in ``benchmarks/results.md``;
+the file this writes puts one run's figures side by side to compare with them. The scripts
 run one after another (each uses every core).
 """
 
@@ -22,7 +22,7 @@ SCRIPTS = sorted(path.stem.removeprefix("bench_") for path in HERE.glob("bench_*
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=SCRIPTS, metavar="NAME")
-    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument("--out", type=Path, default=HERE / "last_run.md")
     args = parser.parse_args()
     unknown = sorted(set(args.names) - set(SCRIPTS))
     if unknown:
