@@ -24,6 +24,7 @@ _MODULES = {
     "UninformativePairsWarning": "_warnings",
     "WordVectors": "_word_vectors",
     "build_pair_model": "_model",
+    "colour_embedder": "_recommended",
     "load_colours": "_data",
     "read_colour_csv": "_data",
     "write_projector": "_projector",

@@ -21,6 +21,7 @@ import joblib
 from sklearn.utils.validation import check_memory
 
 from sk_colour_embed._config import random_state_params
+from sk_colour_embed._shipped import shipped_fit
 
 # Fitted estimators kept in a process, the least recently used leaving first.
 MAX_FITS = 8
@@ -97,9 +98,14 @@ def fitted_copy(estimator, X, y, memory=None):
     """
     if not is_seeded(estimator):
         return estimator.fit(X, y)
-    key = joblib.hash((estimator, X, y))
+    key = fit_key(estimator, X, y)
     fitted = FITS.get(key)
     if fitted is None:
-        fitted = check_memory(memory).cache(_fit)(estimator, X, y)
+        fitted = shipped_fit(key) or check_memory(memory).cache(_fit)(estimator, X, y)
         FITS.put(key, fitted)
     return copy.deepcopy(fitted)
+
+
+def fit_key(estimator, X, y):
+    """The key of ``estimator``'s fit on ``X, y``: the same for the same settings and data."""
+    return joblib.hash((estimator, X, y))
