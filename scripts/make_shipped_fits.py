@@ -4,8 +4,8 @@
 
 For each configuration of ``colour_embedder`` that ships (with and without
 the ``words`` extra), this trains its reference fit, as ``fit`` would without
-a shipped file, and writes it to ``sk_colour_embed/fits/<key>.skops`` (skops:
-loading runs no pickle), where ``<key>`` is the fit cache's key of the
+a shipped file, and writes it to ``sk_colour_embed/fits/<key>.fit`` (a file of
+``sk_colour_embed._state_files``: loading runs no pickle), where ``<key>`` is the fit cache's key of the
 estimator and its reference, and ``sk_colour_embed/fits/manifest.json`` with
 each file's SHA-256, configuration and the versions that made it. Files
 appear whole (written under a temporary name, then renamed).
@@ -21,17 +21,16 @@ import json
 import os
 import platform
 import sys
-import zipfile
 
 import numpy as np
 import sklearn
-import skops.io as sio
 from sklearn.base import clone
 
 import sk_colour_embed
 from sk_colour_embed import colour_embedder
 from sk_colour_embed._fit_cache import fit_key
 from sk_colour_embed._shipped import FOLDER, MANIFEST, SHIPPED_OFF
+from sk_colour_embed._state_files import dumps, loads
 
 CONFIGURATIONS = {"lookup+char3": dict(words=False), "lookup+words": dict(words=True)}
 
@@ -60,14 +59,14 @@ def main():
         own, (X, y) = training_of(name)
         key = fit_key(own, X, y)
         fitted = own.fit(X, y)
-        path = FOLDER / f"{key}.skops"
+        path = FOLDER / f"{key}.fit"
         if args.check:
-            shipped = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+            shipped = loads(path.read_bytes())
             same = np.array_equal(shipped.transform(X), fitted.transform(X))
             differs |= not same
             print(f"{name}: {path.name} {'the same' if same else 'DIFFERS'}")
             continue
-        data = sio.dumps(fitted, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        data = dumps(fitted)
         write_whole(path, data)
         manifest[path.name] = {
             "configuration": name,
@@ -77,7 +76,7 @@ def main():
         print(f"{name}: wrote {path.name} ({len(data) / 1e6:.2f} MB)")
     if args.check:
         sys.exit(1 if differs else 0)
-    for stale in set(p.name for p in FOLDER.glob("*.skops")) - set(manifest):
+    for stale in {p.name for p in FOLDER.glob("*.fit")} - set(manifest):
         (FOLDER / stale).unlink()
     manifest = {
         "made_with": {

@@ -1,8 +1,10 @@
-"""Fits that ship with the package: the recommended colour embedders, fitted, as skops files.
+"""Fits that ship with the package: the recommended colour embedders, fitted.
 
 ``scripts/make_shipped_fits.py`` makes them, in ``sk_colour_embed/fits/``,
 each named by the fit cache's key of the estimator and its reference (see
-``_fit_cache``), with a manifest of their SHA-256. The fit cache asks here
+``_fit_cache``), with a manifest of their SHA-256. They are files of
+``_state_files``: loading one makes no object of a class outside the
+package, scikit-learn and NumPy, and runs no pickle. The fit cache asks here
 before it trains: a fit of exactly those settings on exactly that table is a
 load, without TensorFlow; any other fit trains. A file that is missing,
 damaged or holds a type the package does not trust is passed over, with one
@@ -15,14 +17,13 @@ import json
 import os
 from pathlib import Path
 
+from sk_colour_embed._state_files import loads
 from sk_colour_embed._warnings import warn_user
 
 FOLDER = Path(__file__).with_name("fits")
 MANIFEST = FOLDER / "manifest.json"
 # Set to "off" to train even the fits that ship (the script that makes them does).
 SHIPPED_OFF = "SK_COLOUR_EMBED_SHIPPED_FITS"
-# The types a shipped fit may hold: the package's own, NumPy's, SciPy's, scikit-learn's.
-_TRUSTED = ("sk_colour_embed.", "numpy.", "scipy.", "sklearn.", "builtins.")
 
 
 @functools.cache
@@ -33,25 +34,18 @@ def _manifest():
 def shipped_fit(key):
     """The fitted estimator shipped under the fit cache's ``key``, or None.
 
-    None too when ``SK_COLOUR_EMBED_SHIPPED_FITS=off``, or when skops, which
-    reads the files, is not installed.
+    None too when ``SK_COLOUR_EMBED_SHIPPED_FITS=off``.
     """
     if os.environ.get(SHIPPED_OFF, "").strip().lower() == "off":
         return None
-    path = FOLDER / f"{key}.skops"
+    path = FOLDER / f"{key}.fit"
     if not path.is_file():
         return None
     try:
-        import skops.io as sio
-
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != _manifest()[path.name]["sha256"]:
             raise ValueError("its SHA-256 is not the one the package's manifest records")
-        types = sio.get_untrusted_types(data=data)
-        foreign = [name for name in types if not name.startswith(_TRUSTED)]
-        if foreign:
-            raise ValueError(f"it holds types the package does not trust: {foreign}")
-        return sio.loads(data, trusted=types)
+        return loads(data)
     except Exception as error:  # whatever is wrong with the file, the fit trains instead
         warn_user(
             f"the fit shipped in {path} cannot be loaded ({type(error).__name__}: {error}), "

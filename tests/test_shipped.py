@@ -9,12 +9,12 @@ import warnings
 
 import numpy as np
 import pytest
-import skops.io as sio
 from sklearn.base import clone
 
 import sk_colour_embed._shipped as shipped
 from sk_colour_embed import colour_embedder
 from sk_colour_embed._fit_cache import FITS, fit_key
+from sk_colour_embed._state_files import dumps
 
 from conftest import small_embedder
 
@@ -33,8 +33,8 @@ def fits_folder(tmp_path, monkeypatch):
 
 def ship(folder, estimator, X, y, fitted):
     """Ship ``fitted`` as the fit of ``estimator`` on ``X, y``, as the script does."""
-    data = sio.dumps(fitted)
-    name = f"{fit_key(estimator, X, y)}.skops"
+    data = dumps(fitted)
+    name = f"{fit_key(estimator, X, y)}.fit"
     (folder / name).write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
     (folder / "manifest.json").write_text(json.dumps({"fits": {name: {"sha256": sha}}}))
@@ -90,11 +90,11 @@ def test_each_shipped_file_is_the_one_its_settings_ask_for_and_whole():
     for words in (False, True):
         embedder = colour_embedder(words=words)
         own = clone(embedder).set_params(reference=None, memory=None)
-        name = f"{fit_key(own, *embedder.reference)}.skops"
+        name = f"{fit_key(own, *embedder.reference)}.fit"
         assert name in manifest, (words, name)
         data = (shipped.FOLDER / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == manifest[name]["sha256"]
-    assert {path.name for path in shipped.FOLDER.glob("*.skops")} == set(manifest)
+    assert {path.name for path in shipped.FOLDER.glob("*.fit")} == set(manifest)
 
 
 NO_TENSORFLOW = """
