@@ -4,9 +4,9 @@
 
 NAME is a script's name without ``bench_`` and ``.py`` (``engine``,
 ``grid_search``, ``open_vocabulary``, ``scale``); all of them by default. The
-figures in the README and in ``docs/`` come from these scripts, logged by date in ``benchmarks/results.md``;
-the file this writes puts one run's figures side by side to compare with them. The scripts
-run one after another (each uses every core).
+figures in the README and in ``docs/`` come from these scripts, logged by date in
+``benchmarks/results.md``; the file this writes puts one run's figures side by side to
+compare with them. The scripts run one after another (each uses every core).
 """
 
 import argparse
