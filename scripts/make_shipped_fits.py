@@ -6,8 +6,9 @@ For each configuration of ``colour_embedder`` that ships (with and without
 the ``words`` extra), this trains its reference fit, as ``fit`` would without
 a shipped file, and writes it to ``sk_colour_embed/fits/<key>.fit`` (a file
 of ``sk_colour_embed._state_files``: loading runs no pickle), where
-``<key>`` is the fit cache's key of the estimator and its reference, and ``sk_colour_embed/fits/manifest.json`` with
-each file's SHA-256, configuration and the versions that made it. Files
+``<key>`` is the fit cache's key of the estimator and its reference, and
+``sk_colour_embed/fits/manifest.json`` with each file's SHA-256, configuration
+and the versions that made it. Files
 appear whole (written under a temporary name, then renamed).
 
 On the machine that made them, running it again gives the same files' vectors
