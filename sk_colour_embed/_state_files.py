@@ -23,6 +23,7 @@ import json
 import zipfile
 
 import numpy as np
+import scipy.sparse as sp
 
 # The modules whose classes a file may hold.
 ALLOWED = ("sk_colour_embed.", "sklearn.", "numpy.")
@@ -77,6 +78,11 @@ class _Writer:
             return {"dict": [[self.node(k), self.node(v)] for k, v in value.items()]}
         if isinstance(value, np.random.RandomState):
             return {"random_state": self.node(value.get_state())}
+        if sp.issparse(value):  # as its CSR arrays, and whether it was an array or a matrix
+            csr = value.tocsr()
+            parts = [self.array(part) for part in (csr.data, csr.indices, csr.indptr)]
+            kind = "array" if isinstance(value, sp.sparray) else "matrix"
+            return {"sparse": value.format, "kind": kind, "parts": parts, "shape": csr.shape}
         return self.instance(value)
 
     def instance(self, value):
@@ -118,6 +124,10 @@ class _Reader:
             random_state = np.random.RandomState()
             random_state.set_state(self.node(value["random_state"]))
             return random_state
+        if "sparse" in value:
+            make = sp.csr_array if value["kind"] == "array" else sp.csr_matrix
+            parts = tuple(self.arrays[part] for part in value["parts"])
+            return make(parts, shape=tuple(value["shape"])).asformat(value["sparse"])
         if "ref" in value:
             return self.made[value["ref"]]
         return self.instance(value)
