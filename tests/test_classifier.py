@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -311,6 +311,21 @@ def test_the_classifier_answers_gensims_queries(fitted):
     assert [key for key, _ in analogy] == [key for key, _ in nearest[:2]]
     assert [s for _, s in analogy] == pytest.approx([s for _, s in nearest[:2]])
     assert fitted.similarity("red", "navy") == vectors.similarity("red", "navy")
+
+
+def test_the_classifier_takes_gensims_habits(fitted):
+    assert "red" in fitted and "reddish" not in fitted
+    np.testing.assert_array_equal(fitted["navy"], fitted.vectors_.get_vector("navy"))
+    np.testing.assert_array_equal(fitted[["red", "navy"]], fitted.vectors_[["red", "navy"]])
+    assert fitted.index_to_key == fitted.vectors_.keys.tolist()
+    assert fitted.key_to_index["red"] == fitted.index_to_key.index("red")
+    unfitted = PairSimilarityClassifier()
+    with pytest.raises(NotFittedError):
+        "red" in unfitted  # noqa: B015
+    with pytest.raises(NotFittedError):
+        unfitted["red"]
+    with pytest.raises(NotFittedError):
+        unfitted.index_to_key  # noqa: B018
 
 
 # -- early stopping -----------------------------------------------------------

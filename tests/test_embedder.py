@@ -531,6 +531,34 @@ def test_gensim_queries_on_the_embedder(fitted_css4):
         embedder.similar_by_vector(np.array(["red", "blue"]))
 
 
+def test_the_embedder_takes_gensims_habits(fitted_css4):
+    # "red" in embedder was TypeError: argument of type 'PairSimilarityEmbedder' is not
+    # iterable; embedder["red"], index_to_key and key_to_index did not exist.
+    embedder = fitted_css4
+    assert "red" in embedder and "Red" not in embedder
+    np.testing.assert_array_equal(embedder["red"], embedder.transform(["red"])[0])
+    both = embedder[["red", "navy"]]
+    np.testing.assert_array_equal(both, embedder.transform(["red", "navy"]))
+    assert embedder.index_to_key == embedder.embedding_.index.tolist()
+    assert embedder.key_to_index["navy"] == embedder.index_to_key.index("navy")
+    with pytest.raises(KeyError, match="'Red'"):
+        embedder["Red"]  # a key without a vector, whatever handle_unknown
+    with pytest.raises(TypeError, match="not iterable"):
+        iter(embedder)
+
+
+def test_an_unfitted_embedder_answers_no_gensim_habit():
+    embedder = PairSimilarityEmbedder()
+    for habit in (
+        lambda: "red" in embedder,
+        lambda: embedder["red"],
+        lambda: embedder.index_to_key,
+        lambda: embedder.key_to_index,
+    ):
+        with pytest.raises(NotFittedError):
+            habit()
+
+
 def test_a_bool_key_among_floats_in_a_list_is_found_as_given():
     # NumPy made [[False, 0.0], ...] floats: the items were (0.0, 0.0), and pandas
     # does not find a bool among floats, so most_similar((False, 0.0)) was a KeyError.
