@@ -479,6 +479,34 @@ def test_a_column_keeps_its_name_and_mismatched_columns_are_refused(css4):
         pairs.transform(np.array([["red"]]))
 
 
+def test_one_key_column_is_taken_under_any_name(fitted_css4, css4):
+    # A fit on df[["name"]] refused df[["paint"]] with scikit-learn's feature-names
+    # message, while df["paint"] worked: one column of names is the column, as a text
+    # vectorizer takes any column of text.
+    X, y = css4
+    expected = fitted_css4.transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor "X does not have valid feature names"
+        for renamed in (X.rename(columns={"name": "paint"}), X.rename(columns={"name": 0})):
+            np.testing.assert_array_equal(fitted_css4.transform(renamed), expected)
+            assert fitted_css4.score(renamed, y) == fitted_css4.score(X, y)
+        on_a_list = small_embedder(epochs=2).fit(X["name"].to_list(), y)
+        np.testing.assert_array_equal(
+            on_a_list.transform(X.rename(columns={"name": "paint"})), on_a_list.transform(X)
+        )
+    assert fitted_css4.feature_names_in_.tolist() == ["name"]  # fit's, as before
+
+
+def test_several_key_columns_keep_scikit_learns_rule_on_names(css4):
+    X, y = css4
+    both = pd.DataFrame({"name": X["name"], "again": X["name"]})
+    fitted = small_embedder(epochs=2).fit(both, y)
+    with pytest.raises(ValueError, match="Feature names unseen at fit time:\n- other"):
+        fitted.transform(both.rename(columns={"again": "other"}))
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        fitted.transform(both[["again", "name"]])
+
+
 def test_a_diverging_fit_says_so_and_names_learning_rate(css4):
     X, y = css4
     with pytest.warns(ConvergenceWarning) as record:
