@@ -137,7 +137,7 @@ def keys_as_given(X):
 
 
 def _is_polars(X, kind):
-    """Whether ``X`` is a polars ``kind`` (``"Series"``, ``"DataFrame"``); polars is not imported."""
+    """Whether ``X`` is a polars ``kind`` ("Series", "DataFrame"), without importing polars."""
     polars = sys.modules.get("polars")
     return polars is not None and isinstance(X, getattr(polars, kind))
 
