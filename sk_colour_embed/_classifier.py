@@ -402,9 +402,10 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         - With ``hidden_layer_sizes``, the embedding holds the vectors before
           the hidden layers, and the layer ``"encoder"`` holds those layers.
 
-        Loading the file needs this package's layers registered with Keras:
-        run ``from sk_colour_embed import build_pair_model`` before
-        ``keras.models.load_model``.
+        It loads with ``keras.models.load_model`` in any process that has
+        run ``import sk_colour_embed``, which registers the package's layers
+        with Keras when Keras is imported; its optimizer is built, so that
+        loading restores it without a warning.
 
         Returns
         -------

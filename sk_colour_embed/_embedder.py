@@ -263,7 +263,9 @@ class PairSimilarityEmbedder(
     n_features_in_ : int
         Number of key columns.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the key columns, when ``X`` has string column names.
+        Names of the key columns, when ``X`` has string column names. With
+        one key column, :meth:`transform` and :meth:`score` take it under any
+        name; with several, under these.
 
     See Also
     --------
@@ -428,7 +430,11 @@ class PairSimilarityEmbedder(
         ----------
         X : array-like of shape (n_samples, n_key_columns) or (n_samples,)
             Item keys (names, with a vectorizer: any name with a token seen in
-            fit has a vector); a list, array or Series is one column.
+            fit has a vector); a list, array or Series is one column. After a
+            fit on one key column, a table of one column is that column
+            whatever its name (``df[["paint"]]`` after a fit on
+            ``df[["name"]]``), as a text vectorizer takes any column of text;
+            several key columns must have the names of fit.
 
         Returns
         -------

@@ -4,6 +4,7 @@ A row's values together identify an item. Repeated keys are one item, whose
 descriptor is the mean of its rows.
 """
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -135,9 +136,16 @@ def keys_as_given(X):
     return given if changed else converted
 
 
+def _is_polars(X, kind):
+    """Whether ``X`` is a polars ``kind`` ("Series", "DataFrame"), without importing polars."""
+    polars = sys.modules.get("polars")
+    return polars is not None and isinstance(X, getattr(polars, kind))
+
+
 def _is_one_column(X):
-    """Whether ``X`` is a 1-D sequence of keys: a Series, a 1-D array, a flat list or tuple."""
-    if isinstance(X, pd.Series):
+    """Whether ``X`` is a 1-D sequence of keys: a Series (pandas or polars), a 1-D array, a
+    flat list or tuple."""
+    if isinstance(X, pd.Series) or _is_polars(X, "Series"):
         return True
     if isinstance(X, np.ndarray):
         return X.ndim == 1
@@ -146,16 +154,34 @@ def _is_one_column(X):
     )
 
 
+def _table_column(X):
+    """The one column of a one-column table (pandas or polars DataFrame), else None."""
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 1:
+        return X.iloc[:, 0]
+    if _is_polars(X, "DataFrame") and X.width == 1:
+        return X.to_series()
+    return None
+
+
 def as_columns(estimator, X, reset):
     """``X`` with its columns: a 1-D sequence of keys becomes a table of one column.
 
     scikit-learn's text vectorizers and skrub's encoders take a column of
-    names as a list, an array or a Series; here it is the one key column.
-    Its values keep their types (``["1", 1]`` stays a string and an
-    integer, as :func:`keys_as_given` keeps them). A Series keeps its name
-    as the column's at fit; after fit a 1-D column is the fitted column,
-    whatever it is called.
+    names as a list, an array or a Series (pandas or polars); here it is
+    the one key column. Its values keep their types (``["1", 1]`` stays a
+    string and an integer, as :func:`keys_as_given` keeps them). A Series
+    keeps its name as the column's at fit.
+
+    After a fit on one key column, that column is taken under any name, as
+    a text vectorizer takes any column of text: a 1-D column, and a table of
+    one column too (``df[["paint"]]`` after a fit on ``df[["name"]]``, or on
+    a list), which becomes the fitted column. scikit-learn's rule that the
+    columns' names match those of fit holds from two key columns on, where
+    the names say which column is which.
     """
+    if not reset and getattr(estimator, "n_features_in_", None) == 1:
+        column = _table_column(X)
+        X = X if column is None else column
     if not _is_one_column(X):
         return X
     n_fitted = getattr(estimator, "n_features_in_", 1)
@@ -164,9 +190,12 @@ def as_columns(estimator, X, reset):
             f"X is 1-D, one column of keys, but fit saw {n_fitted} key columns. Reshape your "
             f"data: one row per item, with its {n_fitted} keys."
         )
+    series_name = None
+    if _is_polars(X, "Series"):  # its values as Python objects, as a list's
+        series_name, X = X.name or None, X.to_list()  # polars names a Series "" by default
     if isinstance(X, list | tuple):  # through keys_as_given: ["1", 1] stays two keys
         X = np.asarray(keys_as_given([[value] for value in X])).reshape(len(X), 1)[:, 0]
-    column = pd.Series(X, copy=False)
+    column = pd.Series(X, copy=False, name=series_name)
     fitted = getattr(estimator, "feature_names_in_", None)
     if reset:
         name = column.name if isinstance(column.name, str) else None
@@ -200,7 +229,8 @@ def refuse_one_shot(value, name):
 def validate_keys(estimator, X, reset=False):
     """``validate_data`` for item keys ``X`` of any dtype; missing keys are left in.
 
-    ``X`` may be 2-D (rows of key columns) or a 1-D column of keys.
+    ``X`` may be 2-D (rows of key columns) or a 1-D column of keys; after a
+    fit on one key column, its one column under any name (see :func:`as_columns`).
     """
     refuse_one_shot(X, "X")
     X = keys_as_given(as_columns(estimator, X, reset))
@@ -219,7 +249,8 @@ def validate_items(estimator, X, y, reset=True):
     """``validate_data`` for item keys ``X`` (any dtype) and descriptors ``y``.
 
     Every row must name an item, and the descriptors must be numbers whose
-    squared differences are finite. ``X`` may be a 1-D column of keys.
+    squared differences are finite. ``X`` may be a 1-D column of keys; after
+    a fit on one key column, its one column under any name (see :func:`as_columns`).
     """
     refuse_one_shot(X, "X")
     refuse_one_shot(y, "y")

@@ -331,6 +331,9 @@ def trained_pair_model(
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy"
     )
+    # Built, its state (zero moments) is saved whole with the model: Keras builds the
+    # optimizer of a loaded model and would otherwise warn that it skipped loading it.
+    model.optimizer.build(model.trainable_variables)
     return model
 
 

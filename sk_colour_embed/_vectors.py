@@ -99,6 +99,20 @@ def _score_pairs(n_items):
     return first, second
 
 
+def is_one_key(value):
+    """Whether ``value`` is one key rather than several: keys are hashable.
+
+    A string, a number, None or a tuple (one key of several columns) is one
+    key; a list, a NumPy array, a pandas Index or Series, a polars Series is
+    a sequence of keys, as in gensim's ``vectors[keys]``.
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _key_text(key_to_str, key):
     """``key_to_str(key)``; its failure is told with the key it failed on."""
     try:
@@ -141,6 +155,20 @@ class ItemVectors:
     vectors : ndarray of shape (n_items, n_components)
         The vector of each training item, in the order of ``keys``; NaN rows
         for training names with no token the vectorizer keeps.
+    index_to_key : list
+        The training items' keys, in the order of the rows of ``vectors``.
+    key_to_index : dict
+        The row of ``vectors`` of each training item's key.
+
+    Notes
+    -----
+    gensim's habits hold: ``key in vectors`` says whether a key has a
+    vector, ``vectors[key]`` is its vector (a ``KeyError`` if it has none)
+    and ``vectors[keys]`` a 2-D array of several; ``index_to_key`` and
+    ``key_to_index`` are gensim 4's. As gensim's ``FastTextKeyedVectors``,
+    with a vectorizer (or an ``unseen_regressor``) a key with a vector need
+    not be a training key: ``key in vectors`` holds for any name with a
+    token seen in fit, while ``key_to_index`` lists the training items only.
 
     Examples
     --------
@@ -156,6 +184,14 @@ class ItemVectors:
     ['crimson', 'navy']
     >>> vectors.similarity("red", "red")
     1.0
+    >>> "navy" in vectors, "blue" in vectors
+    (True, False)
+    >>> vectors["crimson"]
+    array([0.1, 0. ])
+    >>> vectors[["red", "navy"]].shape
+    (2, 2)
+    >>> vectors.key_to_index["navy"], vectors.index_to_key[1]
+    (2, 'crimson')
     """
 
     # Vectors saved before encoders existed have none.
@@ -199,6 +235,57 @@ class ItemVectors:
 
     def __len__(self):
         return len(self.keys)
+
+    # Not a sequence: with ``__getitem__`` and ``__len__``, Python would iterate over
+    # vectors[0], vectors[1], ... and stop at a KeyError. The keys are index_to_key.
+    __iter__ = None
+
+    @property
+    def index_to_key(self):
+        """The training items' keys, in the order of the rows of :attr:`vectors`, as gensim's.
+
+        Tuples for several key columns. A new list at each access.
+        """
+        return self.keys.tolist()
+
+    @property
+    def key_to_index(self):
+        """The row of :attr:`vectors` of each training item's key, as gensim's.
+
+        A new dict at each access: keep it for repeated lookups.
+        """
+        return {key: index for index, key in enumerate(self.keys.tolist())}
+
+    def __getitem__(self, key_or_keys):
+        """The vector of a key, or the vectors of a sequence of keys, as gensim's ``vectors[...]``.
+
+        Parameters
+        ----------
+        key_or_keys : hashable or sequence of hashable
+            One key (a string, a number, a tuple for several key columns), or
+            a list, array or Series of keys; with a vectorizer, any names it
+            can read.
+
+        Returns
+        -------
+        vector : ndarray of shape (n_components,) or (n_keys, n_components)
+            1-D for one key, 2-D for a sequence of keys.
+
+        Raises
+        ------
+        KeyError
+            Naming the keys without a vector, as gensim's.
+        """
+        if is_one_key(key_or_keys):
+            return self.get_vector(key_or_keys)
+        keys = self._as_index(key_or_keys)
+        vectors, known = self._compose(keys)
+        if not known.all():
+            unknown = keys[~known].unique()
+            raise KeyError(
+                f"no vector for {describe_keys(unknown)}: {self.reader.why_unknown(unknown)}."
+            )
+        return vectors
 
     # Plain arrays instead of the pandas keys, so that skops can save the vectors too.
     def __getstate__(self):
@@ -246,9 +333,16 @@ class ItemVectors:
         """The training items' vectors as gensim ``KeyedVectors``.
 
         Needs gensim (``pip install sk_colour_embed[gensim]``). gensim ranks
-        neighbours by cosine similarity, this package by distance: the two
-        orders agree when the vectors are on the unit sphere
-        (``normalize=True``), and may differ otherwise (see the example).
+        neighbours by cosine similarity, this package by distance. The export
+        gensim ranks as this package does is that of vectors on the unit
+        sphere, an estimator fitted with ``normalize=True``: there squared
+        distance is ``2 - 2 * cosine``, and gensim's ``most_similar`` gives
+        this package's neighbours, in its order, for a key, for the mean of
+        several keys, and for the analogy ``positive=[b, c], negative=[a]``
+        (its similarities are cosines). Off the sphere the orders may differ
+        (see the example), and normalising the vectors at export would not
+        help: gensim normalises them itself before taking cosines, so a
+        vector's length, which distance counts, is lost either way.
 
         Parameters
         ----------
@@ -569,7 +663,8 @@ class ItemVectors:
             name; a tuple is one key of several columns) and vectors of shape
             ``(n_components,)``, given as NumPy arrays (or lists of numbers
             inside the list). A single key or vector is a list of one; a 2-D
-            array is a list of its rows. At least one is needed.
+            array is a list of its rows; a pandas or polars Series is a list
+            of its values. At least one is needed.
         negative : key, ndarray, or list of keys and ndarrays, default=None
             What the items should be away from, given as ``positive``.
         topn : int, default=10
@@ -652,8 +747,10 @@ class ItemVectors:
             query = []
         elif isinstance(query, np.ndarray):  # a vector, or rows of vectors
             query = list(query) if query.ndim == 2 else [query]
-        elif not isinstance(query, list):  # a key; a tuple is a key of several columns
+        elif is_one_key(query):  # a key; a tuple is a key of several columns
             query = [query]
+        else:  # a list, or a pandas or polars Series of keys (and vectors)
+            query = list(query)
         vectors, itself = [], [np.empty(0, dtype=int)]
         for position, item in enumerate(query):
             if isinstance(item, np.ndarray | list):
@@ -919,8 +1016,46 @@ class ItemQueriesMixin:
     """gensim's queries on an estimator, answered by its fitted :class:`ItemVectors`, ``vectors_``.
 
     The embedder and the pair classifier both learn item vectors; their
-    queries are these, forwarded once the estimator is fitted.
+    queries are these, forwarded once the estimator is fitted: ``key in
+    estimator``, ``estimator[key]``, ``index_to_key``, ``key_to_index``,
+    :meth:`most_similar`, :meth:`similar_by_vector`, :meth:`similarity`. Before
+    fit each raises scikit-learn's ``NotFittedError``.
     """
+
+    # ``estimator[key]`` is a vector: without this Python would iterate an estimator
+    # through estimator[0], estimator[1], ... An estimator is no sequence.
+    __iter__ = None
+
+    def __contains__(self, key):
+        """Whether ``key`` has a vector, as ``key in keyed_vectors`` in gensim.
+
+        See :meth:`ItemVectors.__contains__`: a training item's key, or with
+        a vectorizer any name with a token seen in fit (with an
+        ``unseen_regressor``, any key but a missing one).
+        """
+        check_is_fitted(self)
+        return key in self.vectors_
+
+    def __getitem__(self, key_or_keys):
+        """The vector of a key (1-D), or of a list, array or Series of keys (2-D), as gensim's.
+
+        See :meth:`ItemVectors.__getitem__`; a key without a vector is a
+        ``KeyError``, whatever ``handle_unknown``.
+        """
+        check_is_fitted(self)
+        return self.vectors_[key_or_keys]
+
+    @property
+    def index_to_key(self):
+        """The training items' keys, in the order of ``vectors_.vectors``, as gensim's (a list)."""
+        check_is_fitted(self)
+        return self.vectors_.index_to_key
+
+    @property
+    def key_to_index(self):
+        """The row in ``vectors_.vectors`` of each training item's key, as gensim's (a dict)."""
+        check_is_fitted(self)
+        return self.vectors_.key_to_index
 
     def similarity(self, key_a, key_b):
         """How similar two items are, in [0, 1]: 1 for an item and itself.
@@ -959,7 +1094,7 @@ class ItemQueriesMixin:
             Item keys (tuples when there are several key columns; with a
             vectorizer, any names it can read) and vectors of shape
             ``(n_components,)`` as NumPy arrays; a single key or vector is a
-            list of one. At least one is needed.
+            list of one, a Series a list of its values. At least one is needed.
         negative : key, ndarray, or list of keys and ndarrays, default=None
             Keys and vectors to move away from.
         topn : int, default=10
@@ -996,7 +1131,8 @@ class ItemQueriesMixin:
         """The vectors of the items of fit as gensim ``KeyedVectors`` (needs gensim).
 
         See :meth:`ItemVectors.to_keyed_vectors`: gensim's ``most_similar``
-        (cosine) ranks as this estimator's (distance) with ``normalize=True``.
+        (cosine) ranks as this estimator's (distance) when it was fitted with
+        ``normalize=True``, and may not otherwise.
 
         Parameters
         ----------

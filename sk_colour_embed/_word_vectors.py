@@ -92,7 +92,8 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
         1, the column of names.
     feature_names_in_ : ndarray of shape (1,)
         The column's name, when ``X`` in :meth:`fit` had a string one
-        (a named Series or a DataFrame).
+        (a named Series or a DataFrame). :meth:`transform` takes the column
+        under any name.
 
     See Also
     --------

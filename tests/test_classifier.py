@@ -5,10 +5,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from scipy.special import expit
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -311,6 +312,42 @@ def test_the_classifier_answers_gensims_queries(fitted):
     assert [key for key, _ in analogy] == [key for key, _ in nearest[:2]]
     assert [s for _, s in analogy] == pytest.approx([s for _, s in nearest[:2]])
     assert fitted.similarity("red", "navy") == vectors.similarity("red", "navy")
+
+
+def test_the_classifier_takes_gensims_habits(fitted):
+    assert "red" in fitted and "reddish" not in fitted
+    np.testing.assert_array_equal(fitted["navy"], fitted.vectors_.get_vector("navy"))
+    np.testing.assert_array_equal(fitted[["red", "navy"]], fitted.vectors_[["red", "navy"]])
+    assert fitted.index_to_key == fitted.vectors_.keys.tolist()
+    assert fitted.key_to_index["red"] == fitted.index_to_key.index("red")
+    unfitted = PairSimilarityClassifier()
+    with pytest.raises(NotFittedError):
+        "red" in unfitted  # noqa: B015
+    with pytest.raises(NotFittedError):
+        unfitted["red"]
+    with pytest.raises(NotFittedError):
+        unfitted.index_to_key  # noqa: B018
+
+
+def test_polars_pairs_fit_predict_score_and_query_as_pandas_ones(fitted, colour_pairs):
+    (pairs, similar), (test, test_similar) = colour_pairs
+    as_polars = pl.DataFrame({column: pairs[column].to_list() for column in pairs.columns})
+    test_polars = pl.DataFrame({column: test[column].to_list() for column in test.columns})
+    labels, test_labels = pl.Series("similar", similar), pl.Series("similar", test_similar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor a warning about feature names
+        on_polars = clone(fitted).fit(as_polars, labels)
+        np.testing.assert_array_equal(on_polars.predict_proba(test), fitted.predict_proba(test))
+        for method in ("predict_proba", "predict", "decision_function"):
+            np.testing.assert_array_equal(
+                getattr(fitted, method)(test_polars), getattr(fitted, method)(test)
+            )
+        assert fitted.score(test_polars, test_labels) == fitted.score(test, test_similar)
+    np.testing.assert_array_equal(fitted.keras_inputs(test_polars), fitted.keras_inputs(test))
+    keys = test_polars["item_x"][:2]
+    assert fitted.most_similar(keys, topn=3) == fitted.most_similar(keys.to_list(), topn=3)
+    np.testing.assert_array_equal(fitted[keys], fitted[keys.to_list()])
+    assert keys[0] in fitted
 
 
 # -- early stopping -----------------------------------------------------------

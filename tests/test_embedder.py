@@ -6,11 +6,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from scipy.special import expit
 from scipy.stats import spearmanr
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
@@ -83,6 +85,90 @@ def test_set_output_pandas_keeps_the_index(fitted_css4, css4):
         assert list(out.index) == [3, 7]
     finally:
         fitted_css4.set_output(transform="default")
+
+
+# -- pandas and polars ---------------------------------------------------------
+
+# A column of names as a user's table holds it: each form gives what the plain pandas
+# table gives. A polars Series was refused at fit ("Expected 2D array") and warned at
+# transform and score; a Series of keys in most_similar was a TypeError.
+TABLES = {
+    "pandas": lambda names: pd.DataFrame({"name": names}),
+    "pandas Series": lambda names: pd.Series(names, name="name"),
+    "pandas string": lambda names: pd.DataFrame({"name": pd.array(names, dtype="string")}),
+    "pandas category": lambda names: pd.DataFrame({"name": pd.Categorical(names)}),
+    "polars": lambda names: pl.DataFrame({"name": names}),
+    "polars Series": lambda names: pl.Series("name", names),
+    "polars categorical": lambda names: pl.DataFrame(
+        {"name": pl.Series(names, dtype=pl.Categorical)}
+    ),
+}
+
+
+def as_library(table, y):
+    """``y``, a pandas DataFrame, as the library of ``table`` holds it."""
+    return pl.from_dict({c: y[c].to_numpy() for c in y.columns}) if "polars" in table else y
+
+
+@pytest.fixture(
+    scope="module", params=[{}, {"vectorizer": TfidfVectorizer()}], ids=["lookup", "tokens"]
+)
+def on_pandas(request, css4):
+    X, y = css4
+    return small_embedder(epochs=3, handle_unknown="ignore", **request.param).fit(X, y)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_pandas_and_polars_tables_fit_transform_score_and_query_alike(on_pandas, css4, table):
+    X, y = css4
+    names, reference = X["name"].to_list(), on_pandas.transform(X)
+    X_table, y_table = TABLES[table](names), as_library(table, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor a warning about feature names
+        fitted = clone(on_pandas).fit(X_table, y_table)
+        np.testing.assert_array_equal(fitted.transform(X), reference)  # the same fit
+        np.testing.assert_array_equal(on_pandas.transform(X_table), reference)
+        assert on_pandas.score(X_table, y_table) == on_pandas.score(X, y)
+    keys = TABLES[table](["red", "navy", "teal"])
+    keys = keys if "Series" in table else keys.to_series() if "polars" in table else keys["name"]
+    np.testing.assert_array_equal(on_pandas[keys], on_pandas[["red", "navy", "teal"]])
+    assert keys[0] in on_pandas
+    by_list = on_pandas.most_similar(["red", "navy"], negative=["teal"], topn=5)
+    assert on_pandas.most_similar(keys[:2], negative=keys[2:], topn=5) == by_list
+
+
+def test_missing_names_in_pandas_and_polars_are_missing(on_pandas):
+    expected = on_pandas.transform(pd.DataFrame({"name": ["red", None]}))
+    assert np.isnan(expected[1]).all() and np.isfinite(expected[0]).all()
+    for missing in (
+        pd.DataFrame({"name": pd.array(["red", pd.NA], dtype="string")}),
+        pl.DataFrame({"name": ["red", None]}),
+        pl.Series(["red", None]),
+    ):
+        np.testing.assert_array_equal(on_pandas.transform(missing), expected)
+
+
+def test_set_output_polars_gives_a_polars_table(on_pandas, css4):
+    X, y = css4
+    embedder = clone(on_pandas).set_output(transform="polars")
+    embedder.fit(pl.DataFrame({"name": X["name"].to_list()}), as_library("polars", y))
+    out = embedder.transform(X.head(3))
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == embedder.get_feature_names_out().tolist()
+    np.testing.assert_array_equal(out.to_numpy(), on_pandas.transform(X.head(3)))
+    # In a ColumnTransformer of a polars table, as a pipeline holds it.
+    table = pl.DataFrame({"name": X["name"].to_list(), "price": np.arange(len(X), dtype=float)})
+    columns = ColumnTransformer(
+        [("colour", clone(on_pandas), ["name"]), ("price", "passthrough", ["price"])]
+    ).set_output(transform="polars")
+    out = columns.fit(table, as_library("polars", y)).transform(table.head(3))
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == [
+        "colour__pairsimilarityembedder0",
+        "colour__pairsimilarityembedder1",
+        "price__price",
+    ]
+    np.testing.assert_array_equal(out.to_numpy()[:, :2], on_pandas.transform(X.head(3)))
 
 
 def test_score_ranks_distances_like_the_descriptors(fitted_css4, css4):
@@ -541,6 +627,34 @@ def test_a_column_keeps_its_name_and_mismatched_columns_are_refused(css4):
         pairs.transform(np.array([["red"]]))
 
 
+def test_one_key_column_is_taken_under_any_name(fitted_css4, css4):
+    # A fit on df[["name"]] refused df[["paint"]] with scikit-learn's feature-names
+    # message, while df["paint"] worked: one column of names is the column, as a text
+    # vectorizer takes any column of text.
+    X, y = css4
+    expected = fitted_css4.transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor "X does not have valid feature names"
+        for renamed in (X.rename(columns={"name": "paint"}), X.rename(columns={"name": 0})):
+            np.testing.assert_array_equal(fitted_css4.transform(renamed), expected)
+            assert fitted_css4.score(renamed, y) == fitted_css4.score(X, y)
+        on_a_list = small_embedder(epochs=2).fit(X["name"].to_list(), y)
+        np.testing.assert_array_equal(
+            on_a_list.transform(X.rename(columns={"name": "paint"})), on_a_list.transform(X)
+        )
+    assert fitted_css4.feature_names_in_.tolist() == ["name"]  # fit's, as before
+
+
+def test_several_key_columns_keep_scikit_learns_rule_on_names(css4):
+    X, y = css4
+    both = pd.DataFrame({"name": X["name"], "again": X["name"]})
+    fitted = small_embedder(epochs=2).fit(both, y)
+    with pytest.raises(ValueError, match="Feature names unseen at fit time:\n- other"):
+        fitted.transform(both.rename(columns={"again": "other"}))
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        fitted.transform(both[["again", "name"]])
+
+
 def test_a_diverging_fit_says_so_and_names_learning_rate(css4):
     X, y = css4
     with pytest.warns(ConvergenceWarning) as record:
@@ -591,6 +705,34 @@ def test_gensim_queries_on_the_embedder(fitted_css4):
         embedder.most_similar(["red", np.array([np.nan, 0.0])])
     with pytest.raises(ValueError, match="vector must be a vector of numbers; it holds <U"):
         embedder.similar_by_vector(np.array(["red", "blue"]))
+
+
+def test_the_embedder_takes_gensims_habits(fitted_css4):
+    # "red" in embedder was TypeError: argument of type 'PairSimilarityEmbedder' is not
+    # iterable; embedder["red"], index_to_key and key_to_index did not exist.
+    embedder = fitted_css4
+    assert "red" in embedder and "Red" not in embedder
+    np.testing.assert_array_equal(embedder["red"], embedder.transform(["red"])[0])
+    both = embedder[["red", "navy"]]
+    np.testing.assert_array_equal(both, embedder.transform(["red", "navy"]))
+    assert embedder.index_to_key == embedder.embedding_.index.tolist()
+    assert embedder.key_to_index["navy"] == embedder.index_to_key.index("navy")
+    with pytest.raises(KeyError, match="'Red'"):
+        embedder["Red"]  # a key without a vector, whatever handle_unknown
+    with pytest.raises(TypeError, match="not iterable"):
+        iter(embedder)
+
+
+def test_an_unfitted_embedder_answers_no_gensim_habit():
+    embedder = PairSimilarityEmbedder()
+    for habit in (
+        lambda: "red" in embedder,
+        lambda: embedder["red"],
+        lambda: embedder.index_to_key,
+        lambda: embedder.key_to_index,
+    ):
+        with pytest.raises(NotFittedError):
+            habit()
 
 
 def test_a_bool_key_among_floats_in_a_list_is_found_as_given():

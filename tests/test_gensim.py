@@ -25,19 +25,40 @@ def neighbours(pairs):
     return [key for key, _ in pairs]
 
 
-def test_on_the_unit_sphere_gensim_ranks_neighbours_as_the_embedder(css4):
+@pytest.fixture(scope="module")
+def on_the_sphere(css4):
     X, y = css4
-    embedder = small_embedder(
-        n_components=3, normalize=True, sampler=PairSampler(n_pairs=5_000)
-    ).fit(X, y)
+    return small_embedder(n_components=3, normalize=True, sampler=PairSampler(n_pairs=5_000)).fit(
+        X, y
+    )
+
+
+def test_on_the_unit_sphere_gensim_ranks_neighbours_as_the_embedder(on_the_sphere):
+    embedder = on_the_sphere
     kv = embedder.to_keyed_vectors()
-    assert kv.index_to_key == list(embedder.vectors_.keys)
+    assert kv.index_to_key == embedder.index_to_key
     np.testing.assert_array_equal(kv.vectors, embedder.embedding_.to_numpy())
     # There, squared distance = 2 - 2 cosine: the same order, for every query.
     for key in kv.index_to_key:
         assert neighbours(kv.most_similar(key, topn=10)) == neighbours(
             embedder.most_similar(key, topn=10)
         ), key
+
+
+def test_on_the_unit_sphere_gensim_ranks_means_and_analogies_as_the_embedder(on_the_sphere):
+    # gensim's point is the sum of the unit vectors, negatives subtracted; the
+    # embedder's 2 * mean(positive) - mean(negative): the same direction for positives
+    # alone and for b + c - a, and on the sphere the nearest by distance to a point are
+    # the nearest by cosine.
+    embedder, kv = on_the_sphere, on_the_sphere.to_keyed_vectors()
+    keys = kv.index_to_key
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        a, b, c = rng.choice(keys, size=3, replace=False).tolist()
+        for positive, negative in (([a, b], []), ([a, b, c], []), ([b, c], [a])):
+            assert neighbours(kv.most_similar(positive, negative, topn=10)) == neighbours(
+                embedder.most_similar(positive, negative, topn=10)
+            ), (positive, negative)
 
 
 def test_off_the_unit_sphere_cosine_and_distance_can_disagree(fitted_css4):

@@ -1,6 +1,7 @@
 """to_keras: the trained model as a Keras model that predicts, saves and loads as Keras does."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_union
 
-from sk_colour_embed import PairSampler, PairSimilarityClassifier, PairSimilarityEmbedder
+from sk_colour_embed import (
+    PairSampler,
+    PairSimilarityClassifier,
+    PairSimilarityEmbedder,
+    build_pair_model,
+)
 
 from conftest import small_embedder
 
@@ -103,12 +109,14 @@ def test_pairs_with_an_item_without_a_vector_have_no_inputs(embedder):
     classifier.set_params(handle_unknown="error")
 
 
+# The loading process imports the package and nothing of it: the layers are registered
+# when Keras is imported. Warnings are errors: loading warned "Skipping variable loading
+# for optimizer 'adam'" when the saved optimizer was not built.
 LOAD = """
 import json
 import sys
 import numpy as np
-import keras
-from sk_colour_embed import build_pair_model  # registers the model's layers with Keras
+{imports}
 
 model = keras.models.load_model(sys.argv[1])
 inputs = np.load(sys.argv[2], allow_pickle=False)
@@ -117,22 +125,87 @@ print(json.dumps(model.predict(inputs, verbose=0)[:, 0].tolist()))
 print(json.dumps(model.get_layer("embedding").get_weights()[0].shape))
 """
 
+# Keras imported after the package, before it, or by TensorFlow.
+IMPORTS = {
+    "package-then-keras": "import sk_colour_embed, keras",
+    "keras-then-package": "import keras, sk_colour_embed",
+    "through-tensorflow": "import sk_colour_embed, tensorflow as tf\nkeras = tf.keras",
+}
 
-def test_the_model_saves_and_loads_in_a_fresh_process(embedder, tmp_path):
-    model = embedder.to_keras()
-    model.save(tmp_path / "pairs.keras")
-    inputs = embedder.classifier_.keras_inputs(PAIRS)
+
+def load_in_a_fresh_process(path, inputs, imports, tmp_path):
+    """Load the model at ``path`` in a new Python, warnings as errors; its predictions of
+    ``inputs`` and its embedding's shape."""
     np.savez(tmp_path / "inputs.npz", **(inputs if isinstance(inputs, dict) else {"pairs": inputs}))
+    code = LOAD.format(imports=imports)
     result = subprocess.run(
-        [sys.executable, "-c", LOAD, tmp_path / "pairs.keras", tmp_path / "inputs.npz"],
+        [sys.executable, "-W", "error", "-c", code, path, tmp_path / "inputs.npz"],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     predicted, shape = result.stdout.splitlines()[-2:]
+    return json.loads(predicted), tuple(json.loads(shape))
+
+
+def test_the_model_saves_and_loads_in_a_fresh_process(embedder, tmp_path):
+    model = embedder.to_keras()
+    model.save(tmp_path / "pairs.keras")
+    inputs = embedder.classifier_.keras_inputs(PAIRS)
+    predicted, shape = load_in_a_fresh_process(
+        tmp_path / "pairs.keras", inputs, IMPORTS["package-then-keras"], tmp_path
+    )
     expected = embedder.classifier_.predict_proba(PAIRS)[:, 1]
-    np.testing.assert_allclose(json.loads(predicted), expected, rtol=1e-5)
-    assert tuple(json.loads(shape)) == embedder.vectors_.token_vectors.shape
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5)
+    assert shape == embedder.vectors_.token_vectors.shape
+
+
+@pytest.mark.parametrize("order", ["keras-then-package", "through-tensorflow"])
+def test_the_model_loads_whoever_imports_keras_first(fitted_css4, order, tmp_path):
+    fitted_css4.to_keras().save(tmp_path / "pairs.keras")
+    inputs = fitted_css4.classifier_.keras_inputs(PAIRS)
+    predicted, _ = load_in_a_fresh_process(
+        tmp_path / "pairs.keras", inputs, IMPORTS[order], tmp_path
+    )
+    np.testing.assert_allclose(
+        predicted, fitted_css4.classifier_.predict_proba(PAIRS)[:, 1], rtol=1e-5
+    )
+
+
+def test_keras_on_another_backend_imports_without_the_packages_layers(tmp_path):
+    # The package trains on TensorFlow alone: with Keras on another backend it registers
+    # nothing, and importing Keras after it neither fails nor warns. Only TensorFlow is
+    # installed here, so a stand-in keras package on the path says it runs on JAX.
+    (tmp_path / "keras").mkdir()
+    (tmp_path / "keras" / "__init__.py").write_text(
+        "from types import SimpleNamespace\nbackend = SimpleNamespace(backend=lambda: 'jax')\n"
+    )
+    code = (
+        "import sys, sk_colour_embed, keras; "
+        "print(keras.__file__ == sys.argv[1], 'sk_colour_embed._model' in sys.modules, "
+        "'tensorflow' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code, tmp_path / "keras" / "__init__.py"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), str(tmp_path)])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "False"]
+
+
+def test_a_trained_build_pair_model_loads_after_importing_the_package(tmp_path):
+    model = build_pair_model(4, 3, hidden_layer_sizes=(5,), normalize=True, seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    pairs = np.array([[0, 1], [2, 3], [0, 3]])
+    model.fit(pairs, np.array([1, 1, 0]), epochs=2, verbose=0)
+    model.save(tmp_path / "built.keras")
+    predicted, shape = load_in_a_fresh_process(
+        tmp_path / "built.keras", pairs, IMPORTS["package-then-keras"], tmp_path
+    )
+    np.testing.assert_allclose(predicted, model.predict(pairs, verbose=0)[:, 0], rtol=1e-6)
+    assert shape == (4, 5)
 
 
 def test_the_classifiers_model_on_its_own_pairs(css4):

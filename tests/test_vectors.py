@@ -326,3 +326,70 @@ def test_regressed_vectors_fill_keys_without_a_vector_and_leave_the_learned_ones
     np.testing.assert_array_equal(regressed.get_vector("reddish"), [0.0, 1.0])
     assert "reddish" in regressed and "reddish" not in learned
     assert np.isnan(learned.vectors[1]).all()  # the learned vectors are left as they were
+
+
+# -- gensim's habits: in, [], index_to_key, key_to_index -----------------------
+
+
+def test_keys_index_and_look_up_vectors_as_in_gensim(lookup):
+    assert "a" in lookup and "z" not in lookup and None not in lookup
+    np.testing.assert_array_equal(lookup["c"], [0.0, 1.0])
+    assert lookup["c"].shape == (2,)
+    both = lookup[["d", "a"]]
+    np.testing.assert_array_equal(both, lookup.vectors[[3, 0]])
+    for keys in (np.array(["d", "a"]), pd.Series(["d", "a"]), pd.Index(["d", "a"])):
+        np.testing.assert_array_equal(lookup[keys], both)
+    assert lookup[[]].shape == (0, 2)
+    assert lookup.index_to_key == ["a", "b", "c", "d"]
+    assert lookup.key_to_index == {"a": 0, "b": 1, "c": 2, "d": 3}
+    for key, index in lookup.key_to_index.items():
+        np.testing.assert_array_equal(lookup[key], lookup.vectors[index])
+
+
+def test_a_key_without_a_vector_is_a_key_error_naming_it(lookup):
+    with pytest.raises(KeyError, match="no vector for 'z'"):
+        lookup["z"]
+    with pytest.raises(KeyError, match=r"no vector for 'y', 'z': .*only for the items of fit"):
+        lookup[["a", "y", "z", "y"]]
+
+
+def test_item_vectors_are_not_a_sequence(lookup):
+    # With __getitem__ and __len__ Python would iterate lookup[0], lookup[1], ...
+    with pytest.raises(TypeError, match="not iterable"):
+        iter(lookup)
+
+
+def test_a_tuple_is_one_key_of_several_columns():
+    keys = pd.MultiIndex.from_tuples([("red", 1), ("red", 2), ("blue", 1)])
+    vectors = ItemVectors(keys, np.eye(3), distance_scale=1.0, similarity_bias=0.0)
+    assert ("red", 2) in vectors and ("red", 3) not in vectors
+    np.testing.assert_array_equal(vectors[("red", 2)], [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(vectors[[("blue", 1), ("red", 1)]], np.eye(3)[[2, 0]])
+    assert vectors.index_to_key == [("red", 1), ("red", 2), ("blue", 1)]
+    assert vectors.key_to_index[("blue", 1)] == 2
+
+
+def test_with_a_vectorizer_any_readable_name_has_a_vector_but_no_index(named):
+    # As gensim's FastTextKeyedVectors: a name never seen has a vector, not a row.
+    assert "Dark  Blue" in named and "Dark  Blue" not in named.key_to_index
+    np.testing.assert_array_equal(named["Dark  Blue"], named.get_vector("dark blue"))
+    assert named.index_to_key == NAMES
+    assert "purple" not in named and 1 not in named
+    with pytest.raises(KeyError, match="'purple'"):
+        named[["red", "purple"]]
+
+
+def test_the_keys_and_vectors_are_gensims_own_on_the_export(lookup):
+    kv = lookup.to_keyed_vectors()
+    assert kv.index_to_key == lookup.index_to_key
+    assert kv.key_to_index == lookup.key_to_index
+    for key in lookup.index_to_key:
+        assert (key in kv) == (key in lookup)
+        np.testing.assert_array_equal(kv[key], lookup[key])
+    np.testing.assert_array_equal(kv[["d", "a"]], lookup[["d", "a"]])
+
+
+def test_queries_take_series_of_keys(lookup):
+    by_list = lookup.most_similar(positive=["a", "c"], negative=["b"], topn=2)
+    assert lookup.most_similar(pd.Series(["a", "c"]), pd.Series(["b"]), topn=2) == by_list
+    assert lookup.most_similar(pd.Index(["a", "c"]), ["b"], topn=2) == by_list
