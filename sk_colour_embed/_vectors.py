@@ -99,7 +99,7 @@ def _score_pairs(n_items):
     return first, second
 
 
-def is_one_key(value):
+def _is_one_key(value):
     """Whether ``value`` is one key rather than several: keys are hashable.
 
     A string, a number, None or a tuple (one key of several columns) is one
@@ -276,7 +276,7 @@ class ItemVectors:
         KeyError
             Naming the keys without a vector, as gensim's.
         """
-        if is_one_key(key_or_keys):
+        if _is_one_key(key_or_keys):
             return self.get_vector(key_or_keys)
         keys = self._as_index(key_or_keys)
         vectors, known = self._compose(keys)
@@ -747,7 +747,7 @@ class ItemVectors:
             query = []
         elif isinstance(query, np.ndarray):  # a vector, or rows of vectors
             query = list(query) if query.ndim == 2 else [query]
-        elif is_one_key(query):  # a key; a tuple is a key of several columns
+        elif _is_one_key(query):  # a key; a tuple is a key of several columns
             query = [query]
         else:  # a list, or a pandas or polars Series of keys (and vectors)
             query = list(query)
