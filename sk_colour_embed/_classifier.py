@@ -13,9 +13,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from sk_colour_embed._config import TRAINING_CONSTRAINTS, TrainingConfig
 from sk_colour_embed._items import (
+    HANDLE_UNKNOWN,
     check_no_missing,
     describe_keys,
-    handle_unknown_options,
     ignores_unknown,
     keys_of,
     reject_infinite_keys,
@@ -148,7 +148,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         with a vectorizer, a name with no known token): ``"error"`` raises a
         ``ValueError`` naming it; ``"ignore"`` gives it the share of similar
         pairs in training (negative partners included), as the one thing
-        known about it. ``"prior"``, its name before 0.2, is deprecated.
+        known about it.
         With an ``unseen_regressor``, only missing items lack a vector.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial vectors, the order of the pairs in each epoch, the
@@ -215,7 +215,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         "negative": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, 0, None, closed="left")],
         "threshold": [Interval(Real, 0, 1, closed="both")],
-        "handle_unknown": [handle_unknown_options(former="prior")],
+        "handle_unknown": [HANDLE_UNKNOWN],
     }
 
     def __init__(
@@ -500,8 +500,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             reader.check(names, allow_missing=ignoring)
         return first, second
 
-    def _ignores_unknown(self, warn=False):
-        return ignores_unknown(self.handle_unknown, "prior", warn)
+    def _ignores_unknown(self):
+        return ignores_unknown(self.handle_unknown)
 
     def _distances(self, X):
         """Squared distance of the two vectors of each pair of ``X``.
@@ -523,7 +523,6 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         return np.sum(np.square(first - second), axis=1)
 
     def _fit(self, X, y):
-        self._ignores_unknown(warn=True)  # a deprecated value warns at fit
         first, second = self._pair_keys(X, reset=True)
         check_regressor(self.unseen_regressor, first.shape[1])
         check_classification_targets(y)

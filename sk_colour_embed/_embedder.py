@@ -16,9 +16,9 @@ from sk_colour_embed._classifier import PairSimilarityClassifier, trained_classi
 from sk_colour_embed._config import TRAINING_CONSTRAINTS, TrainingConfig
 from sk_colour_embed._fit_cache import fitted_copy
 from sk_colour_embed._items import (
+    HANDLE_UNKNOWN,
     ItemTable,
     check_no_missing,
-    handle_unknown_options,
     ignores_unknown,
     keys_of,
     missing_rows,
@@ -169,11 +169,11 @@ class PairSimilarityEmbedder(
         Put the vectors on the unit sphere.
     handle_unknown : {"error", "ignore"}, default="error"
         What :meth:`transform` does with an item that has no vector (a key
-        not seen in fit, a missing key; with a vectorizer, a name with no
-        token seen in fit): ``"error"`` raises a ``ValueError`` naming them,
-        ``"ignore"`` gives their rows NaN vectors, which a ``SimpleImputer``
-        or a model that takes NaN can follow. ``"nan"``, its name before
-        0.2, is deprecated. :meth:`score` always leaves out, with a warning,
+        not seen in fit; with a vectorizer, a name with no token seen in
+        fit; a missing key follows ``handle_missing``): ``"error"`` raises a
+        ``ValueError`` naming them, ``"ignore"`` gives their rows NaN
+        vectors, which a ``SimpleImputer`` or a model that takes NaN can
+        follow. :meth:`score` always leaves out, with a warning,
         the items that have no vector.
     handle_missing : {"nan", "error", "mean"}, default="nan"
         What :meth:`transform` gives a row whose key is missing (None, NaN,
@@ -309,7 +309,7 @@ class PairSimilarityEmbedder(
     _parameter_constraints: dict = {
         **TRAINING_CONSTRAINTS,
         "sampler": [PairSampler, None],
-        "handle_unknown": [handle_unknown_options(former="nan")],
+        "handle_unknown": [HANDLE_UNKNOWN],
         "handle_missing": [StrOptions({"nan", "error", "mean"})],
         "add_indicator": ["boolean"],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
@@ -541,12 +541,6 @@ class PairSimilarityEmbedder(
     def embedding_(self):
         return self.vectors_.to_frame(columns=self._feature_names())
 
-    def __setstate__(self, state):
-        # Fitted before items_ was the embedder's own: its sampler's items are the same.
-        if "sampler_" in state and "items_" not in state:
-            state = {**state, "items_": state["sampler_"].items_}
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = set_item_tags(super().__sklearn_tags__())
         tags.target_tags.required = self.reference is None
@@ -559,9 +553,9 @@ class PairSimilarityEmbedder(
         prefix = self.__class__.__name__.lower()
         return [f"{prefix}{i}" for i in range(self.vectors_.n_components)]
 
-    def _unknown(self, warn=False):
-        """``handle_unknown`` in the one vocabulary: ``"ignore"`` or ``"error"``."""
-        return "ignore" if ignores_unknown(self.handle_unknown, "nan", warn) else "error"
+    def _unknown(self):
+        """``handle_unknown``, checked: ``"ignore"`` or ``"error"``."""
+        return "ignore" if ignores_unknown(self.handle_unknown) else "error"
 
     def _checked_keys(self, X, reader=None, reset=False):
         """``X`` validated as :meth:`transform` takes it, for ``reader`` (the fitted one).
@@ -579,7 +573,6 @@ class PairSimilarityEmbedder(
 
     def _fit_on_reference(self, X):
         """Check ``X`` as transform takes it; learn the vectors from the reference."""
-        self._unknown(warn=True)  # a deprecated value warns at fit
         self._checked_keys(X, reader_class(self.vectorizer), reset=True)
         if len(self.reference) != 2:
             raise ValueError(
@@ -616,7 +609,7 @@ class PairSimilarityEmbedder(
                 "y holds the descriptors that define similarity (r, g, b for colours). Or "
                 "give reference=(X, y) to learn the vectors from a table of their own."
             )
-        unknown = self._unknown(warn=True)  # a deprecated value warns at fit
+        unknown = self._unknown()
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
         check_regressor(self.unseen_regressor, X.shape[1])

@@ -54,32 +54,16 @@ def check_no_missing(X, way_out=""):
 # -- items without a vector: one vocabulary ------------------------------------
 
 
-def handle_unknown_options(former):
-    """The constraint of an estimator's ``handle_unknown``: ``"error"``, ``"ignore"``.
-
-    ``former`` is the deprecated name ``"ignore"`` had in that estimator.
-    """
-    return StrOptions({"error", "ignore", former}, deprecated={former})
+# The constraint of an estimator's ``handle_unknown``.
+HANDLE_UNKNOWN = StrOptions({"error", "ignore"})
 
 
-def ignores_unknown(handle_unknown, former=None, warn=True):
+def ignores_unknown(handle_unknown):
     """Whether ``handle_unknown`` lets items without a vector through (``"ignore"``).
 
     What "ignore" gives such an item is the uninformative answer of each
     method: a NaN vector, the prior probability of similar, the index -1.
-    ``former``, the value's deprecated name in the caller, is taken, with a
-    ``FutureWarning`` (once per line of the user's) if ``warn``: an
-    estimator warns at fit, as scikit-learn's deprecations do.
     """
-    if former is not None and handle_unknown == former:
-        if warn:
-            warn_user(
-                f"handle_unknown={former!r} is deprecated and will be removed in 0.3: use "
-                "'ignore', which does the same.",
-                FutureWarning,
-                once=True,
-            )
-        return True
     if handle_unknown not in ("error", "ignore"):
         raise ValueError(f"handle_unknown must be 'error' or 'ignore'; got {handle_unknown!r}.")
     return handle_unknown == "ignore"
@@ -311,8 +295,6 @@ def index_state(index):
 
 def index_from_state(state):
     """The ``pandas.Index`` (a ``MultiIndex`` for several levels) of :func:`index_state`."""
-    if isinstance(state, pd.Index):  # pickled before the keys were stored as arrays
-        return state
     levels, names = state["levels"], state["names"]
     if len(levels) == 1:
         return pd.Index(levels[0], name=names[0], tupleize_cols=False)

@@ -286,7 +286,7 @@ class TokenReader:
 
     def __setstate__(self, state):
         state = dict(state)
-        if "own_readings" in state:  # else pickled before, with "own" a dict
+        if "own_readings" in state:  # else no name has tokens of its own
             readings, tokens = state.pop("own_readings"), state.pop("own_tokens")
             state["own"] = dict(zip(readings, tokens, strict=True))
         vars(self).update(state)
@@ -308,15 +308,6 @@ class TokenReader:
         if not self.own:
             return tokens
         return self._with_own(tokens, self._readings(names))
-
-    def weights(self, names):
-        """Deprecated: :meth:`read`, under its former name."""
-        warn_user(
-            "TokenReader.weights is deprecated and will be removed in 0.3: use "
-            "TokenReader.read, which gives the same.",
-            FutureWarning,
-        )
-        return self.read(names)
 
     def _kept(self, matrix):
         """The vectorizer's output ``matrix`` in the kept columns, as token weights.

@@ -147,8 +147,6 @@ class ItemVectors:
     encoder : list of ndarray, default=()
         The weights of the model's hidden layers between the summed token
         vectors and the item vectors (see :func:`encode`); empty for none.
-    tokens : TokenReader or None, default=None
-        Deprecated: ``reader``, under its former name.
 
     Attributes
     ----------
@@ -194,9 +192,6 @@ class ItemVectors:
     (2, 'crimson')
     """
 
-    # Vectors saved before encoders existed have none.
-    encoder = ()
-
     def __init__(
         self,
         keys,
@@ -207,16 +202,8 @@ class ItemVectors:
         reader=None,
         normalize=False,
         encoder=(),
-        tokens=None,
         _item_weights=None,
     ):
-        if tokens is not None:
-            warn_user(
-                "ItemVectors(tokens=...) is deprecated and will be removed in 0.3: give "
-                "reader=..., the same object.",
-                FutureWarning,
-            )
-            reader = tokens
         self.keys = keys
         self.token_vectors = np.asarray(token_vectors, dtype=np.float64)
         self.distance_scale = float(distance_scale)
@@ -294,20 +281,7 @@ class ItemVectors:
 
     def __setstate__(self, state):
         state = {**state, "keys": index_from_state(state["keys"])}
-        if "tokens" in state:  # saved before readers: None was a lookup
-            tokens = state.pop("tokens")
-            state["reader"] = ExactReader(state["keys"]) if tokens is None else tokens
         vars(self).update(state)
-
-    @property
-    def tokens(self):
-        """Deprecated: the reader of names, None in a lookup; use :attr:`reader`."""
-        warn_user(
-            "ItemVectors.tokens is deprecated and will be removed in 0.3: use "
-            "ItemVectors.reader, which is an ExactReader in a lookup rather than None.",
-            FutureWarning,
-        )
-        return self.reader if self.reader.token_form else None
 
     @property
     def n_components(self):
@@ -421,7 +395,7 @@ class ItemVectors:
 
     # -- the one lookup -------------------------------------------------------
 
-    def get_index(self, keys, handle_unknown="error", *, missing=None):
+    def get_index(self, keys, handle_unknown="error"):
         """Position of each key among the training items.
 
         Parameters
@@ -431,20 +405,11 @@ class ItemVectors:
         handle_unknown : {"error", "ignore"}, default="error"
             ``"error"`` raises a ``KeyError`` naming the absent keys;
             ``"ignore"`` gives them -1.
-        missing : {"error", "ignore"}, default=None
-            Deprecated: ``handle_unknown``, under its former name.
 
         Returns
         -------
         index : ndarray of int
         """
-        if missing is not None:
-            warn_user(
-                "get_index(missing=...) is deprecated and will be removed in 0.3: give "
-                "handle_unknown=..., which takes the same values.",
-                FutureWarning,
-            )
-            handle_unknown = missing
         keys = self._as_index(keys)
         index = self.keys.get_indexer(keys)
         if not ignores_unknown(handle_unknown) and (index < 0).any():
@@ -460,8 +425,7 @@ class ItemVectors:
             Item keys, or names with a vectorizer.
         handle_unknown : {"error", "ignore"}, default="error"
             For a key without a vector: ``"error"`` raises a ``ValueError``
-            naming it and saying what to do; ``"ignore"`` gives a NaN row
-            (``"nan"``, its former name, is deprecated).
+            naming it and saying what to do; ``"ignore"`` gives a NaN row.
 
         Returns
         -------
@@ -469,7 +433,7 @@ class ItemVectors:
         """
         keys = self._as_index(keys)
         vectors, known = self._compose(keys)
-        if not ignores_unknown(handle_unknown, former="nan"):
+        if not ignores_unknown(handle_unknown):
             self.check_known(keys, known, "NaN rows")
         return vectors
 

@@ -452,13 +452,10 @@ def test_stopping_parameters_are_checked():
         small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(X[:2], [0, 1])
 
 
-def test_the_former_name_of_ignore_still_works_with_a_warning(colour_pairs):
-    (pairs, similar), (test_pairs, _) = colour_pairs
+def test_an_unknown_item_gets_the_prior_under_ignore(colour_pairs):
+    (pairs, similar), _ = colour_pairs
     unseen = pd.DataFrame({"item_x": ["red", "red"], "item_y": ["blue", "no such colour"]})
     ignoring = small_classifier(handle_unknown="ignore", epochs=5).fit(pairs, similar)
-    with pytest.warns(FutureWarning, match="handle_unknown='prior' is deprecated"):
-        former = small_classifier(handle_unknown="prior", epochs=5).fit(pairs, similar)
-    np.testing.assert_array_equal(former.predict_proba(unseen), ignoring.predict_proba(unseen))
     assert ignoring.predict_proba(unseen)[1, 1] == pytest.approx(ignoring.prior_)
 
 

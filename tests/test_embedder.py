@@ -789,26 +789,13 @@ def test_a_fit_stopped_early_prints_its_summary_line_in_a_log(css4, capsys):
     assert printed.count("\n") == 1
 
 
-def test_the_former_name_of_ignore_still_works_with_a_warning(css4):
+def test_an_unknown_item_gets_a_nan_row_under_ignore_in_the_classifier_too(css4):
     X, y = css4
     unknown = pd.DataFrame({"name": ["red", "not a colour"]})
     ignoring = small_embedder(epochs=2, handle_unknown="ignore").fit(X, y)
-    with pytest.warns(FutureWarning, match="handle_unknown='nan' is deprecated"):
-        former = small_embedder(epochs=2, handle_unknown="nan").fit(X, y)
-    np.testing.assert_array_equal(former.transform(unknown), ignoring.transform(unknown))
     assert np.isnan(ignoring.transform(unknown)[1]).all()
     # The classifier of the same training ignores them as the embedder does.
     assert ignoring.classifier_.handle_unknown == "ignore"
-
-
-def test_an_embedder_saved_before_items_was_its_own_loads_with_them(fitted_css4, css4):
-    X, y = css4
-    state = dict(fitted_css4.__getstate__())
-    del state["items_"]  # as pickles and skops files of 0.1 hold it: in the sampler only
-    old = PairSimilarityEmbedder.__new__(PairSimilarityEmbedder)
-    old.__setstate__(state)
-    assert old.items_.keys.equals(fitted_css4.items_.keys)
-    assert old.score(X, y) == fitted_css4.score(X, y)
 
 
 # -- unseen_regressor: vectors for keys never seen in fit ----------------------

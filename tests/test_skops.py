@@ -15,7 +15,6 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import ItemTable, ItemVectors
-from sk_colour_embed._tokens import TokenReader
 
 from conftest import small_embedder
 
@@ -124,26 +123,3 @@ def test_several_key_columns_survive_skops_and_pickle(tmp_path):
             assert list(loaded.keys) == list(keys)
             values = loaded.vectors if isinstance(loaded, ItemVectors) else loaded.descriptors
             np.testing.assert_array_equal(values, np.eye(3))
-
-
-def test_pickles_from_before_the_keys_were_stored_as_arrays_still_load(fitted, css4):
-    X, _ = css4
-    # Their state held the pandas keys and the per-name tokens' dict as they are.
-    vectors = fitted.vectors_
-    if vectors.encoder:
-        pytest.skip("no pickle before encoders had one")
-    old_state = {name: value for name, value in vars(vectors).items() if name != "encoder"}
-    # ... and the reader as "tokens", None in a lookup.
-    del old_state["reader"]
-    old_state["tokens"] = None
-    if vectors.reader.token_form:
-        old_state["tokens"] = TokenReader.__new__(TokenReader)
-        old_state["tokens"].__setstate__(dict(vars(vectors.reader)))
-        assert old_state["tokens"].own == vectors.reader.own
-    loaded = ItemVectors.__new__(ItemVectors)
-    loaded.__setstate__(old_state)
-    assert loaded.keys.equals(vectors.keys)
-    np.testing.assert_array_equal(loaded.get_vectors(X["name"]), vectors.vectors)
-    table = ItemTable.__new__(ItemTable)
-    table.__setstate__(dict(vars(fitted.items_)))
-    assert table.keys.equals(fitted.items_.keys)

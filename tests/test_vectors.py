@@ -276,32 +276,6 @@ def test_log_odds_are_the_formula_the_probability_follows(lookup):
     np.testing.assert_allclose(lookup.probability(squared), 1 / (1 + np.exp(-(0.5 - 2 * squared))))
 
 
-def test_the_former_names_of_the_vocabulary_still_work_with_a_warning(lookup, named):
-    # handle_unknown="nan" and missing= were renamed: "ignore" everywhere, as the estimators.
-    with pytest.warns(FutureWarning, match="handle_unknown='nan' is deprecated"):
-        out = lookup.get_vectors(["a", "A"], handle_unknown="nan")
-    np.testing.assert_array_equal(out, lookup.get_vectors(["a", "A"], handle_unknown="ignore"))
-    with pytest.warns(FutureWarning, match=r"get_index\(missing=...\) is deprecated"):
-        assert lookup.get_index(["A"], missing="ignore").tolist() == [-1]
-    # The reader was "tokens", None in a lookup.
-    with pytest.warns(FutureWarning, match="ItemVectors.tokens is deprecated"):
-        assert lookup.tokens is None
-    with pytest.warns(FutureWarning, match="ItemVectors.tokens is deprecated"):
-        assert named.tokens is named.reader
-    with pytest.warns(FutureWarning, match="TokenReader.weights is deprecated"):
-        former = named.reader.weights(["dark red"])
-    assert (former != named.reader.read(["dark red"])).nnz == 0
-    with pytest.warns(FutureWarning, match=r"ItemVectors\(tokens=...\) is deprecated"):
-        again = ItemVectors(
-            named.keys,
-            named.token_vectors,
-            distance_scale=named.distance_scale,
-            similarity_bias=named.similarity_bias,
-            tokens=named.reader,
-        )
-    np.testing.assert_array_equal(again.vectors, named.vectors)
-
-
 def test_token_vectors_must_match_the_reader():
     with pytest.raises(ValueError, match=r"one row per token of the reader \(2; .*it has 3"):
         ItemVectors(pd.Index(["a", "b"]), np.zeros((3, 2)), distance_scale=1.0, similarity_bias=0.0)
