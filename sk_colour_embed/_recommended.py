@@ -43,8 +43,9 @@ def colour_embedder(n_components=8, *, words=False, **params):
     xkcd colours from their RGB (``reference=load_colours(return_X_y=True)``,
     the tutorial's lookup and settings), gives names it never saw the
     vectors of :func:`names_to_vectors` (after the known name a misspelling
-    spells), NaN to missing names, and adds the three indicator columns of
-    ``add_indicator`` so that your model can weigh the guessed rows.
+    spells), the mean vector to missing names, and adds the three indicator
+    columns of ``add_indicator`` so that your model can weigh the guessed and
+    missing rows: its output holds no NaN.
 
     With the default settings the fit ships with the package
     (``docs/colour_columns.rst``): fitting loads it, without importing
@@ -75,6 +76,7 @@ def colour_embedder(n_components=8, *, words=False, **params):
     defaults = dict(
         unseen_regressor=names_to_vectors(words),
         handle_unknown="ignore",
+        handle_missing="mean",
         add_indicator=True,
         reference=load_colours(return_X_y=True),
         random_state=0,
