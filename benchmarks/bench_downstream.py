@@ -59,8 +59,8 @@ downloads a language model at run time, so it is not among the encoders.
     python benchmarks/bench_downstream.py [--table first second] [--rows 2000]
         [--configs NAME ...] [--log FILE]
 
-Both tables and every configuration take about 20 minutes on a shared 2-core
-machine. To add a pipeline, add one line to ``CONFIGS``: a name and the list
+Both tables and every configuration took 14 minutes on a shared 2-core machine
+under load. To add a pipeline, add one line to ``CONFIGS``: a name and the list
 of the colour column's encoders, each a function of the reference.
 """
 
