@@ -1,0 +1,620 @@
+"""Does the embedding pay in a model of your own? A product table with a colour column.
+
+A product table made here, seeded and deterministic: 30% of the 949 xkcd
+colours are held out of the reference table the embedder learns from, and
+the product colour names are written from the held-out colours, as shops
+write them, so that none of them is in the reference. The ``first`` table
+writes them four ways:
+
+- typed: the name in another case or spacing ("DARK  OLIVE-GREEN");
+- compound: the name with an evocative word of its hue and a finish
+  ("Midnight Navy Blue Metallic");
+- misspelled: one letter dropped, doubled, swapped or replaced ("burgandy");
+- brand: invented names, an Italian colour word or an evocative word of the
+  hue beside a made-up word ("Rosso Corsa"-like: "Rosso Vilano").
+
+The ``second`` table, kept apart for checking, holds out other colours
+(another seed) and writes them other ways: retail abbreviations ("DK OLV
+GRN"), fashion compounds ("Washed Sage Green Marl"), keyboard typos and
+joined words, and French brand names ("Bleu Tarine").
+
+Each name appears with a long-tailed (Zipf) frequency; rows are split in
+halves at random, so many test rows have a name absent from the training
+rows (the share is printed). The target, a price, depends on how the colour
+looks (the lightness and saturation of its true RGB, and their product), on
+a product category, a brand and a size, plus noise.
+
+Every configuration of ``CONFIGS`` encodes the colour column, alone or as a
+union of encoders of the same column (``|``), and the other columns the
+same way (one-hot, passthrough), in one ``ColumnTransformer`` followed by a
+``SimpleImputer`` (the embedder gives NaN to missing names); then two
+models of the features: ``RidgeCV`` after ``StandardScaler`` (alphas 1e-3 to
+1e3, chosen by leave-one-out on the training rows) and
+``HistGradientBoostingRegressor`` (defaults). The features are fitted once
+per configuration and shared by both models, which is what
+``Pipeline([features, model])`` computes. Printed: test R^2 on all test rows
+and on the rows whose name is absent from the training rows (the unseen
+names), and on these by style for the best configurations; seconds to fit
+the features on the training rows (an embedder trains on the reference
+then, every time: the fit cache is cleared), to transform the test rows,
+and to fit and predict with both models. ``true RGB`` reads the colour's
+true RGB instead of its name, the ceiling of a reading of names by their
+colour; ``true colour terms`` reads the three terms the price is made of
+(an oracle); ``no colour`` leaves the column out (the floor). Last, what
+each encoding alone says of a product name's colour: the RGB R^2 of a
+ridge fitted from the reference names' encodings to their RGB.
+
+The embedder is the configuration the README and docs/getting_started.rst
+recommend for names never seen: the tutorial's lookup trained on the
+reference, with an ``unseen_regressor`` that places the product names, all
+absent from the reference. Its regressor reads names with words and
+pretrained word vectors (``wv``, the ``words`` extra), with words and
+character 3-grams (``tfidf``, no extra), or with all three (``wv+char3``).
+The tutorial's training settings (100,000 pairs, 500 epochs): the reference
+is small, so its training is affordable here. Before the timed fits, each
+embedder shape is fitted once untimed, so that the one-off XLA compilation
+is not counted in one configuration's seconds. skrub's ``TextEncoder``
+downloads a language model at run time, so it is not among the encoders.
+
+    python benchmarks/bench_downstream.py [--table first second] [--rows 2000]
+        [--configs NAME ...] [--log FILE]
+
+Both tables and every configuration took 14 minutes on a shared 2-core machine
+under load. To add a pipeline, add one line to ``CONFIGS``: a name and the list
+of the colour column's encoders, each a function of the reference.
+"""
+
+import argparse
+import colorsys
+import time
+import warnings
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import TruncatedSVD
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import r2_score
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from sk_colour_embed import PairSimilarityEmbedder, WordVectors, load_colours
+from sk_colour_embed._fit_cache import FITS
+
+from _common import machine
+from bench_open_vocabulary import names_to_vectors, recommended_vectorizer, with_word_vectors
+
+COLOUR = "colour"
+# Kept in the table for the ceilings only: the true RGB, and the three terms the colour's
+# effect on the price is a sum of (standardised lightness, saturation and their product).
+TRUE_RGB = ["true_r", "true_g", "true_b"]
+TRUE_TERMS = ["true_light", "true_sat", "true_light_x_sat"]
+
+# ---------------------------------------------------------------- the product tables
+
+# Basic colour families: a prototype in RGB, and the words a shop might name them by.
+FAMILIES = {
+    "red": ((0.80, 0.10, 0.10), "rosso", "rouge", ["Ruby", "Cherry", "Flame", "Garnet"]),
+    "orange": ((1.00, 0.50, 0.05), "arancio", "orange", ["Tangerine", "Sunset", "Copper"]),
+    "yellow": ((1.00, 0.90, 0.10), "giallo", "jaune", ["Lemon", "Sunflower", "Canary"]),
+    "green": ((0.10, 0.60, 0.15), "verde", "vert", ["Forest", "Jade", "Emerald", "Moss"]),
+    "blue": ((0.10, 0.25, 0.80), "blu", "bleu", ["Ocean", "Sapphire", "Lagoon", "Denim"]),
+    "purple": ((0.50, 0.10, 0.60), "viola", "violet", ["Amethyst", "Orchid", "Grape"]),
+    "pink": ((1.00, 0.60, 0.75), "rosa", "rose", ["Blossom", "Flamingo", "Petal"]),
+    "brown": ((0.50, 0.30, 0.10), "marrone", "brun", ["Mocha", "Walnut", "Espresso"]),
+    "grey": ((0.50, 0.50, 0.50), "grigio", "gris", ["Storm", "Graphite", "Pewter"]),
+    "black": ((0.05, 0.05, 0.05), "nero", "noir", ["Obsidian", "Onyx", "Midnight"]),
+    "white": ((0.95, 0.95, 0.93), "bianco", "blanc", ["Alpine", "Glacier", "Frost"]),
+}
+PROTOTYPES = np.array([family[0] for family in FAMILIES.values()])
+FINISHES = ["Metallic", "Pearl", "Matte", "Gloss", "Satin", "Mica", "Sheen"]
+FASHION = (["Washed", "Heather", "Vintage", "Stone-Washed", "Garment-Dyed"], ["Marl", "Melange"])
+ABBREVIATIONS = {
+    "light": "LT", "dark": "DK", "pale": "PL", "bright": "BRT", "deep": "DP", "blue": "BLU",
+    "green": "GRN", "grey": "GRY", "black": "BLK", "white": "WHT", "purple": "PRPL",
+    "pink": "PNK", "brown": "BRN", "orange": "ORG", "yellow": "YLW", "red": "RD",
+    "navy": "NVY", "olive": "OLV", "violet": "VLT", "turquoise": "TRQ", "lavender": "LAV",
+}  # fmt: skip
+KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+CONSONANTS, VOWELS = "bcdflmnprstvz", "aeiou"
+
+
+def family_of(rgb):
+    """The basic colour family nearest to ``rgb``."""
+    return list(FAMILIES)[int(np.argmin(((PROTOTYPES - rgb) ** 2).sum(axis=1)))]
+
+
+def invented_word(rng):
+    """A made-up, brand-like word of two or three syllables ("Corsa", "Vilano")."""
+    syllables = [rng.choice(list(CONSONANTS)) + rng.choice(list(VOWELS)) for _ in range(3)]
+    word = "".join(syllables[: rng.integers(2, 4)])
+    if rng.random() < 0.4:
+        word = word[:-1] + rng.choice(list("lnrs")) + word[-1]
+    return word.title()
+
+
+def typed(name, rng, rgb):
+    """The name in another case or spacing."""
+    words = name.split()
+    forms = [
+        name.upper(),
+        name.title(),
+        "  ".join(words),
+        "-".join(w.title() for w in words),
+        f" {name.title()} ",
+        " ".join(words[:-1] + [words[-1].upper()]),
+    ]
+    return forms[rng.integers(len(forms))]
+
+
+def compound(name, rng, rgb):
+    """An evocative word of the name's hue, the name, and a finish."""
+    evocative = rng.choice(FAMILIES[family_of(rgb)][3])
+    finish = rng.choice(FINISHES)
+    parts = [[evocative, name.title(), finish], [name.title(), finish], [evocative, name.title()]]
+    return " ".join(parts[rng.integers(3)])
+
+
+def misspelled(name, rng, rgb):
+    """One letter of one word dropped, doubled, swapped with the next or replaced."""
+    words = name.split()
+    long = [i for i, word in enumerate(words) if len(word) >= 4] or [0]
+    i = long[rng.integers(len(long))]
+    word = words[i]
+    at = int(rng.integers(1, max(2, len(word) - 1)))
+    edit = rng.integers(4)
+    if edit == 0:
+        word = word[:at] + word[at + 1 :]
+    elif edit == 1:
+        word = word[:at] + word[at] + word[at:]
+    elif edit == 2 and at + 1 < len(word):
+        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    else:
+        vowel = rng.choice([v for v in VOWELS if v != word[at]])
+        word = word[:at] + vowel + word[at + 1 :]
+    words[i] = word
+    return " ".join(words)
+
+
+def italian_brand(name, rng, rgb):
+    """An Italian colour word or an evocative word of the hue, and a made-up word."""
+    family = FAMILIES[family_of(rgb)]
+    first = family[1].title() if rng.random() < 0.5 else rng.choice(family[3])
+    return f"{first} {invented_word(rng)}"
+
+
+def abbreviated(name, rng, rgb):
+    """Retail codes: known words abbreviated, the name upper case."""
+    return " ".join(ABBREVIATIONS.get(word, word.upper()) for word in name.split())
+
+
+def fashion(name, rng, rgb):
+    """A fashion treatment before or after the name."""
+    before, after = FASHION
+    if rng.random() < 0.6:
+        return f"{rng.choice(before)} {name.title()}"
+    return f"{name.title()} {rng.choice(after)}"
+
+
+def typo_or_joined(name, rng, rgb):
+    """A letter replaced by its keyboard neighbour, or the words joined."""
+    words = name.split()
+    if len(words) > 1 and rng.random() < 0.4:
+        return "".join(words) if rng.random() < 0.5 else "".join(w.title() for w in words)
+    i = int(rng.integers(len(words)))
+    word = words[i]
+    at = int(rng.integers(len(word)))
+    row = next((r for r in KEYBOARD if word[at] in r), None)
+    if row is not None:
+        j = row.index(word[at]) + (1 if rng.random() < 0.5 else -1)
+        word = word[:at] + row[min(max(j, 0), len(row) - 1)] + word[at + 1 :]
+    words[i] = word
+    return " ".join(words)
+
+
+def french_brand(name, rng, rgb):
+    """A French colour word and a made-up word."""
+    return f"{FAMILIES[family_of(rgb)][2].title()} {invented_word(rng)}"
+
+
+TABLES = {
+    # styles (functions of the name, the rng and the RGB, which some read for the hue), their
+    # shares; product categories with their effect on the price; the colour's effect
+    "first": dict(
+        seed=0,
+        styles=[(typed, 0.25), (compound, 0.3), (misspelled, 0.2), (italian_brand, 0.25)],
+        categories={"t-shirt": -1.0, "hoodie": 0.2, "sneakers": 1.0, "mug": -1.5,
+                    "backpack": 0.5, "phone case": -0.8},
+        colour=lambda light, sat, light_x_sat: light + 0.7 * sat + 0.5 * light_x_sat,
+    ),
+    "second": dict(
+        seed=1,
+        styles=[(abbreviated, 0.25), (fashion, 0.3), (typo_or_joined, 0.2), (french_brand, 0.25)],
+        categories={"sofa": 1.2, "armchair": 0.4, "cushion": -1.2, "rug": 0.0, "lamp": -0.6},
+        colour=lambda light, sat, light_x_sat: -light + 0.8 * sat - 0.4 * light_x_sat,
+    ),
+}  # fmt: skip
+
+
+def standardised(values):
+    return (values - values.mean()) / values.std()
+
+
+def product_table(kind, n_rows=2000, n_names=3000, held_out=0.3, zipf=0.7):
+    """The product table, and the reference: the xkcd colours not held out.
+
+    Returns ``(table, reference)``; ``table`` has the columns ``colour``,
+    ``category``, ``brand``, ``size``, the true RGB of the colour (for the
+    ceiling only) and ``price``, the target. The same arguments give the same
+    table.
+    """
+    spec = TABLES[kind]
+    rng = np.random.default_rng(spec["seed"])
+    X, y = load_colours("xkcd", return_X_y=True)
+    out = rng.permutation(len(X)) < round(held_out * len(X))
+    reference = (X[~out].reset_index(drop=True), y[~out].reset_index(drop=True))
+    styles, shares = zip(*spec["styles"], strict=True)
+    known = set(X["name"])
+
+    names, colours, written_by = {}, [], []
+    held = np.flatnonzero(out)
+    for _ in range(n_names):
+        # a held-out colour, written in one of the styles: a name may come twice, once kept
+        colour_at = held[rng.integers(len(held))]
+        name, rgb = X["name"][colour_at], y.to_numpy()[colour_at]
+        style = styles[rng.choice(len(styles), p=shares)]
+        written = style(name, rng, rgb)
+        if written not in names and written.strip().lower() not in known:
+            names[written] = len(colours)
+            colours.append(rgb)
+            written_by.append(style.__name__)
+    written, colours = np.array(list(names), dtype=object), np.array(colours)
+    written_by = np.array(written_by, dtype=object)
+    # long-tailed: the frequency of the k-th most common name is proportional to 1 / k**zipf
+    weights = 1.0 / rng.permutation(np.arange(1, len(written) + 1)) ** zipf
+    drawn = rng.choice(len(written), size=n_rows, p=weights / weights.sum())
+
+    rgb = colours[drawn]
+    _, light, sat = np.array([colorsys.rgb_to_hls(*c) for c in rgb]).T
+    terms = [standardised(light), standardised(sat)]
+    terms.append(terms[0] * terms[1])
+    colour = standardised(spec["colour"](*terms))
+    categories = list(spec["categories"])
+    category = rng.choice(categories, size=n_rows)
+    brands = [f"brand {i:02d}" for i in range(25)]
+    brand = rng.choice(brands, size=n_rows, p=(w := 1.0 / np.arange(1, 26)) / w.sum())
+    brand_effect = dict(zip(brands, rng.normal(0, 0.5, size=25), strict=True))
+    size = rng.uniform(0, 1, size=n_rows)
+    price = (
+        50
+        + 10 * colour
+        + 6 * np.array([spec["categories"][c] for c in category])
+        + 6 * np.array([brand_effect[b] for b in brand])
+        + 8 * size
+        + rng.normal(0, 4, size=n_rows)
+    )
+    columns = {COLOUR: written[drawn], "category": category, "brand": brand, "size": size}
+    columns |= dict(zip(TRUE_RGB, rgb.T, strict=True)) | dict(zip(TRUE_TERMS, terms, strict=True))
+    table = pd.DataFrame(columns | {"style": written_by[drawn], "price": price})
+    return table, reference
+
+
+def split(table, seed=0):
+    """Training and test rows, half and half at random."""
+    test = np.random.default_rng(seed).permutation(len(table)) < len(table) // 2
+    return table[~test].reset_index(drop=True), table[test].reset_index(drop=True)
+
+
+# ------------------------------------------ the encoders of the colour column, and the configs
+# Each is a function of the reference table, and returns (transformer, columns) for a
+# ColumnTransformer: a list of columns gives the transformer a DataFrame of that column, a
+# column name a Series (text vectorizers take one).
+
+
+def one_hot(reference):
+    return OneHotEncoder(handle_unknown="ignore", sparse_output=False), [COLOUR]
+
+
+def tfidf_svd(reference):
+    """Character 2-4-grams within words, TF-IDF, 30 SVD components."""
+    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
+    return make_pipeline(tfidf, TruncatedSVD(30, random_state=0)), COLOUR
+
+
+def string_encoder(reference):
+    import skrub
+
+    return skrub.StringEncoder(n_components=30, random_state=0), COLOUR
+
+
+def min_hash(reference):
+    import skrub
+
+    return skrub.MinHashEncoder(n_components=30), COLOUR
+
+
+def word_vectors(reference):
+    return WordVectors(), [COLOUR]
+
+
+def embedder(reference, n_components=8, reader="wv", **params):
+    """The recommended embedder: the lookup on the reference, and an ``unseen_regressor``.
+
+    ``reader`` is what the regressor reads names with: ``"wv"`` words and word
+    vectors (the ``words`` extra), ``"tfidf"`` words and character 3-grams,
+    ``"wv+char3"`` all three.
+    ``params`` go to ``PairSimilarityEmbedder``.
+    """
+    vectorizer = {
+        "wv": with_word_vectors,
+        "tfidf": recommended_vectorizer,
+        "wv+char3": lambda: make_union(recommended_vectorizer(), WordVectors()),
+    }[reader]()
+    params = dict(
+        reference=reference,
+        unseen_regressor=names_to_vectors(vectorizer),
+        handle_unknown="ignore",
+        random_state=0,
+        **params,
+    )
+    return PairSimilarityEmbedder(n_components, **params), [COLOUR]
+
+
+def true_rgb(reference):
+    return "passthrough", TRUE_RGB
+
+
+def true_terms(reference):
+    return "passthrough", TRUE_TERMS
+
+
+CONFIGS = {
+    # name: the colour column's encoders, a list; several make a union of their outputs
+    "no colour (floor)": [],
+    "true RGB (ceiling)": [true_rgb],
+    "true colour terms (oracle)": [true_terms],
+    "one-hot": [one_hot],
+    "tf-idf+svd": [tfidf_svd],
+    "tf-idf+svd | one-hot": [tfidf_svd, one_hot],
+    "skrub string": [string_encoder],
+    "skrub string | one-hot": [string_encoder, one_hot],
+    "skrub minhash": [min_hash],
+    "skrub minhash | one-hot": [min_hash, one_hot],
+    "word vectors": [word_vectors],
+    "word vectors | one-hot": [word_vectors, one_hot],
+    "tf-idf+svd | word vectors | one-hot": [tfidf_svd, word_vectors, one_hot],
+    "embed 3-D wv": [partial(embedder, n_components=3)],
+    "embed 3-D wv | one-hot": [partial(embedder, n_components=3), one_hot],
+    "embed 8-D wv": [embedder],
+    "embed 8-D wv | one-hot": [embedder, one_hot],
+    "embed 8-D tfidf": [partial(embedder, reader="tfidf")],
+    "embed 8-D tfidf | one-hot": [partial(embedder, reader="tfidf"), one_hot],
+    "embed 16-D wv | one-hot": [partial(embedder, n_components=16), one_hot],
+    "embed 8-D wv | tf-idf+svd | one-hot": [embedder, tfidf_svd, one_hot],
+    "embed 8-D wv | word vectors | one-hot": [embedder, word_vectors, one_hot],
+    "embed 8-D tfidf | word vectors | one-hot": [
+        partial(embedder, reader="tfidf"),
+        word_vectors,
+        one_hot,
+    ],
+    "embed 8-D wv+char3 | word vectors | one-hot": [
+        partial(embedder, reader="wv+char3"),
+        word_vectors,
+        one_hot,
+    ],
+}
+CEILING_AND_FLOOR = {"no colour (floor)", "true RGB (ceiling)", "true colour terms (oracle)"}
+
+MODELS = {
+    "ridge": lambda: make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))),
+    "hgb": lambda: HistGradientBoostingRegressor(random_state=0),
+}
+
+
+def features(encoders, reference):
+    """The ColumnTransformer of a configuration, then an imputer for the embedder's NaN."""
+    colour = [(f"colour{i}", *encoder(reference)) for i, encoder in enumerate(encoders)]
+    others = [
+        ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+         ["category", "brand"]),
+        ("size", "passthrough", ["size"]),
+    ]  # fmt: skip
+    return make_pipeline(ColumnTransformer(colour + others, sparse_threshold=0), SimpleImputer())
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+def warm_up(configs, reference, train):
+    """Fit each embedder shape once, untimed: the XLA compilation is a one-off per process."""
+    seconds = {}
+    for name in configs:
+        for encoder in CONFIGS[name]:
+            transformer, _ = encoder(reference)
+            if isinstance(transformer, PairSimilarityEmbedder):
+                shape = transformer.n_components
+                if shape not in seconds:
+                    start = time.perf_counter()
+                    transformer.fit(train[[COLOUR]])
+                    seconds[shape] = time.perf_counter() - start
+    FITS.clear()
+    return seconds
+
+
+def evaluate(name, reference, train, test, unseen):
+    """Test R^2 of each model, and seconds.
+
+    R^2 on all test rows, on those with a name absent from the training rows,
+    and on those by style; seconds to fit the features, to transform the test
+    rows, and to fit and predict with the models.
+    """
+    FITS.clear()  # an embedder trains on the reference in every configuration's fit
+    step = features(CONFIGS[name], reference)
+    start = time.perf_counter()
+    train_features = step.fit_transform(train, train["price"])
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    test_features = step.transform(test)
+    transform_seconds = time.perf_counter() - start
+    scores = {}
+    start = time.perf_counter()
+    for model_name, model in MODELS.items():
+        predicted = model().fit(train_features, train["price"]).predict(test_features)
+        styles = test["style"][unseen]
+        scores[model_name] = (
+            r2_score(test["price"], predicted),
+            r2_score(test["price"][unseen], predicted[unseen]),
+            {
+                style: r2_score(
+                    test["price"][unseen][styles == style], predicted[unseen][styles == style]
+                )
+                for style in sorted(set(styles))
+            },
+        )
+    model_seconds = time.perf_counter() - start
+    return scores, (fit_seconds, transform_seconds, model_seconds), train_features.shape[1]
+
+
+def placement(encoder, reference, table):
+    """RGB R^2 of the product names' colours, read from their encoding by a ridge.
+
+    The encoder is fitted on the reference names (an embedder learns from the
+    reference anyway); a ridge maps the reference names' encodings to their
+    RGB and predicts the product names'. All distinct names, then by style.
+    """
+    names = table.drop_duplicates(COLOUR).reset_index(drop=True)
+    X_ref, y_ref = reference
+    reference_names = X_ref.set_axis([COLOUR], axis=1)
+    transformer, columns = encoder(reference)
+    transformer.fit(reference_names[columns])
+    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13))
+    ridge.fit(transformer.transform(reference_names[columns]), y_ref.to_numpy())
+    predicted = ridge.predict(transformer.transform(names[columns]))
+    true = names[TRUE_RGB].to_numpy()
+    by_style = {"all": r2_score(true, predicted)}
+    for style, rows in names.groupby("style").groups.items():
+        by_style[style] = r2_score(true[rows], predicted[rows])
+    return by_style
+
+
+def best_lines(results):
+    """The best embedding and non-embedding configurations, per model and over both."""
+    groups = {
+        "embedding": [name for name in results if name.startswith("embed")],
+        "non-embedding": [
+            name
+            for name in results
+            if not name.startswith("embed") and name not in CEILING_AND_FLOOR
+        ],
+    }
+    lines = []
+    for rows, at in [("all", 0), ("unseen-name", 1)]:
+        for models in [[model] for model in MODELS] + [list(MODELS)]:
+            best = {}
+            for group, names in groups.items():
+                candidates = [(results[n][m][at], n, m) for n in names for m in models]
+                if candidates:
+                    best[group] = max(candidates)
+            line = "; ".join(f"{g} {r2:.3f} ({n}, {m})" for g, (r2, n, m) in best.items())
+            if len(best) == 2:
+                line += f"; difference {best['embedding'][0] - best['non-embedding'][0]:+.3f}"
+            lines.append(f"   best on {rows} test rows, {' or '.join(models)}: {line}")
+    return "\n".join(lines), best
+
+
+def run(kind, configs, n_rows, say):
+    table, reference = product_table(kind, n_rows=n_rows)
+    train, test = split(table)
+    unseen = ~test[COLOUR].isin(set(train[COLOUR])).to_numpy()
+    counts = table[COLOUR].value_counts()
+    head = counts.iloc[:10].sum() / len(table)
+    say(
+        f"\n== table {kind!r}: {len(table)} rows ({len(train)} train, {len(test)} test), "
+        f"{len(counts)} colour names (the 10 most common on {head:.0%} "
+        f"of rows, {(counts == 1).sum()} on one row); reference {len(reference[0])} xkcd colours, "
+        f"none of the product names in it; test rows with a name absent from the training rows: "
+        f"{unseen.mean():.1%} ({unseen.sum()})"
+    )
+    by_style = table.drop_duplicates(COLOUR)["style"].value_counts()
+    say("   names by style: " + ", ".join(f"{style} {n}" for style, n in by_style.items()))
+    say("   examples: " + ", ".join(repr(n) for n in counts.index[::97][:10]))
+    warmed = warm_up(configs, reference, train)
+    if warmed:
+        say("   warm-up fits (XLA compilation included): " + ", ".join(
+            f"{dims}-D {seconds:.1f} s" for dims, seconds in warmed.items()))  # fmt: skip
+    say(
+        f"   {'configuration':40s} {'ridge all':>9s} {'unseen':>7s} {'hgb all':>8s} "
+        f"{'unseen':>7s} {'fit s':>7s} {'transf s':>8s} {'models s':>8s} {'n feat':>6s}"
+    )
+    results, placed = {}, {}
+    for name in configs:
+        scores, seconds, n_features = evaluate(name, reference, train, test, unseen)
+        results[name] = scores
+        (ridge, ridge_unseen, _), (hgb, hgb_unseen, _) = scores["ridge"], scores["hgb"]
+        say(
+            f"   {name:40s} {ridge:9.3f} {ridge_unseen:7.3f} {hgb:8.3f} {hgb_unseen:7.3f} "
+            f"{seconds[0]:7.2f} {seconds[1]:8.2f} {seconds[2]:8.2f} {n_features:6d}"
+        )
+        if len(CONFIGS[name]) == 1 and name not in CEILING_AND_FLOOR | {"one-hot"}:
+            placed[name] = placement(CONFIGS[name][0], reference, table)  # the fit just made
+    lines, best = best_lines(results)
+    say(lines)
+    if len(best) == 2:
+        say("   R^2 on the unseen-name test rows by style, for the two best (and the ceiling):")
+        compared = [(name, model) for _, name, model in best.values()]
+        if "true RGB (ceiling)" in results:
+            compared.append(("true RGB (ceiling)", "hgb"))
+        for name, model in compared:
+            by_style = results[name][model][2]
+            say(
+                f"   {name + ', ' + model:46s} "
+                + ", ".join(f"{style} {r2:.3f}" for style, r2 in by_style.items())
+            )
+    if placed:
+        styles = list(next(iter(placed.values())))
+        say(
+            "   what a colour column's encoding alone says of a product name's colour: RGB R^2 "
+            "of a ridge from the reference names' encodings to their RGB, over the distinct "
+            "product names, all and by style (brand names hold a hue word at most)"
+        )
+        say(f"   {'encoding':40s} " + " ".join(f"{style:>14s}" for style in styles))
+        for name, by_style in placed.items():
+            say(f"   {name:40s} " + " ".join(f"{r2:14.3f}" for r2 in by_style.values()))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", nargs="+", default=["first"], choices=list(TABLES))
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--log", help="also append what is printed to this file")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # convergence notes of the short MLP and Ridge fits
+
+    def say(line):
+        print(line, flush=True)
+        if args.log:
+            with open(args.log, "a") as log:
+                log.write(line + "\n")
+
+    say(machine())
+    say(
+        "R^2 on the test rows (all; those whose colour name is absent from the training rows); "
+        "fit s: fitting the features on the training rows; transf s: the test rows; "
+        "models s: fitting and predicting with both models"
+    )
+    # One thread for BLAS and OpenMP: on a shared 2-core machine, two threads of each of
+    # several processes made the gradient boosting 15 times slower.
+    with threadpool_limits(1):
+        for kind in args.table:
+            run(kind, args.configs, args.rows, say)
+
+
+if __name__ == "__main__":
+    main()
