@@ -77,12 +77,12 @@ def checked_sizes(hidden_layer_sizes):
 
 
 # The estimators' default tol: a fall of the judged loss, per epoch, smaller than this
-# counts as none. The loss is a mean binary cross-entropy of about 0.3 to 0.4 at the
-# end of the tutorial's fits, and their score still rises while it falls by 1e-4 an
-# epoch: MLPClassifier's tol=1e-4 stops the tutorial's fit (xkcd) after 165 of its 500
-# epochs, scoring 0.858 instead of 0.867, and a table of 400 random colours after 147,
-# scoring 0.806 instead of 0.846; 1e-5 stops them after 308 and 417 epochs within
-# 0.0013 of the full fits (benchmarks/bench_early_stopping.py).
+# counts as none. The loss is a mean binary cross-entropy of 0.3 to 0.4 at the end of
+# the tutorial's fits, and their score still rises while it falls by 1e-4 an epoch:
+# MLPClassifier's tol=1e-4 would stop the tutorial's fit (xkcd) after 165 of its 500
+# epochs, scoring 0.858 instead of 0.867, and a table of 400 items with random
+# descriptors after 147, scoring 0.806 instead of 0.846; 1e-5 stops them after 308 and
+# 417 epochs, within 0.0013 of the full fits (benchmarks/bench_early_stopping.py).
 TOL = 1e-5
 
 

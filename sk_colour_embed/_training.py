@@ -161,7 +161,7 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
     recorder = None
     if config.record_every:
         recorder = Recorder(config.record_every, item_weights, config.normalize)
-    callbacks = [c for c in (recorder,) if c is not None] + list(callbacks)
+    callbacks = ([] if recorder is None else [recorder]) + list(callbacks)
     if on_epoch is not None:
         made = functools.partial(
             _training_so_far, keys, reader, item_weights, config.normalize, prior
@@ -211,8 +211,8 @@ class _TellEachEpoch:
     def __call__(self, epoch, loss, variables):
         if epoch:
             self.losses.append(loss)
-        losses = list(self.losses)
-        return self.on_epoch(epoch, lambda: self.made(variables(), losses))
+        # Built while on_epoch runs, if a callback asks: the weights are this epoch's.
+        return self.on_epoch(epoch, lambda: self.made(variables(), list(self.losses)))
 
 
 def _training_so_far(keys, reader, item_weights, normalize, prior, variables, losses):
