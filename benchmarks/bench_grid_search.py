@@ -65,8 +65,10 @@ def search(backend, n_jobs, epochs, tol=None):
     from sk_colour_embed import PairSimilarityEmbedder, load_colours
 
     X, y = load_colours(return_X_y=True)
+    # With a tol, early stopping on the training loss.
+    stopping = dict(early_stopping=True, validation_fraction=None, tol=tol) if tol else {}
     embedder = PairSimilarityEmbedder(
-        vectorizer=TfidfVectorizer(), epochs=epochs, tol=tol, random_state=0
+        vectorizer=TfidfVectorizer(), epochs=epochs, random_state=0, **stopping
     )
     grid_search = GridSearchCV(embedder, GRID, n_jobs=n_jobs)
     if backend == "dask":

@@ -58,6 +58,12 @@ embedder.fit(X, y)  # the tutorial's settings: 100,000 pairs, 500 epochs, Adam
 print(f"score: {embedder.score(X, y):.3f}")  # Spearman, embedding vs RGB distances
 print(embedder.most_similar("red", topn=3))
 print(embedder.transform(X.head(2)))
+# [progress]
+from sklearn.callback import ProgressBar
+
+stopping = PairSimilarityEmbedder(n_components=2, early_stopping=True, random_state=0)
+stopping.set_callbacks(ProgressBar()).fit(X, y)  # a bar over the epochs, as verbose=1 draws it
+print(f"{stopping.n_iter_} epochs, score: {stopping.score(X, y):.3f}")
 # [plot]
 from sk_colour_embed.plotting import plot_embedding
 

@@ -6,12 +6,14 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.callback import CallbackSupportMixin
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from sk_colour_embed._config import TRAINING_CONSTRAINTS, TrainingConfig
+from sk_colour_embed._callbacks import fit_task
+from sk_colour_embed._config import TOL, TRAINING_CONSTRAINTS, TrainingConfig
 from sk_colour_embed._items import (
     HANDLE_UNKNOWN,
     check_no_missing,
@@ -47,14 +49,21 @@ def _likely_cause(share):
     )
 
 
+def _fitted_state(training, classes, threshold):
+    """The fitted attributes of a classifier that ``training`` (a :class:`Training`) fitted."""
+    return {
+        "vectors_": training.vectors,
+        "history_": training.history,
+        "n_iter_": training.n_iter,
+        "classes_": np.asarray(classes),
+        "threshold_": float(threshold),
+        "prior_": training.prior,
+    }
+
+
 def _set_fitted(classifier, training, classes):
     """Give ``classifier`` the fitted state of ``training`` (a :class:`Training`)."""
-    classifier.vectors_ = training.vectors
-    classifier.history_ = training.history
-    classifier.n_iter_ = training.n_iter
-    classifier.classes_ = np.asarray(classes)
-    classifier.threshold_ = float(classifier.threshold)
-    classifier.prior_ = training.prior
+    vars(classifier).update(_fitted_state(training, classes, classifier.threshold))
 
 
 def trained_classifier(training, **params):
@@ -70,7 +79,9 @@ def trained_classifier(training, **params):
     return classifier
 
 
-class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMixin, BaseEstimator):
+class PairSimilarityClassifier(
+    ItemQueriesMixin, ClassifierMixin, AtomicParamsMixin, CallbackSupportMixin, BaseEstimator
+):
     """Classify pairs of items as similar or not, learning a vector per item.
 
     The tutorial's model as a scikit-learn classifier whose samples are
@@ -123,21 +134,23 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         Pairs per Adam step (before their negative partners).
     learning_rate : float, default=0.001
         Adam's learning rate.
-    tol : float or None, default=None
-        Stop training before ``epochs`` once the loss has not fallen below
-        its best by at least ``tol`` for ``n_iter_no_change`` consecutive
-        epochs, as scikit-learn's ``MLPClassifier`` does. None runs every
-        epoch.
+    tol : float, default=1e-5
+        The fall of the judged loss an epoch that counts as none, for early
+        stopping and for the warning that a fit has not converged.
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` that stop training.
+        Epochs without an improvement of ``tol`` that stop training, with
+        ``early_stopping``.
     early_stopping : bool, default=False
-        Judge by the loss of ``validation_fraction`` of the pairs, held out
-        of training (drawn with the fit's seed; with negative partners,
-        theirs are drawn once and kept), instead of the training loss, and
-        keep the vectors of the epoch of the best held-out loss. Needs
-        ``tol``.
-    validation_fraction : float, default=0.1
-        Share of the pairs held out with ``early_stopping``.
+        As in :class:`PairSimilarityEmbedder`: stop training once the judged
+        loss has not fallen by ``tol`` for ``n_iter_no_change`` epochs; the
+        judged loss is that of ``validation_fraction`` of the pairs, held
+        out of training (drawn with the fit's seed; with negative partners,
+        theirs are drawn once and kept), whose best epoch's vectors are
+        kept, or with ``validation_fraction=None`` the training loss. False
+        runs every epoch.
+    validation_fraction : float or None, default=0.1
+        Share of the pairs held out with ``early_stopping``; None holds out
+        none and judges the training loss.
     normalize : bool, default=False
         Put the vectors on the unit sphere.
     threshold : float, default=0.5
@@ -156,7 +169,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         parameters left at None. The same value gives the same fit on the
         same machine.
     verbose : int, default=0
-        0 prints nothing; 1 shows a progress bar over epochs.
+        As in :class:`PairSimilarityEmbedder`: 1 shows scikit-learn's
+        progress bar over the epochs, as ``set_callbacks(ProgressBar())``.
 
     Attributes
     ----------
@@ -193,7 +207,8 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
     vectors and ``scale > 0``, so it falls as the vectors move apart;
     :meth:`decision_function` is ``bias - scale * d``. After fit the estimator holds NumPy, pandas
     and scikit-learn objects only: predicting and unpickling need no
-    TensorFlow.
+    TensorFlow. scikit-learn's callbacks (``set_callbacks``) see a fit as a
+    task of one subtask an epoch, as :class:`PairSimilarityEmbedder` has it.
 
     Examples
     --------
@@ -231,7 +246,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         epochs=500,
         batch_size=512,
         learning_rate=0.001,
-        tol=None,
+        tol=TOL,
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
@@ -294,11 +309,13 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             too many for the vectors to learn which items are alike.
         sklearn.exceptions.ConvergenceWarning
             When the loss ends far above where it started (training diverged:
-            lower ``learning_rate``), or still falls fast at the end (raise
+            lower ``learning_rate``), or when a fit that runs all its epochs
+            ends while its judged loss still falls by more than ``tol`` an
+            epoch, as :meth:`PairSimilarityEmbedder.fit` says (raise
             ``epochs``).
         """
-        with all_or_nothing(self):
-            self._fit(X, y)
+        with fit_task(self, X, y, self.epochs) as task, all_or_nothing(self):
+            self._fit(X, y, task)
         return self
 
     def decision_function(self, X):
@@ -522,7 +539,7 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
             )
         return np.sum(np.square(first - second), axis=1)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, task):
         first, second = self._pair_keys(X, reset=True)
         check_regressor(self.unseen_regressor, first.shape[1])
         check_classification_targets(y)
@@ -552,7 +569,10 @@ class PairSimilarityClassifier(ItemQueriesMixin, ClassifierMixin, AtomicParamsMi
         config = TrainingConfig.of(self)
         # A third seed only for a regressor: a RandomState instance moves on as before.
         seeds = spread_seeds(self.random_state, 2 + (self.unseen_regressor is not None))
-        training = train_vectors(keys, pairs, labels, config, seeds[:2])
+        epoch_tasks = task.epoch_tasks(
+            lambda training: _fitted_state(training, classes, self.threshold)
+        )
+        training = train_vectors(keys, pairs, labels, config, seeds[:2], on_epoch=epoch_tasks)
         _set_fitted(self, training, classes)
         if self.unseen_regressor is not None:
             self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, seeds[2])

@@ -863,36 +863,40 @@ class History:
     losses: np.ndarray
     val_losses: np.ndarray | None = None
     converged: bool = False
+    interrupted: bool = False
 
 
 def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
     """Train ``trainer`` for up to ``epochs`` epochs; a :class:`History`.
 
-    ``stopping`` (a ``Stopping`` of ``_config``) may end training earlier,
-    judging the training loss, or the loss on ``held_out`` (from
-    :meth:`EpochTrainer.held_out`) when not None, whose best epoch's weights
-    are then kept. With its ``tol`` None, every epoch runs.
+    With ``early_stopping``, ``stopping`` (a ``Stopping`` of ``_config``) may
+    end training earlier, judging the training loss, or the loss on
+    ``held_out`` (from :meth:`EpochTrainer.held_out`) when not None, whose
+    best epoch's weights are then kept. A callback that returns True after
+    an epoch ends training there too (``interrupted``).
 
     Several epochs run in one compiled call (:meth:`EpochTrainer.train_epochs`)
     and the callbacks then see each of them in turn, with its loss and its
-    trainable weights. A call never runs past an epoch where training could
-    stop: the training loss stops it after ``n_iter_no_change`` epochs
-    without improvement at the soonest, and a held-out loss is judged on the
-    weights of each epoch, one call each.
+    trainable weights. A call never runs past an epoch where ``tol`` could
+    stop training: the training loss stops it after ``n_iter_no_change``
+    epochs without improvement at the soonest, and a held-out loss is judged
+    on the weights of each epoch, one call each. A callback may stop it after
+    any epoch: the weights are then set back to that epoch's.
     """
     n_pairs = len(pairs)
     pairs = tf.constant(pairs, tf.int32)
     labels = tf.constant(labels, tf.float32)
     losses, val_losses = [], []
-    tol = stopping.tol
+    tol = stopping.tol if stopping.early_stopping else None
     best, best_weights, n_no_change, converged = np.inf, None, 0, False
+    interrupted, rewind = False, None
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     per_call = 1 if held_out is not None else trainer.epochs_per_call(n_pairs)
     for callback in callbacks:
         callback(0, np.nan, trainer.snapshot)
     with _tensorflow_logs_silenced, ThreadPoolExecutor(max_workers=1) as pool:
         orders = _Orders(pool, rng, n_pairs, epochs, per_call)
-        while len(losses) < epochs and not converged:
+        while len(losses) < epochs and not (converged or interrupted):
             count = per_call
             if tol is not None:
                 count = min(count, stopping.n_iter_no_change - n_no_change)
@@ -906,30 +910,37 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
                     (loss, functools.partial(_epoch_variables, after, j))
                     for j, loss in enumerate(chunk)
                 ]
-            for loss, variables in run:
+            for j, (loss, variables) in enumerate(run):
                 losses.append(loss)
                 variables = trainer.snapshot if variables is None else variables
-                for callback in callbacks:
-                    callback(len(losses), loss, variables)
-                if tol is None:
-                    continue
-                judged = loss
-                if held_out is not None:
-                    judged = trainer.loss(held_out)
-                    val_losses.append(judged)
-                # As scikit-learn's MLPClassifier._update_no_improvement_count.
-                n_no_change = n_no_change + 1 if judged > best - tol else 0
-                if judged < best:
-                    best = judged
+                # Every callback sees the epoch, whichever asks to stop.
+                asked = [bool(callback(len(losses), loss, variables)) for callback in callbacks]
+                if any(asked):
+                    interrupted = True
+                    if j < len(run) - 1:  # the call ran on past this epoch
+                        rewind = variables
+                if tol is not None:
+                    judged = loss
                     if held_out is not None:
-                        best_weights = trainer.snapshot()
-                # The call ends at the soonest epoch that can stop (see above).
-                converged = n_no_change >= stopping.n_iter_no_change
+                        judged = trainer.loss(held_out)
+                        val_losses.append(judged)
+                    # As scikit-learn's MLPClassifier._update_no_improvement_count.
+                    n_no_change = n_no_change + 1 if judged > best - tol else 0
+                    if judged < best:
+                        best = judged
+                        if held_out is not None:
+                            best_weights = trainer.snapshot()
+                    # The call ends at the soonest epoch that can stop (see above).
+                    converged = n_no_change >= stopping.n_iter_no_change
+                if interrupted:
+                    break
     trainer.finish()
+    if rewind is not None:
+        trainer.restore(rewind())
     if best_weights is not None:
         trainer.restore(best_weights)
     val_losses = np.array(val_losses) if held_out is not None else None
-    return History(np.array(losses), val_losses, converged)
+    return History(np.array(losses), val_losses, converged, interrupted)
 
 
 def _epoch_variables(after, j):
@@ -1035,6 +1046,8 @@ class TrainedWeights:
     val_losses: np.ndarray | None = None
     # Training stopped before its last epoch: the judged loss had stopped falling.
     converged: bool = False
+    # Training stopped before its last epoch because a callback asked it to.
+    interrupted: bool = False
 
 
 def fit_pair_model(
@@ -1087,7 +1100,8 @@ def fit_pair_model(
         first epoch (``epoch=0``, ``loss`` NaN) and after each epoch (``epoch``
         counted from 1); ``variables()`` gives the model's trainable weights at
         that point as NumPy arrays (:meth:`EpochTrainer.snapshot`): the token
-        vectors, the encoder's, then the head's.
+        vectors, the encoder's, then the head's. One that returns True after
+        an epoch ends training there, with that epoch's weights.
 
     Returns
     -------
@@ -1145,4 +1159,5 @@ def fit_pair_model(
             losses=history.losses,
             val_losses=history.val_losses,
             converged=history.converged,
+            interrupted=history.interrupted,
         )

@@ -345,11 +345,20 @@ def trained_weights(model):
     one).
     """
     raw_scale, bias = model.get_layer(PROBABILITY).get_weights()
-    with np.errstate(invalid="ignore"):  # a diverged fit's NaN, which fit then refuses
-        scale = float(np.logaddexp(0.0, raw_scale))
+    scale = distance_scale(raw_scale)
     layer_names = {layer.name for layer in model.layers}
     encoder = model.get_layer(ENCODER).get_weights() if ENCODER in layer_names else []
     return model.get_layer(EMBEDDING).get_weights()[0], scale, float(bias), encoder
+
+
+def distance_scale(raw_scale):
+    """The distance scale of the raw weight ``raw_scale``: its softplus, as the model uses it.
+
+    >>> round(distance_scale(0.0), 4)
+    0.6931
+    """
+    with np.errstate(invalid="ignore"):  # a diverged fit's NaN, which fit then refuses
+        return float(np.logaddexp(0.0, raw_scale))
 
 
 def unseen_shift(model):

@@ -367,9 +367,10 @@ def convergence_warnings(fit):
     return [w for w in caught if issubclass(w.category, ConvergenceWarning)]
 
 
-def test_tol_stops_training_once_the_loss_stops_falling_and_only_ends_it():
+def test_early_stopping_on_the_training_loss_stops_once_it_stops_falling_and_only_ends_it():
     X, y = easy_pairs()
-    stopped = small_classifier(epochs=300, learning_rate=0.05, tol=1e-3).fit(X, y)
+    on_training_loss = dict(early_stopping=True, validation_fraction=None, tol=1e-3)
+    stopped = small_classifier(epochs=300, learning_rate=0.05, **on_training_loss).fit(X, y)
     assert 10 < stopped.n_iter_ < 300
     assert len(stopped.history_["loss"]) == stopped.n_iter_
     assert "val_loss" not in stopped.history_
@@ -384,24 +385,37 @@ def test_tol_stops_training_once_the_loss_stops_falling_and_only_ends_it():
     assert full.n_iter_ == stopped.n_iter_
 
 
-def test_without_tol_every_epoch_runs_bit_for_bit_as_before():
+def test_early_stopping_alone_stops_by_the_documented_defaults():
+    X, y = easy_pairs()
+    stopped = small_classifier(epochs=300, learning_rate=0.05, early_stopping=True).fit(X, y)
+    assert (stopped.tol, stopped.n_iter_no_change, stopped.validation_fraction) == (1e-5, 10, 0.1)
+    assert stopped.n_iter_ < 300 and len(stopped.history_["val_loss"]) == stopped.n_iter_
+    # The held-out loss of the last 10 epochs never fell below its best before by tol.
+    val_loss = np.array(stopped.history_["val_loss"])
+    best_before = np.minimum.accumulate(val_loss)[:-1]
+    assert np.all(val_loss[-10:] > best_before[-10:] - 1e-5)
+
+
+def test_without_early_stopping_every_epoch_runs_bit_for_bit_whatever_tol():
     X, y = easy_pairs()
     default = small_classifier(epochs=40).fit(X, y)
-    assert default.tol is None and default.n_iter_ == 40 == len(default.history_["loss"])
-    # tol=0 with more patience than epochs judges every epoch but never stops.
-    judged = small_classifier(epochs=40, tol=0.0, n_iter_no_change=50).fit(X, y)
+    assert not default.early_stopping and default.n_iter_ == 40 == len(default.history_["loss"])
+    # tol and n_iter_no_change say when a fit has converged, but stop nothing by themselves.
+    judged = small_classifier(epochs=40, tol=0.5, n_iter_no_change=1).fit(X, y)
     assert judged.n_iter_ == 40
     np.testing.assert_array_equal(default.vectors_.vectors, judged.vectors_.vectors)
 
 
-def test_a_fit_stopped_by_tol_has_converged_and_does_not_warn():
+def test_a_fit_stopped_early_has_converged_and_does_not_warn():
     X, y = easy_pairs()
     settings = dict(learning_rate=0.002, n_iter_no_change=20)
-    stopped = small_classifier(epochs=300, tol=0.05, **settings)
+    stopped = small_classifier(
+        epochs=300, early_stopping=True, validation_fraction=None, tol=0.05, **settings
+    )
     assert not convergence_warnings(lambda: stopped.fit(X, y))
     # The first epoch sets the best loss; each of the next 20 falls by less than tol...
     assert stopped.n_iter_ == 21
-    # ... but by more than 1% over the last tenth: the same 21 epochs, with no tol, warn.
+    # ... but by more than the default tol: the same 21 epochs, run to the end, warn.
     assert convergence_warnings(lambda: small_classifier(epochs=21, **settings).fit(X, y))
 
 
@@ -420,7 +434,7 @@ def test_early_stopping_holds_out_pairs_drawn_from_the_seed():
     np.testing.assert_array_equal(first.vectors_.vectors, again.vectors_.vectors)
     assert first.history_["val_loss"] != other.history_["val_loss"]
     # The held-out pairs are not trained on: the training loss is not the one of all pairs.
-    plain = small_classifier(epochs=300, learning_rate=0.05, tol=1e-3).fit(X, y)
+    plain = small_classifier(epochs=1, learning_rate=0.05).fit(X, y)
     assert first.history_["loss"][0] != plain.history_["loss"][0]
 
 
@@ -439,6 +453,7 @@ def test_stopping_parameters_are_checked():
     X, y = easy_pairs(20)
     for bad in (
         dict(tol=-1.0),
+        dict(tol=None),
         dict(n_iter_no_change=0),
         dict(early_stopping="yes"),
         dict(validation_fraction=0.0),
@@ -446,8 +461,6 @@ def test_stopping_parameters_are_checked():
     ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             small_classifier(**bad).fit(X, y)
-    with pytest.raises(ValueError, match="early_stopping=True .* tol is None"):
-        small_classifier(early_stopping=True).fit(X, y)
     with pytest.raises(ValueError, match="validation_fraction=0.9 of the 2 training pair"):
         small_classifier(tol=1e-4, early_stopping=True, validation_fraction=0.9).fit(X[:2], [0, 1])
 

@@ -880,7 +880,7 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
             batch_size=64,
             learning_rate=0.05,
             jit_compile=False,
-            stopping=Stopping(tol=2e-3, n_iter_no_change=n_iter_no_change),
+            stopping=Stopping(True, tol=2e-3, n_iter_no_change=n_iter_no_change),
         )
 
     several, one = fit(False), fit(True)
@@ -888,6 +888,42 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
     np.testing.assert_array_equal(several.losses, one.losses)
     np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
     assert several.converged
+
+
+@pytest.mark.parametrize("one_a_call", [False, True])
+def test_a_callback_that_returns_true_ends_training_with_that_epochs_weights(
+    monkeypatch, one_a_call
+):
+    import sk_colour_embed._engine as engine
+
+    # Epoch 6 is in the middle of the second call of 4: the call runs on to epoch 8.
+    monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 4)
+    if one_a_call:
+        monkeypatch.setattr(engine.EpochTrainer, "epochs_per_call", lambda self, n: 1)
+    pairs, labels = labelled_pairs(30, 600)
+    table = lookup_table(30)
+    settings = dict(epochs=11, batch_size=64, lazy=False, jit_compile=False)
+    seen = []
+
+    def stop_after_6(epoch, loss, weights):
+        seen.append((epoch, weights()))
+        return epoch == 6
+
+    trained = engine_fit(
+        30, table, pairs, labels, rng=np.random.default_rng(5), callbacks=[stop_after_6], **settings
+    )
+    six = engine_fit(
+        30, table, pairs, labels, rng=np.random.default_rng(5), **{**settings, "epochs": 6}
+    )
+    assert [epoch for epoch, _ in seen] == list(range(7))  # no epoch is seen after it
+    assert trained.interrupted and not trained.converged and not six.interrupted
+    np.testing.assert_array_equal(trained.losses, six.losses)
+    np.testing.assert_array_equal(trained.token_vectors, six.token_vectors)
+    np.testing.assert_array_equal(trained.token_vectors, seen[-1][1][0])
+    assert (trained.distance_scale, trained.similarity_bias) == (
+        six.distance_scale,
+        six.similarity_bias,
+    )
 
 
 def test_a_call_runs_as_many_epochs_as_its_orders_and_vectors_fit_in_memory():

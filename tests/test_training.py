@@ -1,9 +1,13 @@
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer
 
-from sk_colour_embed import PairSampler, PairSimilarityEmbedder
+from sk_colour_embed import PairSampler, PairSimilarityClassifier, PairSimilarityEmbedder
 from sk_colour_embed._config import TrainingConfig
 from sk_colour_embed._items import ItemTable, validate_items
 from sk_colour_embed._training import spread_seeds, train_vectors
@@ -79,3 +83,81 @@ def test_callbacks_see_every_epoch_and_the_variables(css4):
         callbacks=[lambda epoch, loss, variables: seen.append((epoch, variables()[0].shape))],
     )
     assert seen == [(epoch, (len(items), 2)) for epoch in range(6)]
+
+
+# -- convergence ---------------------------------------------------------------
+
+
+def random_table(n_items, seed=0):
+    """``n_items`` made-up items, each with three random descriptors in [0, 1)."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"name": [f"item {i}" for i in range(n_items)]}), rng.uniform(
+        size=(n_items, 3)
+    )
+
+
+# Data, pairs drawn and learning rate of fits whose loss has stopped falling after the
+# epochs given (None: the tutorial's fits, whose 500 epochs tests/test_quality.py runs).
+FITS = {
+    "xkcd, 949 colours": ("xkcd", 100_000, 0.001, None),
+    "css4, 148 colours": ("css4", 50_000, 0.002, 200),
+    "60 random items": (60, 20_000, 0.01, 200),
+    "1,000 random items": (1000, 50_000, 0.005, 300),
+}
+
+
+def fit_of(name, epochs, request, **params):
+    data, n_pairs, learning_rate, _ = FITS[name]
+    X, y = request.getfixturevalue(data) if isinstance(data, str) else random_table(data)
+    embedder = PairSimilarityEmbedder(
+        sampler=PairSampler(n_pairs=n_pairs),
+        learning_rate=learning_rate,
+        epochs=epochs,
+        random_state=0,
+        **params,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        embedder.fit(X, y)
+    return embedder, [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("name", FITS)
+def test_a_fit_that_ends_while_its_loss_still_falls_warns(name, request):
+    # The tutorial's fit cut at 20 epochs scores 0.447 (0.867 after 500), its loss falling
+    # by 1e-3 an epoch: by a tenth of a percent of itself, which the warning once let by.
+    embedder, caught = fit_of(name, 20, request)
+    (warning,) = caught
+    match = re.match(
+        r"training has not converged: the loss still falls by (\S+) an epoch over the last 20 "
+        r"of 20 epochs \(more than tol=1e-05\), so the vectors .* Raise epochs",
+        str(warning.message),
+    )
+    assert match is not None, str(warning.message)
+    losses = embedder.history_["loss"]
+    assert float(match[1]) > 1e-3 and losses[-1] < losses[-2] < losses[-3]
+
+
+@pytest.mark.parametrize("name", [name for name, fit in FITS.items() if fit[-1] is not None])
+def test_a_fit_whose_loss_has_stopped_falling_does_not_warn(name, request):
+    _, caught = fit_of(name, FITS[name][-1], request)
+    assert not caught, str(caught[0].message)
+
+
+def test_the_noise_of_fresh_negative_partners_is_not_a_fall(css4):
+    X, y = css4
+    pairs, similar = PairSampler(n_pairs=20_000, random_state=0).fit_resample(X, y)
+    positives = pairs[similar == 1]
+    classifier = PairSimilarityClassifier(epochs=300, learning_rate=0.05, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        classifier.fit(positives, np.ones(len(positives), int))
+    # The loss goes up and down from epoch to epoch by far more than tol.
+    assert np.abs(np.diff(classifier.history_["loss"][-20:])).max() > 100 * classifier.tol
+
+
+def test_with_early_stopping_the_held_out_loss_is_judged(request):
+    embedder, caught = fit_of("css4, 148 colours", 20, request, early_stopping=True)
+    (warning,) = caught
+    assert embedder.n_iter_ == 20  # early stopping did not stop it
+    assert str(warning.message).startswith("training has not converged: the held-out loss still")
