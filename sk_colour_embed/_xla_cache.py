@@ -44,8 +44,10 @@ _FLAG = "--tf_xla_persistent_cache_directory"
 PRIVATE = "ram://sk_colour_embed/xla"
 _ENTRY = ".entry"
 # Shared entries a process copies into memory, at most (the newest first), and the
-# most the shared folder keeps (the oldest leave first): about 70 of the tutorial's.
-MAX_BYTES = 32 * 2**20
+# most the shared folder keeps (the oldest leave first): about 35 of the tutorial's
+# 461 kB. Each process reads and checks them all before its first compiled fit, a
+# cost that must stay well below the compiling that a hit saves (benchmarks/results.md).
+MAX_BYTES = 16 * 2**20
 
 
 def shared_directory(environ):
