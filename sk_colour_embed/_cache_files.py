@@ -107,8 +107,10 @@ def _dead_writer(name, now, mtime):
         return True
     host, _, rest = name[: -len(_TEMPORARY)].rpartition(".")[2].partition("-")
     pid = rest.partition("-")[0]
-    if host != _host() or not pid.isdigit():
-        return False  # another machine's writer: left to the age limit
+    # Another machine's writer is left to the age limit; so is every writer on
+    # Windows, where os.kill(pid, 0) would end the process instead of probing it.
+    if host != _host() or not pid.isdigit() or os.name == "nt":
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
