@@ -149,6 +149,7 @@ class CompilationCache:
             except OSError as error:
                 self._give_up(error)
                 return
+            _cache_files.remove_debris(folder)  # a process that loads may never publish
             from sk_colour_embed._keras_env import tf
 
             entries = []
@@ -158,7 +159,6 @@ class CompilationCache:
                 except OSError:
                     pass  # removed meanwhile
             budget = MAX_BYTES
-            tf.io.gfile.makedirs(self.private)
             for _, name in sorted(entries, reverse=True):
                 path = os.path.join(folder, name)
                 try:
@@ -176,6 +176,7 @@ class CompilationCache:
                     break
                 key = name[: -len(_ENTRY)]
                 try:
+                    tf.io.gfile.makedirs(self.private)
                     with tf.io.gfile.GFile(f"{self.private}/{key}", "wb") as file:
                         file.write(payload)
                 except tf.errors.OpError as error:

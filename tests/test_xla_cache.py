@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -257,6 +258,11 @@ def test_only_whole_entries_reach_tensorflow(cache, recwarn):
     (folder / "empty.pb.entry").write_bytes(b"")
     (folder / "raw.pb.entry").write_bytes(b"compiled")  # no checksum: not written by us
     (folder / "other.txt").write_bytes(b"not an entry")
+    # A writer's temporary file, a day old: its process died (on another machine, say).
+    debris = folder / ".new.pb.entry.ffffffff-1-0a1b2c3d.tmp"
+    debris.write_bytes(whole[:5])
+    day_old = time.time() - _cache_files.STALE_SECONDS - 60
+    os.utime(debris, (day_old, day_old))
     cache.load()
     assert private_entries(cache) == {"whole.pb": b"compiled"}
     # The damaged entries are removed: the next process compiles and writes them again.
