@@ -15,7 +15,13 @@ loading it from the cache.
 - cache off: ``SK_COLOUR_EMBED_XLA_CACHE=off``, every process compiles;
 - empty cache: a fresh cache folder per run, which the fit fills;
 - warm cache: a folder an earlier process filled, as a second process on
-  the machine (or a worker of a parallel search) finds it.
+  the machine (or a worker of a parallel search) finds it. The benchmark
+  counts the warm processes that wrote no new entry: those loaded every
+  compiled epoch instead of compiling it.
+
+Beside the first fit, the cache's own work: copying the shared folder's
+checked entries into TensorFlow's folder in memory before the first
+compiled fit, and publishing the entries a fit compiled after it.
 
 Beside them, the warm first fit less its whole trace: the least a warm first
 fit could take if the trace were kept between processes too, since
@@ -52,9 +58,22 @@ def processor():
 start = time.perf_counter()
 from sk_colour_embed import PairSimilarityEmbedder, load_colours
 package, package_cpu = time.perf_counter(), processor()
+from sk_colour_embed._xla_cache import COMPILATION_CACHE, CompilationCache
+COMPILATION_CACHE.prepare()  # as the first fit does, before TensorFlow's import
 from sk_colour_embed._keras_env import tf
 tensorflow, tensorflow_cpu = time.perf_counter(), processor()
 from sk_colour_embed._engine import EpochTrainer
+# The cache's own work: copying the shared entries in, publishing the new ones.
+cache_seconds = {"load": 0.0, "publish": 0.0}
+def timed_step(name):
+    step = getattr(CompilationCache, name)
+    def timed(self):
+        begin = time.perf_counter()
+        step(self)
+        cache_seconds[name] += time.perf_counter() - begin
+    setattr(CompilationCache, name, timed)
+timed_step("load")
+timed_step("publish")
 X, y = load_colours("xkcd", return_X_y=True)
 # Each compiled call of the epochs timed; before a trainer's first, its whole
 # trace (get_concrete_function: what the call would trace) timed on its own.
@@ -92,6 +111,8 @@ print(json.dumps({
     "start and import the estimators, processor": package_cpu,
     "import TensorFlow, processor": tensorflow_cpu - package_cpu,
     "second fit, processor": cpu[1],
+    "copy in the shared entries": cache_seconds["load"],
+    "publish new entries": cache_seconds["publish"],
     "vectors": hashlib.sha256(embedder.embedding_.to_numpy().tobytes()).hexdigest(),
 }))
 """
@@ -123,6 +144,11 @@ SEARCHES = {
 }
 
 
+def entries(folder):
+    """The files under the cache folder ``folder``, by path under it."""
+    return {str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file()}
+
+
 def in_a_fresh_process(code, cache):
     env = dict(os.environ, SK_COLOUR_EMBED_XLA_CACHE=cache)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[1]), env.get("PYTHONPATH", "")])
@@ -142,12 +168,16 @@ def main():
     root = Path(tempfile.mkdtemp(prefix="bench_startup_"))
     warm = str(root / "warm")
     cases = {"cache off": [], "empty cache": [], "warm cache": []}
+    # New entries each warm process wrote: none when it loaded every compiled epoch.
+    written = []
     for repeat in range(args.repeats):  # interleaved: a busy spell hits every case alike
         cases["cache off"].append(in_a_fresh_process(CHILD, "off"))
         cases["empty cache"].append(in_a_fresh_process(CHILD, str(root / f"empty{repeat}")))
         if repeat == 0:
             in_a_fresh_process(CHILD, warm)  # fills the warm cache
+        before = entries(warm)
         cases["warm cache"].append(in_a_fresh_process(CHILD, warm))
+        written.append(len(entries(warm) - before))
     print("Fresh process, tutorial 2-D fit (xkcd, 500 epochs), medians of", args.repeats)
     columns = [
         "import the estimators",
@@ -156,6 +186,8 @@ def main():
         "second fit",
         "trace",
         "lower and compile",
+        "copy in the shared entries",
+        "publish new entries",
     ]
     print("  " + " | ".join(["case".ljust(12), *columns]))
     for name, runs in cases.items():
@@ -166,6 +198,11 @@ def main():
         name: median([sum(run[c] for c in columns[:3]) for run in runs])
         for name, runs in cases.items()
     }
+    loaded = sum(count == 0 for count in written)
+    print(
+        f"  warm processes that loaded every compiled epoch instead of compiling: "
+        f"{loaded} of {len(written)} (new entries written: {written})"
+    )
     print(
         f"  first fit, warm / empty cache: {first['warm cache'] / first['empty cache']:.2f}x; "
         f"import and first fit: {total['warm cache'] / total['empty cache']:.2f}x"
@@ -180,24 +217,35 @@ def main():
     )
     hashes = {run["vectors"] for runs in cases.values() for run in runs}
     print(f"  vectors identical in every run: {len(hashes) == 1}")
-    files = list(Path(warm).iterdir())
+    files = [Path(warm) / name for name in entries(warm)]
     print(
         f"  warm cache: {len(files)} file(s), {sum(f.stat().st_size for f in files) / 1e3:.0f} kB"
     )
     if args.skip_search:
         return
     print("\nGridSearchCV, 6-point lookup grid, cv=InSampleSplit(), warm cache")
-    results = {}
+    results, written = {}, {}
     for name, (backend, n_jobs) in SEARCHES.items():
         code = SEARCH.replace("N_JOBS", str(n_jobs)).replace("BACKEND", backend)
+        before = entries(warm)
         results[name] = in_a_fresh_process(code, warm)
+        written[name] = len(entries(warm) - before)
+    # The same parallel search again: what its workers load of what the first compiled.
+    before = entries(warm)
+    again = in_a_fresh_process(SEARCH.replace("N_JOBS", "2").replace("BACKEND", "loky"), warm)
+    written_again = len(entries(warm) - before)
     serial = results["n_jobs=1"]
     for name, result in results.items():
         print(
             f"  {name.ljust(20)} {result['seconds']:5.1f} s, "
             f"{result['seconds'] / serial['seconds']:.2f}x of n_jobs=1; "
-            f"scores identical: {result['scores'] == serial['scores']}"
+            f"scores identical: {result['scores'] == serial['scores']}; "
+            f"new cache entries: {written[name]}"
         )
+    print(
+        f"  n_jobs=2, loky, again: {again['seconds']:5.1f} s, new cache entries: "
+        f"{written_again}; scores identical: {again['scores'] == serial['scores']}"
+    )
     # The least two loky workers could take, however fast the fits: the
     # parallel search does the serial one's work (its processor time less its
     # one import of TensorFlow), and two fresh workers' starts and imports of

@@ -269,6 +269,9 @@ def _fit(args, X, y):
         # A progress bar on a terminal only; a log gets the summary line.
         verbose=0 if args.quiet or not sys.stdout.isatty() else 1,
     )
+    from sk_colour_embed._xla_cache import COMPILATION_CACHE
+
+    COMPILATION_CACHE.prepare()  # before TensorFlow's import, as the fit would
     import sk_colour_embed._keras_env  # noqa: F401  (TensorFlow's import is not the fit's time)
 
     start = time.perf_counter()

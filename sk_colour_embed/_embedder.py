@@ -1,7 +1,9 @@
 """PairSimilarityEmbedder: item vectors learned from labelled pairs."""
 
+import os
 from numbers import Integral
 
+import joblib
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -10,7 +12,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.callback import CallbackSupportMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sk_colour_embed._callbacks import fit_task
@@ -224,12 +226,15 @@ class PairSimilarityEmbedder(
         ``fit(X_ref, y_ref)`` with the same parameters, and a seeded fit
         (an integer ``random_state``) trains once per setting: the other
         fits of a search, one per fold, take a copy (see ``memory``).
-    memory : str, joblib.Memory or None, default=None
+    memory : str, path, joblib.Memory or None, default=None
         With ``reference``, where fits are kept for worker processes to
         share (``n_jobs``, Dask), as ``Pipeline(memory=...)``: a folder or a
         ``joblib.Memory``, which the user bounds and clears
-        (``memory.reduce_size``). Within one process the last 8 seeded fits
-        are kept anyway. Unseeded fits are never kept.
+        (``joblib.Memory(folder).reduce_size()``, ``.clear()``). Within one
+        process the last 8 seeded fits are kept anyway. Unseeded fits are
+        never kept. A folder that cannot be read or written, or a damaged
+        kept fit, costs no fit: the fit is made again, the same, with one
+        ``RuntimeWarning`` naming ``memory``.
     random_state : int, RandomState instance or None, default=None
         Seeds the pairs (see ``sampler``), the initial vectors and the order
         of the pairs in each epoch. The same value gives the same fit on the
@@ -338,7 +343,7 @@ class PairSimilarityEmbedder(
         "add_indicator": ["boolean"],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
         "reference": [tuple, list, None],
-        "memory": [None, str, HasMethods(["cache"])],
+        "memory": [None, str, os.PathLike, joblib.Memory],
     }
 
     def __init__(

@@ -58,6 +58,7 @@ from sk_colour_embed._model import (
 )
 from sk_colour_embed._negatives import draw, mixed_bits, partner_table
 from sk_colour_embed._sparse import compose_items, padded_width, spread_to_tokens, token_products
+from sk_colour_embed._xla_cache import COMPILATION_CACHE
 
 # The defaults of keras.optimizers.Adam.
 BETA_1 = 0.9
@@ -718,12 +719,12 @@ _tensorflow_logs_silenced = _TensorFlowLogsSilenced()
 
 
 def _shuffled(rng, n, rows, size):
-    """``rows`` orders of ``n`` pairs drawn from ``rng``, in a tensor of ``size`` rows."""
+    """``rows`` orders of ``n`` pairs drawn from ``rng``, in an array of ``size`` rows."""
     orders = np.empty((size, n), np.int32)
     for row in orders[:rows]:
         row[:] = rng.permutation(n)
     orders[rows:] = 0  # never read: the last block of a fit may be short
-    return tf.constant(orders), rows
+    return orders, rows
 
 
 @dataclass(frozen=True)
@@ -956,6 +957,14 @@ class _Orders:
     ``per_block`` epochs, one tensor a block, of rows drawn in sequence from
     ``rng``, so that a seeded ``rng`` gives the same orders however the
     epochs are split between calls.
+
+    The second thread draws NumPy arrays only; the tensor is made here, on
+    the fit's thread. Every TensorFlow tensor takes a number from a counter
+    of the process, which also names the functions that a fit traces, and
+    the compilation cache's keys hold those names: a tensor made on the
+    second thread took its number at a moment that varied with the timing of
+    the threads, so that identical fits in fresh processes traced functions
+    of different names, and compiled again instead of loading from the cache.
     """
 
     def __init__(self, pool, rng, n_pairs, epochs, per_block):
@@ -974,7 +983,8 @@ class _Orders:
     def take(self, count):
         """A block of orders, the row of the next epoch's, and how many of ``count`` follow it."""
         if self._used == self._rows:
-            self._block, self._rows = self._next.result()
+            block, self._rows = self._next.result()
+            self._block = tf.constant(block)
             self._used = 0
             self._next = self._submit()
         start = self._used
@@ -1129,6 +1139,9 @@ def fit_pair_model(
     partners = partner_table(
         pairs, labels, len(item_weights), settings.negative, config.ns_exponent
     )
+    if settings.jit_compile:
+        # The compiled epochs that earlier processes shared, before the first is compiled.
+        COMPILATION_CACHE.load()
     model = settings.model(seed)
     new_trainer = functools.partial(settings.trainer, model)
     with TRAINERS.lend(settings.trace_key, settings.n_values, new_trainer) as (trainer, reused):
@@ -1154,10 +1167,13 @@ def fit_pair_model(
             stopping=config.stopping,
             held_out=held_out,
         )
-        return TrainedWeights(
+        trained = TrainedWeights(
             *trained_weights(trainer.model),
             losses=history.losses,
             val_losses=history.val_losses,
             converged=history.converged,
             interrupted=history.interrupted,
         )
+    if settings.jit_compile:
+        COMPILATION_CACHE.publish()  # what this fit compiled, for later processes
+    return trained

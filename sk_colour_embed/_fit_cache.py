@@ -5,23 +5,36 @@ alone, so its fitted state depends on its settings and the reference, not on
 the rows that ``fit`` gets. A search over a pipeline fits it once per fold;
 here the first fit of a setting trains and the others take a copy of its
 result. In one process that needs nothing from the user; worker processes
-(``n_jobs``, Dask) share fits through a ``joblib.Memory`` the user names, as
-``Pipeline(memory=...)`` shares its transformers.
+(``n_jobs``, Dask) share fits through a folder the user names (``memory``),
+as ``Pipeline(memory=...)`` shares its transformers.
 
 Only seeded fits are kept (see :func:`is_seeded`): an unseeded fit is a new
 draw each time, and serving an earlier one would change what it means.
+
+The folder never costs a fit: each fit is one file, written whole or not at
+all with its checksum (``_cache_files``). A folder that cannot be read or
+written, and a kept fit that is damaged, mean fitting again, with one
+warning that names ``memory`` and the folder.
 """
 
 import copy
+import os
+import pickle
+import platform
 import threading
 from collections import OrderedDict
 from numbers import Integral
 
 import joblib
-from sklearn.utils.validation import check_memory
+import numpy as np
+import pandas as pd
+import sklearn
 
+import sk_colour_embed
+from sk_colour_embed import _cache_files
 from sk_colour_embed._config import random_state_params
 from sk_colour_embed._shipped import shipped_fit
+from sk_colour_embed._warnings import warn_user
 
 # Fitted estimators kept in a process, the least recently used leaving first.
 MAX_FITS = 8
@@ -40,11 +53,6 @@ def is_seeded(estimator):
         isinstance(value, Integral) or (value is None and name.startswith(seeded_by_the_estimator))
         for name, value in seeds.items()
     )
-
-
-def _fit(estimator, X, y):
-    # Module level, so that joblib.Memory can key its results on the arguments.
-    return estimator.fit(X, y)
 
 
 class _FitsInProcess:
@@ -76,20 +84,110 @@ class _FitsInProcess:
 
 FITS = _FitsInProcess()
 
+# A kept fit is read back by the versions that wrote it only.
+_VERSIONS = (
+    sk_colour_embed.__version__,
+    sklearn.__version__,
+    np.__version__,
+    pd.__version__,
+    platform.python_version(),
+)
+
+
+class SharedFits:
+    """Fits kept in a folder that processes share, by key.
+
+    ``location`` is the folder that ``memory`` names: the fits are kept in
+    ``joblib/sk_colour_embed/fits`` under it, one folder per fit, as
+    ``joblib.Memory`` keeps its results, so that ``Memory.reduce_size`` and
+    ``Memory.clear`` bound and clear them too. The temporary files of
+    writers are made in the ``fits`` folder, where the next writer removes
+    those of writers that died.
+    """
+
+    # Folders that failed in this process, not tried again; folders reported.
+    _failed = set()
+    _warned = set()
+    _lock = threading.Lock()
+
+    def __init__(self, location):
+        self.location = os.fspath(location)
+        self.folder = os.path.join(self.location, "joblib", "sk_colour_embed", "fits")
+
+    def _path(self, key):
+        return os.path.join(self.folder, key, "output.pkl")
+
+    def get(self, key):
+        """The fit kept under ``key``, or None: none kept, damaged, or the folder unusable."""
+        if self.location in self._failed:
+            return None
+        try:
+            return pickle.loads(_cache_files.read_entry(self._path(key)))
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            self._give_up(error)
+        except Exception as error:  # damaged, or pickled by code that is not this one
+            self._warn(
+                f"a fit kept in it cannot be read ({error}), so it is fitted again and "
+                "replaced: the same fit."
+            )
+        return None
+
+    def put(self, key, fitted):
+        """Keep ``fitted`` under ``key``; a folder that cannot take it is reported once."""
+        if self.location in self._failed:
+            return
+        try:
+            payload = pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # a part that cannot be pickled (a lambda, a lock)
+            self._warn(f"this fit cannot be kept in a file ({error}): it is not shared.")
+            return
+        try:
+            os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+            _cache_files.remove_debris(self.folder)
+            _cache_files.write_entry(self._path(key), payload, scratch=self.folder)
+        except OSError as error:
+            self._give_up(error)
+
+    def _give_up(self, error):
+        with self._lock:
+            self._failed.add(self.location)
+        self._warn(
+            f"the folder cannot be used ({error.strerror or error}), so fits are not shared "
+            "with other processes; they are the same. Give memory a folder that can be read "
+            "and written, or None."
+        )
+
+    def _warn(self, message):
+        with self._lock:
+            if self.location in self._warned:
+                return
+            self._warned.add(self.location)
+        warn_user(f"memory={self.location!r}: {message}", RuntimeWarning)
+
+
+def _shared_fits(memory):
+    """The :class:`SharedFits` of ``memory`` (None, a folder or a ``joblib.Memory``), or None."""
+    location = getattr(memory, "location", memory)
+    return None if location is None else SharedFits(location)
+
 
 def fitted_copy(estimator, X, y, memory=None):
     """``estimator`` fitted on ``X, y``: a copy of the same fit made before, if any.
 
-    The fit is looked up in this process first, then in ``memory`` (None, a
-    folder or a ``joblib.Memory``), and made and kept in both when it is in
-    neither. The caller gets its own copy, so that changing it changes no
-    other estimator. Unseeded estimators are fitted afresh every time.
+    The fit is looked up in this process first, then among the fits that
+    ship with the package (``_shipped``), then in ``memory`` (None, a folder
+    or a ``joblib.Memory``), and made and kept in this process and
+    ``memory`` when it is in none. The caller gets its own copy, so that changing it changes no
+    other estimator. Unseeded estimators are fitted afresh every time. A
+    ``memory`` that cannot be used costs no fit (see :class:`SharedFits`).
 
     Parameters
     ----------
     estimator : unfitted estimator
     X, y : the arguments of its ``fit``
-    memory : None, str or joblib.Memory, default=None
+    memory : None, str, path or joblib.Memory, default=None
 
     Returns
     -------
@@ -101,11 +199,17 @@ def fitted_copy(estimator, X, y, memory=None):
     key = fit_key(estimator, X, y)
     fitted = FITS.get(key)
     if fitted is None:
-        fitted = shipped_fit(key) or check_memory(memory).cache(_fit)(estimator, X, y)
+        shared = _shared_fits(memory)
+        fitted = shipped_fit(key) or (None if shared is None else shared.get(key))
+        if fitted is None:
+            fitted = estimator.fit(X, y)
+            if shared is not None:
+                shared.put(key, fitted)
         FITS.put(key, fitted)
     return copy.deepcopy(fitted)
 
 
 def fit_key(estimator, X, y):
-    """The key of ``estimator``'s fit on ``X, y``: the same for the same settings and data."""
-    return joblib.hash((estimator, X, y))
+    """The key of ``estimator``'s fit on ``X, y``: the same for the same settings, data and
+    library versions (see ``_VERSIONS``)."""
+    return joblib.hash((_VERSIONS, estimator, X, y))

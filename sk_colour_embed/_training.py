@@ -166,6 +166,10 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
         When the reader places fewer than 2 items, no pair is left, or
         training diverges to non-numbers.
     """
+    from sk_colour_embed._xla_cache import COMPILATION_CACHE
+
+    # Before TensorFlow's import: it reads the cache's flag once.
+    COMPILATION_CACHE.prepare()
     from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
 
     reader, item_weights = read_items(config.vectorizer, keys, config.name_vectors)

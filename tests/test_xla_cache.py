@@ -1,0 +1,354 @@
+"""The compiled epochs shared between processes: whatever is on disk, the fit is the same.
+
+A fresh process is the point of the tests that run one: TensorFlow reads its
+cache flag once per process, and the cache is for later processes. They fit
+a small model in 5,000 steps, the fewest that the engine compiles with XLA.
+"""
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sk_colour_embed import _cache_files
+from sk_colour_embed._keras_env import tf
+from sk_colour_embed._xla_cache import PRIVATE, VARIABLE, CompilationCache, shared_directory
+
+PACKAGE_PARENT = str(Path(__file__).parents[1])
+
+# 5,000 steps: the engine compiles the epochs with XLA (XLA_MIN_STEPS). SLOW_ORDERS
+# delays the thread that draws the epochs' orders, so that its work falls at
+# another moment of the first fit's tracing than in an undisturbed process.
+XLA_FIT = """
+import hashlib, os, time, warnings, numpy as np, pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+warnings.simplefilter("ignore", ConvergenceWarning)  # a short fit
+if os.environ.get("SLOW_ORDERS"):
+    import sk_colour_embed._engine as engine
+    draw = engine._shuffled
+    def slow(*args):
+        time.sleep(float(os.environ["SLOW_ORDERS"]))
+        return draw(*args)
+    engine._shuffled = slow
+if os.environ.get("KILLED_WHILE_PUBLISHING"):
+    import sk_colour_embed._cache_files as files
+    files.os.fsync = lambda fd: os._exit(9)  # the temporary file written, not renamed
+from sk_colour_embed import PairSimilarityClassifier
+rng = np.random.default_rng(0)
+a, b = rng.integers(0, 20, 100), rng.integers(0, 20, 100)
+X, y = pd.DataFrame({"a": a, "b": b}), (a % 4 == b % 4).astype(int)
+fitted = PairSimilarityClassifier(epochs=500, batch_size=10, random_state=0).fit(X, y)
+print(hashlib.sha256(fitted.vectors_.vectors.tobytes()).hexdigest())
+"""
+
+
+def environment(cache, **variables):
+    """This process's environment for a fresh process using the shared folder ``cache``."""
+    env = {name: value for name, value in os.environ.items() if name != "TF_XLA_FLAGS"}
+    env["PYTHONPATH"] = os.pathsep.join([PACKAGE_PARENT, env.get("PYTHONPATH", "")])
+    return {**env, VARIABLE: str(cache), **variables}
+
+
+def start_fit(cache, **variables):
+    return subprocess.Popen(
+        [sys.executable, "-c", XLA_FIT],
+        env=environment(cache, **variables),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process):
+    """The vectors' hash and the warnings of a fit started by :func:`start_fit`."""
+    stdout, stderr = process.communicate()
+    assert process.returncode == 0, stderr
+    return stdout.strip(), [line for line in stderr.splitlines() if "Warning" in line]
+
+
+def fit_in_a_fresh_process(cache, **variables):
+    return finish(start_fit(cache, **variables))
+
+
+def entries(cache):
+    """The shared folder's files, by path under it, and their contents."""
+    return {
+        str(path.relative_to(cache)): path.read_bytes()
+        for path in Path(cache).rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory):
+    """The vectors of the fit without any cache."""
+    vectors, warnings = fit_in_a_fresh_process("off")
+    assert not warnings
+    return vectors
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """A shared folder that one process has filled."""
+    cache = tmp_path_factory.mktemp("filled") / "xla"
+    fit_in_a_fresh_process(cache)
+    return cache
+
+
+def test_a_fresh_process_loads_what_an_identical_one_compiled(filled, uncached, tmp_path):
+    cache = tmp_path / "xla"
+    shutil.copytree(filled, cache)
+    kept = entries(cache)
+    (subfolder,) = {Path(name).parent for name in kept}
+    assert len(kept) == 1 and str(subfolder).startswith(f"tf-{tf.version.VERSION}-")
+    for payload in kept.values():
+        _cache_files.parse(payload)  # whole, with its checksum
+    # The orders of the epochs, drawn on a second thread, were once made into
+    # tensors there: the names of the traced functions, which key the cache,
+    # then followed the timing of the threads, and the process compiled again.
+    vectors, warnings = fit_in_a_fresh_process(cache, SLOW_ORDERS="0.2")
+    assert entries(cache) == kept  # loaded, not compiled and written again
+    assert vectors == uncached and not warnings
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short: TensorFlow's OutOfRangeError
+        lambda data: b"\x00garbage" * 100,  # overwritten: its InvalidArgumentError
+        lambda data: b"",  # emptied
+    ],
+    ids=["cut short", "overwritten", "emptied"],
+)
+def test_a_damaged_entry_is_compiled_again_and_replaced(damage, filled, uncached, tmp_path):
+    cache = tmp_path / "xla"
+    shutil.copytree(filled, cache)
+    whole = entries(cache)
+    (path,) = (cache / name for name in whole)
+    path.write_bytes(damage(path.read_bytes()))
+    vectors, warnings = fit_in_a_fresh_process(cache)
+    assert vectors == uncached and not warnings
+    assert entries(cache).keys() == whole.keys()
+    _cache_files.parse(path.read_bytes())
+
+
+def test_a_process_killed_while_publishing_leaves_nothing_that_breaks_or_stays(uncached, tmp_path):
+    cache = tmp_path / "xla"
+    killed = start_fit(cache, KILLED_WHILE_PUBLISHING="1")
+    killed.communicate()
+    assert killed.returncode == 9
+    (debris,) = entries(cache)  # its temporary file, never renamed
+    assert Path(debris).name.startswith(".") and Path(debris).name.endswith(".tmp")
+    vectors, warnings = fit_in_a_fresh_process(cache)
+    assert vectors == uncached and not warnings
+    (entry,) = entries(cache)  # the debris removed, the entry published whole
+    _cache_files.parse((cache / entry).read_bytes())
+
+
+def test_two_processes_at_once_fit_the_same_and_leave_one_whole_entry(uncached, tmp_path):
+    cache = tmp_path / "xla"
+    processes = [start_fit(cache), start_fit(cache)]
+    for process in processes:
+        vectors, warnings = finish(process)
+        assert vectors == uncached and not warnings
+    (entry,) = entries(cache)
+    _cache_files.parse((cache / entry).read_bytes())
+
+
+def test_a_folder_that_cannot_be_made_costs_no_fit_and_is_named_once(uncached, tmp_path):
+    (tmp_path / "file").write_text("")
+    cache = tmp_path / "file" / "xla"  # cannot be made, as root too
+    vectors, warnings = fit_in_a_fresh_process(cache)
+    assert vectors == uncached
+    assert len(warnings) == 1 and "RuntimeWarning" in warnings[0]
+    assert f"folder {cache} cannot be used" in warnings[0] and VARIABLE in warnings[0]
+
+
+def test_the_cache_can_be_turned_off(tmp_path):
+    fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(tmp_path))
+    assert not (tmp_path / "sk_colour_embed").exists()
+
+
+IMPORT_EVERYTHING = """
+import os, pkgutil, importlib, sk_colour_embed
+before = os.environ.get("TF_XLA_FLAGS")
+for module in pkgutil.iter_modules(sk_colour_embed.__path__):
+    if module.name != "__main__":  # the command itself
+        importlib.import_module(f"sk_colour_embed.{module.name}")
+assert "tensorflow" in __import__("sys").modules
+print(repr(before), repr(os.environ.get("TF_XLA_FLAGS")))
+"""
+
+
+@pytest.mark.parametrize("flags", [None, "--xla_cpu_enable_fast_math=false"])
+def test_importing_the_package_writes_nothing_and_leaves_the_flags(flags, tmp_path):
+    env = environment(tmp_path / "named", XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["MPLCONFIGDIR"] = str(tmp_path.parent / "matplotlib")  # matplotlib's own font cache
+    env.pop(VARIABLE) if flags is None else env.update(TF_XLA_FLAGS=flags)
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [repr(flags)] * 2
+    assert not any(tmp_path.iterdir())
+
+
+# In this process: what moves between the shared folder and TensorFlow's.
+
+
+def test_the_flag_follows_the_environment_and_the_users_own_flags(tmp_path):
+    def flags(**environ):
+        CompilationCache(environ).prepare()
+        return environ.get("TF_XLA_FLAGS")
+
+    ours = f"--tf_xla_persistent_cache_directory={PRIVATE}"
+    assert flags(XDG_CACHE_HOME=str(tmp_path)) == ours
+    assert flags(**{VARIABLE: str(tmp_path / "a b")}) == ours  # TensorFlow never sees the path
+    assert flags(TF_XLA_FLAGS="--xla_cpu_enable_fast_math=false") == (
+        f"--xla_cpu_enable_fast_math=false {ours}"
+    )
+    assert flags(TF_XLA_FLAGS=ours) == ours  # a parent process's, not added again
+    theirs = "--tf_xla_persistent_cache_directory=/theirs"
+    assert flags(TF_XLA_FLAGS=theirs) == theirs  # the user's own folder wins
+    assert flags(**{VARIABLE: "off"}) is None
+    assert shared_directory({"XDG_CACHE_HOME": str(tmp_path)}) == str(
+        tmp_path / "sk_colour_embed" / "xla"
+    )
+
+
+@pytest.fixture
+def cache(tmp_path):
+    """A prepared cache of a shared folder in ``tmp_path``, with a private folder of its own."""
+    private = f"ram://test_xla_cache/{uuid.uuid4().hex}"
+    cache = CompilationCache({VARIABLE: str(tmp_path / "xla")}, private=private)
+    cache.prepare()
+    return cache
+
+
+def compiled_by_tensorflow(cache, name, payload):
+    """Write an entry into ``cache``'s private folder, as TensorFlow does when it compiles."""
+    tf.io.gfile.makedirs(cache.private)
+    with tf.io.gfile.GFile(f"{cache.private}/{name}", "wb") as file:
+        file.write(payload)
+
+
+def private_entries(cache):
+    if not tf.io.gfile.exists(cache.private):
+        return {}
+    return {
+        name: tf.io.gfile.GFile(f"{cache.private}/{name}", "rb").read()
+        for name in tf.io.gfile.listdir(cache.private)
+    }
+
+
+def test_only_whole_entries_reach_tensorflow(cache, recwarn):
+    folder = Path(cache.subfolder())
+    folder.mkdir(parents=True)
+    whole = _cache_files.frame(b"compiled")
+    (folder / "whole.pb.entry").write_bytes(whole)
+    (folder / "cut.pb.entry").write_bytes(whole[:-3])
+    (folder / "overwritten.pb.entry").write_bytes(b"x" * len(whole))
+    (folder / "empty.pb.entry").write_bytes(b"")
+    (folder / "raw.pb.entry").write_bytes(b"compiled")  # no checksum: not written by us
+    (folder / "other.txt").write_bytes(b"not an entry")
+    # A writer's temporary file, a day old: its process died (on another machine, say).
+    debris = folder / ".new.pb.entry.ffffffff-1-0a1b2c3d.tmp"
+    debris.write_bytes(whole[:5])
+    day_old = time.time() - _cache_files.STALE_SECONDS - 60
+    os.utime(debris, (day_old, day_old))
+    cache.load()
+    assert private_entries(cache) == {"whole.pb": b"compiled"}
+    # The damaged entries are removed: the next process compiles and writes them again.
+    assert sorted(p.name for p in folder.iterdir()) == ["other.txt", "whole.pb.entry"]
+    assert not recwarn.list
+
+
+def test_new_entries_are_published_whole_and_once(cache, recwarn):
+    cache.load()
+    compiled_by_tensorflow(cache, "a.pb", b"first")
+    cache.publish()
+    compiled_by_tensorflow(cache, "b.pb", b"second")
+    published = Path(cache.subfolder()) / "a.pb.entry"
+    before = published.stat().st_mtime_ns
+    cache.publish()
+    assert published.stat().st_mtime_ns == before  # not written again
+    assert {
+        path.name: _cache_files.read_entry(path) for path in Path(cache.subfolder()).iterdir()
+    } == {"a.pb.entry": b"first", "b.pb.entry": b"second"}
+    assert not recwarn.list
+
+
+def failing_writes(monkeypatch, error_number):
+    """Make entries' writes fail with ``error_number`` after half their bytes."""
+    real_open = open
+
+    class HalfWritten:
+        def __init__(self, path, mode):
+            self.file = real_open(path, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.file.close()
+
+        def write(self, data):
+            self.file.write(data[: len(data) // 2])
+            raise OSError(error_number, os.strerror(error_number))
+
+    def opened(path, mode="r", *args, **kwargs):
+        if "x" in mode or "w" in mode:
+            return HalfWritten(path, mode)
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(_cache_files, "open", opened, raising=False)
+
+
+def test_a_full_disk_while_publishing_shares_nothing_more_and_says_so_once(
+    cache, monkeypatch, tmp_path
+):
+    failing_writes(monkeypatch, errno.ENOSPC)
+    cache.load()
+    compiled_by_tensorflow(cache, "a.pb", b"first")
+    with pytest.warns(RuntimeWarning) as caught:
+        cache.publish()
+        compiled_by_tensorflow(cache, "b.pb", b"second")
+        cache.publish()
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert f"folder {tmp_path / 'xla'} cannot be used (No space left on device)" in message
+    assert VARIABLE in message
+    assert list(Path(cache.subfolder()).iterdir()) == []  # no half-written file left
+    # TensorFlow's own folder is untouched: the fits go on from it.
+    assert private_entries(cache) == {"a.pb": b"first", "b.pb": b"second"}
+
+
+@pytest.mark.parametrize("operation", ["read", "write"])
+def test_a_folder_without_permission_shares_nothing_and_says_so_once(
+    operation, cache, monkeypatch, tmp_path
+):
+    # Tests run as root, whom permissions do not stop: the refusal is the system's answer.
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    folder = Path(cache.subfolder())
+    folder.mkdir(parents=True)
+    (folder / "kept.pb.entry").write_bytes(_cache_files.frame(b"compiled"))
+    if operation == "read":
+        monkeypatch.setattr(_cache_files, "open", refused, raising=False)
+    else:
+        failing_writes(monkeypatch, errno.EACCES)
+    with pytest.warns(RuntimeWarning) as caught:
+        cache.load()
+        compiled_by_tensorflow(cache, "new.pb", b"new")
+        cache.publish()
+    assert len(caught) == 1 and "(Permission denied)" in str(caught[0].message)
+    assert f"folder {tmp_path / 'xla'}" in str(caught[0].message)
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.pb.entry"]
