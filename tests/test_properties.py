@@ -9,13 +9,18 @@ default, ``HYPOTHESIS_PROFILE=thorough`` for ten times as many). The faults thes
 properties found are kept as plain tests beside the tests of their modules.
 """
 
+import itertools
 import math
 import os
 import pickle
 import re
+import shutil
+import tempfile
 import traceback
+import uuid
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +38,7 @@ from sk_colour_embed import (
     PairSimilarityEmbedder,
     RegressedItemVectors,
 )
+from sk_colour_embed._fit_cache import FITS
 from sk_colour_embed._tokens import TokenReader
 
 # A fit costs 0.1-0.5 s: the properties that fit run a fifth of the profile's examples.
@@ -897,3 +903,112 @@ def test_the_same_random_state_gives_the_same_fit(case, seed):
     for fitted in (first, again):
         assert fitted.history_ == first.history_
         np.testing.assert_array_equal(fitted.vectors_.token_vectors, first.vectors_.token_vectors)
+
+
+# -- caches in every state ----------------------------------------------------------------
+
+DAMAGES = {
+    "cut": lambda data: data[: len(data) // 2],
+    "overwritten": lambda data: bytes(len(data)),
+    "emptied": lambda data: b"",
+    "one byte changed": lambda data: data[:-1] + bytes([data[-1] ^ 1]),
+    "grown": lambda data: data + b"more",
+}
+
+
+@st.composite
+def damaged_folders(draw):
+    """What is done to a cache folder between two fits: each file damaged or left, debris
+    of a writer that died added, or the folder made a file."""
+    return {
+        "damages": draw(st.lists(st.sampled_from([None, *DAMAGES]), min_size=1, max_size=4)),
+        "debris": draw(st.booleans()),
+        "a file": draw(st.sampled_from([False, False, False, True])),
+    }
+
+
+def damage_folder(folder, state):
+    """Apply ``state`` (of :func:`damaged_folders`) to every file below ``folder``."""
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    for path, damage in zip(files, itertools.cycle(state["damages"])):
+        if damage is not None:
+            path.write_bytes(DAMAGES[damage](path.read_bytes()))
+    if state["debris"]:
+        for path in files:
+            (path.parent / f".{path.name}.ffff-1-0a1b.tmp").write_bytes(b"half a fi")
+    if state["a file"]:
+        shutil.rmtree(folder)
+        folder.write_bytes(b"not a folder")
+
+
+@pytest.fixture(scope="module")
+def tiny_reference():
+    X = pd.DataFrame({"name": ["red", "green", "blue", "navy"]})
+    y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0.5]])
+    plain = PairSimilarityEmbedder(**TINY, sampler=PairSampler(n_pairs=50), random_state=0)
+    return X, y, plain.fit(X, y).transform(X)
+
+
+@settings(max_examples=FIT_EXAMPLES)
+@given(state=damaged_folders())
+def test_a_memory_folder_in_any_state_gives_the_fit_without_it(tiny_reference, state):
+    X, y, expected = tiny_reference
+    folder = Path(tempfile.mkdtemp()) / "fits"
+    try:
+        embedder = PairSimilarityEmbedder(
+            **TINY, sampler=PairSampler(n_pairs=50), random_state=0, reference=(X, y)
+        )
+        for attempt in range(2):  # the first fills the folder, the second meets the damage
+            FITS.clear()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                vectors = embedder.set_params(memory=str(folder)).fit(X).transform(X)
+            np.testing.assert_array_equal(vectors, expected)
+            ours = [w for w in caught if "memory=" in str(w.message)]
+            assert len(ours) <= 1, [str(w.message) for w in ours]
+            if attempt == 0:
+                damage_folder(folder, state)
+    finally:
+        FITS.clear()
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@given(
+    entries=st.lists(
+        st.tuples(st.sampled_from([None, *DAMAGES]), st.binary(min_size=1, max_size=64)),
+        max_size=6,
+    ),
+    debris=st.booleans(),
+)
+def test_only_whole_entries_of_a_shared_compilation_cache_reach_tensorflow(entries, debris):
+    from sk_colour_embed import _cache_files
+    from sk_colour_embed._keras_env import tf
+    from sk_colour_embed._xla_cache import VARIABLE, CompilationCache
+
+    shared = Path(tempfile.mkdtemp())
+    try:
+        private = f"ram://test_properties/{uuid.uuid4().hex}"
+        cache = CompilationCache({VARIABLE: str(shared)}, private=private)
+        cache.prepare()
+        folder = Path(cache.subfolder())
+        folder.mkdir(parents=True)
+        whole = {}
+        for i, (damage, payload) in enumerate(entries):
+            data = _cache_files.frame(payload)
+            if damage is None:
+                whole[f"e{i}.pb"] = payload
+            else:
+                data = DAMAGES[damage](data)
+            (folder / f"e{i}.pb.entry").write_bytes(data)
+            if debris:
+                (folder / f".e{i}.pb.entry.ffff-1-0a1b.tmp").write_bytes(data[:3])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            cache.load()
+        reached = {}
+        if tf.io.gfile.exists(private):
+            for name in tf.io.gfile.listdir(private):
+                reached[name] = tf.io.gfile.GFile(f"{private}/{name}", "rb").read()
+        assert reached == whole
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
