@@ -4,9 +4,11 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
+from matplotlib import axis, patheffects  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
-from PIL import Image  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image, ImageSequence  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from sk_colour_embed import InSampleSplit  # noqa: E402
@@ -245,3 +247,83 @@ def test_a_label_stays_readable_over_dark_points(fitted_css4, css4, tmp_path):
     inside = image[rows, columns]
     # The text's dark strokes and the white halo around them, both in the label's box.
     assert inside.max() > 240 and inside.min() < 60
+
+
+def gif_frames(path):
+    """The frames of a GIF as RGB arrays of ints."""
+    return [
+        np.asarray(frame.convert("RGB")).astype(int)
+        for frame in ImageSequence.Iterator(Image.open(path))
+    ]
+
+
+def full_redraw(positions, y, limits, title, n_dims):
+    """A frame of the animation as a plain matplotlib figure draws it, whole, at 100 dpi."""
+    figure = Figure(figsize=(7, 6), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    ax = figure.add_subplot(projection="3d" if n_dims == 3 else None)
+    ax.scatter(*positions.T, c=y, s=12, edgecolors=(0, 0, 0, 0.5), linewidths=0.5)
+    setters = (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None))
+    labels = (ax.set_xlabel, ax.set_ylabel, getattr(ax, "set_zlabel", None))
+    for i in range(n_dims):
+        setters[i](*limits[:, i])
+        labels[i](f"component {i + 1}")
+    ax.set_title(title)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+
+@pytest.mark.parametrize("n_components", [2, 3])
+def test_each_frame_is_the_picture_a_full_redraw_gives(css4, tmp_path, n_components):
+    X, y = css4
+    embedder = small_embedder(n_components=n_components, epochs=12, record_every=1).fit(X, y)
+    path = tmp_path / "training.gif"
+    with plt.rc_context({"figure.dpi": 100}):
+        n_written = animate_training(embedder, X, y, path, n_frames=6)
+    chosen = quadratic_frames(embedder.recorded_epochs_, 6)
+    rows = embedder.vectors_.get_index(X["name"].tolist())
+    positions = [embedder.recording_[i][rows] for i in chosen]
+    # Fixed over the animation: every frame's points, and a 5% margin.
+    low, high = (
+        np.min([p.min(axis=0) for p in positions], 0),
+        np.max([p.max(axis=0) for p in positions], 0),
+    )
+    limits = np.array([low - 0.05 * (high - low), high + 0.05 * (high - low)])
+    expected = [
+        full_redraw(p, y.to_numpy(), limits, f"epoch {embedder.recorded_epochs_[i]}", n_components)
+        for p, i in zip(positions, chosen, strict=True)
+    ]
+    written = gif_frames(path)
+    assert n_written == len(written) == len(expected) == len(chosen) == 5
+    for frame, picture in zip(written, expected, strict=True):
+        assert frame.shape == picture.shape == (600, 700, 3)
+        # Up to the GIF's 256 colours: a point missing, or left from another frame, or
+        # another title, differs by more than 100 on its pixels.
+        assert np.abs(frame - picture).max() <= 100
+        assert np.abs(frame - picture).mean() < 1
+    assert np.abs(written[0] - expected[-1]).max() > 100  # the frames do differ
+
+
+def test_the_axes_are_drawn_once_not_for_every_frame(css4, tmp_path, monkeypatch):
+    X, y = css4
+    embedder = small_embedder(epochs=20, record_every=1).fit(X, y)
+    drawn = []
+    draw = axis.Axis.draw
+    monkeypatch.setattr(
+        axis.Axis, "draw", lambda self, *a, **k: drawn.append(self) or draw(self, *a, **k)
+    )
+    n_written = animate_training(embedder, X, y, tmp_path / "training.gif", n_frames=10)
+    assert n_written > 5
+    assert len(drawn) == 2  # the x and y axes, with the still parts of the picture
+
+
+def test_the_gif_frames_share_one_palette_and_a_white_background(css4, tmp_path):
+    X, y = css4
+    embedder = small_embedder(epochs=20, record_every=1).fit(X, y)
+    path = tmp_path / "training.gif"
+    animate_training(embedder, X, y, path, n_frames=5)
+    frames = gif_frames(path)
+    colours = np.unique(np.concatenate([frame.reshape(-1, 3) for frame in frames]), axis=0)
+    assert len(colours) <= 256  # one palette for all, not one for each frame
+    for frame in frames:
+        assert (frame[:5, :5] == 255).all()  # the figure's white, not a near-white of the palette
