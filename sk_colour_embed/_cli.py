@@ -166,6 +166,12 @@ def build_parser():
         "per colour) and projector_config.pbtxt; view them with: tensorboard --logdir DIR",
     )
     parser.add_argument(
+        "--labels",
+        action=argparse.BooleanOptionalAction,
+        help="write each colour's name beside its point in embedding.png, placed apart "
+        "(--no-labels: none; default: for 50 colours or fewer, in 2-D)",
+    )
+    parser.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="skip the rows of a --source file that cannot be read, and say how many and on "
@@ -321,7 +327,7 @@ def _write(args, embedder, X, y, metrics, projector, folders):
     columns = [f"x{i}" for i in range(embedder.n_components)]
     with outputs.file("embedding.csv") as path:
         embedder.embedding_.set_axis(columns, axis=1).rename_axis("name").to_csv(path)
-    ax = plot_embedding(embedder, X, y)
+    ax = plot_embedding(embedder, X, y, labels="auto" if args.labels is None else args.labels)
     try:
         with outputs.file("embedding.png") as path:
             ax.figure.savefig(path, dpi=120)

@@ -34,6 +34,16 @@ _LABEL_STYLE = {
     "path_effects": [patheffects.withStroke(linewidth=2.5, foreground="white")],
 }
 _LABEL_RAISE = 3  # points above the point's centre, clear of its marker
+# labels="auto" labels the items of tables up to this size, and adjustText places up
+# to this many labels: its time grows with the square of their number (0.8 s for 50
+# labels, 9 s for 100 on a 2-core machine).
+_MAX_LABELS = 50
+# Deterministic placement: a number of adjustText's iterations, never a time limit.
+# The first pushes the labels off the points and one another; the second, without the
+# points, separates the labels that the first left overlapping, and stops when none do.
+_PLACING = {"iter_lim": 100}
+_SEPARATING = {"iter_lim": 300, "avoid_self": False, "force_explode": (0, 0)}
+_LEADER = {"arrowstyle": "-", "color": "0.4", "linewidth": 0.5}
 
 
 def _point_colours(y, n_points):
@@ -109,13 +119,63 @@ def _recorded_rows(embedder, X):
         raise ValueError(f"X holds items that were not trained, so not recorded: {error}") from None
 
 
+def _labels_to_draw(labels, X, points):
+    """The keys to label, and whether they are the rows of ``X`` (else a list of the user's)."""
+    if isinstance(labels, str) and labels == "auto":
+        # In 3-D no placement keeps labels apart in every view: only when asked for.
+        labels = len(points) <= _MAX_LABELS and points.shape[1] == 2
+    if labels is None or isinstance(labels, (bool, np.bool_)):
+        if not labels:
+            return [], False
+        keys = keys_of(check_array(X, dtype=None, ensure_all_finite=False))
+        return keys, True
+    if isinstance(labels, (str, bytes)) or not np.iterable(labels):
+        raise ValueError(
+            "labels must be 'auto', True, False or a list of item keys (['red'] for one), "
+            f"got {labels!r}."
+        )
+    return list(labels), False
+
+
+def _place_labels(ax, texts, targets, points):
+    """Move ``texts`` (2-D, in data coordinates) so that they overlap neither one another
+    nor the ``points``, each joined to its target by a thin line when moved off it."""
+    from adjustText import adjust_text
+
+    together = {"ax": ax, "time_lim": None, "prevent_crossings": False, "force_pull": (0, 0)}
+    adjust_text(texts, x=points[:, 0], y=points[:, 1], **_PLACING, **together)
+    target_x, target_y = targets.T
+    adjust_text(
+        texts, target_x=target_x, target_y=target_y, arrowprops=_LEADER, **_SEPARATING, **together
+    )
+
+
+def _draw_labels(ax, keys, positions, points):
+    """Write each key at its position: placed without overlap in 2-D (up to
+    ``_MAX_LABELS``), just above it otherwise."""
+    if positions.shape[1] == 3:
+        ax.computed_zorder = False  # else mplot3d orders by depth, and points hide labels
+        for key, position in zip(keys, positions, strict=True):
+            ax.text(*position, str(key), **_LABEL_STYLE)
+    elif len(keys) > _MAX_LABELS:
+        offset = {"xytext": (0, _LABEL_RAISE), "textcoords": "offset points"}
+        for key, position in zip(keys, positions, strict=True):
+            ax.annotate(str(key), position, **offset, **_LABEL_STYLE)
+    else:
+        texts = [
+            ax.text(*position, str(key), **_LABEL_STYLE)
+            for key, position in zip(keys, positions, strict=True)
+        ]
+        _place_labels(ax, texts, positions, points)
+
+
 def plot_embedding(
     embedder,
     X,
     y=None,
     ax: Axes | None = None,
     *,
-    labels: list | None = None,
+    labels: str | bool | list | None = "auto",
     title: str | None = None,
 ) -> Axes:
     """Scatter the vectors of the items of ``X``, coloured by ``y``.
@@ -133,12 +193,22 @@ def plot_embedding(
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None. It must be 3-D for a 3-D
         embedding.
-    labels : list of item keys, default=None
-        Items to annotate with their key (with a vectorizer, any names it
-        can read), written just above their point, over all the points, in a
-        white halo. On 3-D axes, artists are then drawn in the order of
-        their ``zorder`` rather than of their depth (``computed_zorder``
-        False), so that points do not hide the labels.
+    labels : "auto", bool or list of item keys, default="auto"
+        Which points to write the key of, in a white halo over all the
+        points: ``"auto"`` every item of ``X`` when it has at most 50 rows and
+        is drawn in 2-D, none otherwise; ``True`` every item; ``False`` or
+        None none; or a list of keys (with a vectorizer, any names it can
+        read). In 2-D, up to 50 labels are placed by `adjustText
+        <https://adjusttext.readthedocs.io>`_ so that they overlap neither one
+        another nor the points, each joined to its point by a thin line when
+        moved off it: placed for the axes' size and limits as they are when
+        drawn, so set those first when you pass ``ax``. More labels, and
+        labels on 3-D axes, are written just above their point, where labels
+        of near points can overlap (on 3-D axes they follow the points as
+        the view turns, so no placement keeps them apart). On 3-D axes,
+        artists are then drawn in the order of their ``zorder`` rather than
+        of their depth (``computed_zorder`` False), so that points do not
+        hide the labels.
     title : str, default=None
         By default, the number of points ("colours" when ``y`` colours them)
         and the dimension.
@@ -162,29 +232,30 @@ def plot_embedding(
     >>> X, y = load_colours("css4", return_X_y=True)
     >>> embedder = PairSimilarityEmbedder(sampler=PairSampler(n_pairs=2_000), epochs=2).fit(X, y)
     >>> ax = plot_embedding(embedder, X, y, labels=["red", "navy"])
-    >>> len(ax.collections[0].get_offsets())
-    148
+    >>> len(ax.collections[0].get_offsets()), [text.get_text() for text in ax.texts]
+    (148, ['red', 'navy'])
+    >>> ax = plot_embedding(embedder, X.head(20), y.head(20))  # 20 items: all labelled
+    >>> len(ax.texts)
+    20
     """
     check_is_fitted(embedder)
     project, axis_name = _pca_projection(embedder.vectors_.vectors)
     points = project(_vectors_to_draw(embedder, X))
+    keys, of_rows = _labels_to_draw(labels, X, points)
     n_dims = points.shape[1]
     ax = _axes_for(n_dims, ax)
     ax.scatter(*points.T, c=_point_colours(y, len(points)), **_POINT_STYLE)
-    if labels and n_dims == 3:
-        ax.computed_zorder = False  # else mplot3d orders by depth, and points hide labels
-    for key in labels or []:
-        position = project(embedder.vectors_.get_vector(key)[None, :])[0]
-        if n_dims == 3:
-            ax.text(*position, str(key), **_LABEL_STYLE)
-        else:
-            offset = {"xytext": (0, _LABEL_RAISE), "textcoords": "offset points"}
-            ax.annotate(str(key), position, **offset, **_LABEL_STYLE)
     _label_axes(ax, n_dims, axis_name)
     if title is None:  # points drawn in their true colours are colours
         kind = "items" if y is None else "colours"
         title = f"{len(points)} {kind}, {embedder.n_components}-D embedding"
     ax.set_title(title)
+    if of_rows:  # each item once, at its row's point
+        first = ~pd.Index(keys).duplicated()
+        _draw_labels(ax, list(keys[first]), points[first], points)
+    elif keys:
+        vectors = np.array([embedder.vectors_.get_vector(key) for key in keys])
+        _draw_labels(ax, keys, project(vectors), points)
     return ax
 
 

@@ -584,6 +584,30 @@ def test_a_failure_while_writing_names_the_file_and_changes_nothing(
     assert contents(earlier_run) == before  # no partial file, no temporary file
 
 
+def test_a_small_table_is_labelled_unless_told_and_a_large_one_when_told(tmp_path, quick_fit, css4):
+    X, y = css4
+    rows = [
+        f"{name},#{''.join(f'{round(255 * v):02x}' for v in rgb)}"
+        for name, rgb in zip(X["name"].head(23), y.head(23).to_numpy(), strict=True)
+    ]
+    small = write_csv(tmp_path, "name,hex\n" + "\n".join(rows) + "\n")
+
+    runs = iter(range(100))
+
+    def picture(*argv):
+        out = tmp_path / f"out{next(runs)}"
+        assert main(["--quiet", *argv, "--out", str(out)]) == 0
+        return (out / "embedding.png").read_bytes()
+
+    small_argv = ("--source", str(small))
+    # 23 colours: labelled by default, not with --no-labels.
+    assert picture(*small_argv) != picture(*small_argv, "--no-labels")
+    assert picture(*small_argv) == picture(*small_argv, "--labels")
+    # 148 colours: none by default, but with --labels.
+    assert picture("--source", "css4") == picture("--source", "css4", "--no-labels")
+    assert picture("--source", "css4") != picture("--source", "css4", "--labels")
+
+
 @pytest.mark.parametrize(
     "folder, first_file", [("out", "embedding.csv"), ("projector", "metadata.tsv")]
 )

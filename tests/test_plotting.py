@@ -8,6 +8,7 @@ from matplotlib import axis, patheffects  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from PIL import Image, ImageSequence  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
@@ -141,7 +142,7 @@ def test_one_item_of_many_dimensions_is_drawn(css4):
 def test_near_white_colours_show_on_the_background(fitted_css4, css4, tmp_path):
     X, y = css4
     white = (X["name"] == "white").to_numpy()
-    ax = plot_embedding(fitted_css4, X[white], y[white])
+    ax = plot_embedding(fitted_css4, X[white], y[white], labels=False)
     ax.figure.set_size_inches(4, 4)
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1)
@@ -221,9 +222,70 @@ def test_labels_are_drawn_over_the_points_in_a_white_halo(css4, n_components):
     for text in ax.texts:
         assert text.get_zorder() > points.get_zorder()
         assert label_halo(text) and all(width >= 2 for width in label_halo(text))
-        assert text.get_verticalalignment() == "bottom"  # above its point
     if n_components == 3:
         assert ax.computed_zorder is False  # else depth, not zorder, sets the order
+        assert all(text.get_verticalalignment() == "bottom" for text in ax.texts)  # above
+
+
+def label_boxes(ax):
+    renderer = ax.figure.canvas.get_renderer()
+    return [text.get_window_extent(renderer) for text in ax.texts]
+
+
+def overlapping(boxes):
+    return [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+
+
+def test_a_small_table_is_labelled_without_overlap(fitted_css4, css4):
+    X, y = css4
+    X23, y23 = X.head(23), y.head(23)  # aliceblue to darkcyan: the near-whites crowd
+    ax = plot_embedding(fitted_css4, X23, y23)
+    assert [text.get_text() for text in ax.texts] == X23["name"].tolist()
+    boxes = label_boxes(ax)
+    assert overlapping(boxes) == []
+    # Written at their points, as before they were placed, the labels would overlap.
+    points = ax.transData.transform(fitted_css4.transform(X23))
+    for text, point in zip(ax.texts, ax.transData.inverted().transform(points), strict=True):
+        text.set_position(point)
+        text.set_verticalalignment("bottom")
+    assert len(overlapping(label_boxes(ax))) >= 3
+    # Each label is inside the axes, and near its point: touching it, or joined to it.
+    inside = ax.get_window_extent().padded(0.5)  # half a pixel: rounding
+    lines = [patch for patch in ax.patches if isinstance(patch, FancyArrowPatch)]
+    for box, point in zip(boxes, points, strict=True):
+        assert inside.x0 <= box.x0 and box.x1 <= inside.x1
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1
+        assert np.hypot(*(np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - point)) < 80
+    assert 0 < len(lines) < 23
+
+
+def test_labels_are_placed_the_same_way_each_time(fitted_css4, css4):
+    X, y = css4
+    placed = [
+        [text.get_position() for text in plot_embedding(fitted_css4, X.head(40), y.head(40)).texts]
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(*placed)
+
+
+def test_labels_auto_on_and_off(fitted_css4, css4):
+    X, y = css4
+    assert len(plot_embedding(fitted_css4, X.head(50), y.head(50)).texts) == 50
+    assert len(plot_embedding(fitted_css4, X.head(51), y.head(51)).texts) == 0
+    assert len(plot_embedding(fitted_css4, X, y, labels=True).texts) == 148
+    assert len(plot_embedding(fitted_css4, X.head(5), y.head(5), labels=False).texts) == 0
+    assert len(plot_embedding(fitted_css4, X.head(5), y.head(5), labels=None).texts) == 0
+    three = small_embedder(n_components=3, epochs=1).fit(X, y)
+    assert len(plot_embedding(three, X.head(5), y.head(5)).texts) == 0  # "auto": 2-D only
+    assert len(plot_embedding(three, X.head(5), y.head(5), labels=True).texts) == 5
+    # An item that appears twice is labelled once.
+    twice = X.head(3).iloc[[0, 1, 2, 0]]
+    assert [t.get_text() for t in plot_embedding(fitted_css4, twice).texts] == X.head(3)[
+        "name"
+    ].tolist()
+    for wrong in ("red", "all", 3):
+        with pytest.raises(ValueError, match="labels must be 'auto', True, False or a list"):
+            plot_embedding(fitted_css4, X, y, labels=wrong)
 
 
 def test_a_label_stays_readable_over_dark_points(fitted_css4, css4, tmp_path):
@@ -237,7 +299,7 @@ def test_a_label_stays_readable_over_dark_points(fitted_css4, css4, tmp_path):
     ax.collections[0].set_sizes([4000])
     ax.collections[0].set_facecolors([[0, 0, 0]])
     (label,) = ax.texts
-    label.xy = (0.0, -0.1)
+    label.set_position((0.0, -0.1))
     path = tmp_path / "label.png"
     ax.figure.savefig(path, dpi=100)
     image = np.asarray(Image.open(path).convert("L")).astype(int)
