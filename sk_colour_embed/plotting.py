@@ -35,8 +35,8 @@ _LABEL_STYLE = {
 }
 _LABEL_RAISE = 3  # points above the point's centre, clear of its marker
 # labels="auto" labels the items of tables up to this size, and adjustText places up
-# to this many labels: its time grows with the square of their number (0.8 s for 50
-# labels, 9 s for 100 on a 2-core machine).
+# to this many labels: its time grows with the square of their number (about 1 s for
+# 50 labels, 10 s for 100: benchmarks/bench_labels.py).
 _MAX_LABELS = 50
 # Deterministic placement: a number of adjustText's iterations, never a time limit.
 # The first pushes the labels off the points and one another; the second, without the
@@ -44,6 +44,7 @@ _MAX_LABELS = 50
 _PLACING = {"iter_lim": 100}
 _SEPARATING = {"iter_lim": 300, "avoid_self": False, "force_explode": (0, 0)}
 _LEADER = {"arrowstyle": "-", "color": "0.4", "linewidth": 0.5}
+_LABEL_MARGIN = 0.1  # of the data's span, each side, instead of matplotlib's 0.05
 
 
 def _point_colours(y, n_points):
@@ -142,6 +143,9 @@ def _place_labels(ax, texts, targets, points):
     nor the ``points``, each joined to its target by a thin line when moved off it."""
     from adjustText import adjust_text
 
+    # Room at the edges: adjustText keeps labels inside the axes, and labels pushed
+    # against an edge can be held there on top of one another.
+    ax.margins(_LABEL_MARGIN)
     together = {"ax": ax, "time_lim": None, "prevent_crossings": False, "force_pull": (0, 0)}
     adjust_text(texts, x=points[:, 0], y=points[:, 1], **_PLACING, **together)
     target_x, target_y = targets.T
@@ -201,8 +205,9 @@ def plot_embedding(
         read). In 2-D, up to 50 labels are placed by `adjustText
         <https://adjusttext.readthedocs.io>`_ so that they overlap neither one
         another nor the points, each joined to its point by a thin line when
-        moved off it: placed for the axes' size and limits as they are when
-        drawn, so set those first when you pass ``ax``. More labels, and
+        moved off it, with a margin of 10% of the data's span at each side to
+        leave them room: placed for the axes' size and limits as they are
+        when drawn, so set those first when you pass ``ax``. More labels, and
         labels on 3-D axes, are written just above their point, where labels
         of near points can overlap (on 3-D axes they follow the points as
         the view turns, so no placement keeps them apart). On 3-D axes,

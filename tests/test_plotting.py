@@ -12,7 +12,7 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from PIL import Image, ImageSequence  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
-from sk_colour_embed import InSampleSplit  # noqa: E402
+from sk_colour_embed import InSampleSplit, PairSimilarityEmbedder  # noqa: E402
 from sk_colour_embed.plotting import (  # noqa: E402
     animate_training,
     plot_embedding,
@@ -257,6 +257,15 @@ def test_a_small_table_is_labelled_without_overlap(fitted_css4, css4):
         assert inside.y0 <= box.y0 and box.y1 <= inside.y1
         assert np.hypot(*(np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - point)) < 80
     assert 0 < len(lines) < 23
+
+
+def test_labels_pushed_to_an_edge_do_not_overlap(css4):
+    X, y = css4
+    # The tutorial's fit: among the first 10 colours, the near-whites sit at the top, and
+    # their labels, pushed up against the edge of the axes, once stayed on top of each other.
+    embedder = PairSimilarityEmbedder(2, random_state=0).fit(X, y)
+    ax = plot_embedding(embedder, X.head(10), y.head(10))
+    assert len(ax.texts) == 10 and overlapping(label_boxes(ax)) == []
 
 
 def test_labels_are_placed_the_same_way_each_time(fitted_css4, css4):
