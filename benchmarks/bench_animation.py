@@ -11,7 +11,8 @@ animation of at most 100 frames at 30 frames a second.
   epochs (median; the first is shown apart);
 - drawing: ``animate_training`` on the fitted embedder, to ``.gif`` and to
   ``.mp4`` (median of ``--runs``), with the file's size;
-- encoders: the same frames, drawn once, written by each encoder considered
+- encoders: the same frames, drawn once (and checked against whole redraws
+  of the figure, pixel for pixel), written by each encoder considered
   (median seconds of ``--runs``, bytes, and how far the decoded frames are
   from the drawn ones: mean absolute error and PSNR over every pixel and
   channel, and the largest error);
@@ -24,6 +25,7 @@ printed), in this process and in the command's.
 """
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -76,7 +78,17 @@ def drawn_frames(embedder, X, y):
     frames = [project(embedder.recording_[i][rows]) for i in chosen]
     titles = [f"epoch {embedder.recorded_epochs_[i]}" for i in chosen]
     drawer = plotting._FrameDrawer(frames, titles, plotting._point_colours(y, len(rows)), axis_name)
-    return Drawn(drawer.still_pixels, [drawer.draw(i) for i in range(len(frames))])
+    drawn = []
+    worst = 0
+    for i in range(len(frames)):
+        drawn.append(drawer.draw(i))
+        # The same figure drawn whole, as matplotlib's own animation writers draw each frame.
+        buffer = io.BytesIO()
+        drawer.canvas.figure.savefig(buffer, format="rgba")
+        whole = np.frombuffer(buffer.getvalue(), np.uint8).reshape(drawn[-1].shape)
+        worst = max(worst, int(np.abs(whole.astype(int) - drawn[-1]).max()))
+    print(f"  frames drawn by blitting against whole redraws: largest difference {worst}")
+    return Drawn(drawer.still_pixels, drawn)
 
 
 def decoded(path):
