@@ -417,7 +417,7 @@ def _write_gif(drawer, n_frames, path, fps, hold_last):
     durations = [int(1000 / fps)] * n_frames
     durations[-1] = max(durations[-1], int(1000 * hold_last))
     # Without optimize, Pillow keeps the shared palette whole, rather than cutting it down for
-    # each frame: a smaller file (3.0 MB against 3.2 for the main job's), written sooner.
+    # each frame: a smaller file (3.0 MB against 3.2 for the main job's).
     images[0].save(
         path,
         format="GIF",
