@@ -36,6 +36,8 @@ PROG = "sk-colour-embed"
 EXIT_FAILED, EXIT_USAGE, EXIT_MEMORY, EXIT_INTERRUPTED = 1, 2, 3, 130
 _MAX_SEED = 2**32 - 1
 _MAX_COUNT = 2**31 - 1
+# The line numbers of skipped rows that metrics.json lists, the first ones.
+_MAX_LINES_LISTED = 10
 # --out names a folder: a name with one of these endings was meant as a file.
 _FILE_SUFFIXES = {".csv", ".png", ".json", ".gif", ".mp4", ".txt", ".tsv", ".pbtxt"}
 # Rough bytes that each option asks for, to name the likeliest cause of running out of
@@ -50,7 +52,8 @@ _BYTES_PER_RECORDED_VALUE = 8
 EPILOG = f"""\
 Files written to --out: embedding.csv (a name column, then one column per
 dimension: x0, x1, ...), embedding.png, metrics.json (score, final_loss,
-fit_seconds: the fit alone, not the imports; n_items; settings) and, with
+fit_seconds: the fit alone, not the imports; n_items; skipped_rows: the count
+and the first lines of the rows --skip-bad-rows skipped; settings) and, with
 --animate, training.gif. Exit codes: 0 done; {EXIT_FAILED} the run failed (a colour file
 that cannot be read, a file that cannot be written); {EXIT_USAGE} a wrong command line,
 told before any training; {EXIT_MEMORY} out of memory (the message names the option that
@@ -146,9 +149,9 @@ def build_parser():
     )
     parser.add_argument(
         "--out",
-        type=Path,
-        default=Path("results"),
-        help="folder for the output files, made if needed (default: results)",
+        default="results",
+        help="folder for the output files, made if needed; a name ending in / is a folder "
+        "whatever it looks like (default: results)",
     )
     parser.add_argument(
         "--animate",
@@ -157,24 +160,39 @@ def build_parser():
     )
     parser.add_argument(
         "--projector",
-        type=Path,
         metavar="DIR",
         help="also write the files of TensorBoard's Embedding Projector to DIR, made if "
         "needed: vectors.tsv, metadata.tsv (names and #rrggbb colours), sprite.png (a swatch "
         "per colour) and projector_config.pbtxt; view them with: tensorboard --logdir DIR",
     )
+    parser.add_argument(
+        "--labels",
+        action=argparse.BooleanOptionalAction,
+        help="write each colour's name beside its point in embedding.png, placed apart "
+        "(--no-labels: none; default: for 50 colours or fewer, in 2-D)",
+    )
+    parser.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip the rows of a --source file that cannot be read, and say how many and on "
+        "which lines (a warning, and skipped_rows in metrics.json), instead of stopping at the "
+        "first",
+    )
     parser.add_argument("--quiet", action="store_true", help="print no progress bar")
     return parser
 
 
-def _folder_problem(option, folder):
-    """What stops ``folder`` from being a folder of results for ``option``; or None."""
+def _folder_problem(option, text):
+    """What stops the path ``text`` from being a folder of results for ``option``; or None."""
+    folder = Path(text)
+    # Path drops a trailing separator: it says a folder is meant, whatever the name.
+    said_folder = text.endswith(tuple(filter(None, (os.sep, os.altsep))))
     if folder.exists() and not folder.is_dir():
         return f"argument {option}: {str(folder)!r} is a file, not a folder"
-    if not folder.exists() and folder.suffix.lower() in _FILE_SUFFIXES:
+    if not (folder.exists() or said_folder) and folder.suffix.lower() in _FILE_SUFFIXES:
         return (
             f"argument {option}: names the folder for the results; {str(folder)!r} looks "
-            "like a file"
+            f"like a file (end it with {os.sep!r} to make a folder of that name)"
         )
     existing = next(parent for parent in [folder, *folder.parents] if parent.exists())
     if not existing.is_dir():
@@ -279,13 +297,17 @@ def _fit(args, X, y):
     return embedder, time.perf_counter() - start
 
 
-def _metrics(args, embedder, X, y, seconds):
+def _metrics(args, embedder, X, y, seconds, skipped_lines):
     return {
         "score": _finite_or_none(embedder.score(X, y)),
         "score_name": "Spearman correlation of embedding and RGB distances",
         "final_loss": _finite_or_none(embedder.history_["loss"][-1]),
         "fit_seconds": round(seconds, 2),
         "n_items": len(embedder.vectors_),
+        "skipped_rows": {
+            "count": len(skipped_lines),
+            "first_lines": skipped_lines[:_MAX_LINES_LISTED],
+        },
         "settings": {
             "source": str(args.source),
             "dims": args.dims,
@@ -293,6 +315,7 @@ def _metrics(args, embedder, X, y, seconds):
             "n_pairs": args.n_pairs,
             "epochs": args.epochs,
             "seed": args.seed,
+            "skip_bad_rows": args.skip_bad_rows,
         },
     }
 
@@ -307,7 +330,7 @@ def _write(args, embedder, X, y, metrics, projector, folders):
     columns = [f"x{i}" for i in range(embedder.n_components)]
     with outputs.file("embedding.csv") as path:
         embedder.embedding_.set_axis(columns, axis=1).rename_axis("name").to_csv(path)
-    ax = plot_embedding(embedder, X, y)
+    ax = plot_embedding(embedder, X, y, labels="auto" if args.labels is None else args.labels)
     try:
         with outputs.file("embedding.png") as path:
             ax.figure.savefig(path, dpi=120)
@@ -336,11 +359,12 @@ def run(args):
     from sk_colour_embed._projector import ProjectorFiles
 
     with _reported(lambda: f"reading {args.source}"):
-        X, y = load_colours(args.source, return_X_y=True)
+        colours = load_colours(args.source, skip_bad_rows=args.skip_bad_rows)
+    X, y = colours.data, colours.target
     culprit = functools.partial(_memory_culprit, args, len(X))
     with _reported(lambda: "fitting", culprit):
         embedder, seconds = _fit(args, X, y)
-        metrics = _metrics(args, embedder, X, y, seconds)
+        metrics = _metrics(args, embedder, X, y, seconds, colours.skipped_lines)
         # Checked (and any warning given) before a file is written.
         projector = None
         if args.projector is not None:
@@ -394,6 +418,8 @@ def main(argv=None):
     problem = _command_line_problem(args)
     if problem is not None:
         parser.error(problem)
+    args.out = Path(args.out)
+    args.projector = None if args.projector is None else Path(args.projector)
     try:
         with _one_line_warnings():
             metrics, written = run(args)

@@ -134,11 +134,38 @@ def _channel(cell, where):
     return value
 
 
-def _scaled_channels(values, cells, located, path):
+def _scale_to_read(values, rows):
+    """Whether the ``rows`` of ``values`` are read as 0 to 255, when bad rows are skipped.
+
+    The scale that reads more of them; on a tie (and so when every row is
+    readable both ways), the rule without skipping: 0 to 255 if any value is above 1.
+    """
+    values = values[rows]
+    in_0_1 = (values <= 1).all(axis=1).sum()
+    in_0_255 = ((values <= 255) & (values == np.round(values))).all(axis=1).sum()
+    return bool(in_0_255 > in_0_1 or (in_0_255 == in_0_1 and (values > 1).any()))
+
+
+def _scaled_channels(values, cells, located, path, bad=None):
     """``values`` (r, g, b of each colour) in [0, 1]: kept, or read as 0 to 255.
 
-    A file with any value above 1 holds integers from 0 to 255, each divided by 255.
+    A file with any value above 1 holds integers from 0 to 255, each divided
+    by 255. With ``bad`` (a dict of the rows to skip, by row: why), the
+    rows that the scale cannot read are added to it instead; the scale is the
+    one that reads more of the rows not yet in it (see :func:`_scale_to_read`).
     """
+    if bad is not None:
+        rows = np.setdiff1d(np.arange(len(values)), list(bad))
+        as_255 = len(rows) and _scale_to_read(values, rows)
+        wrong = (values > 255) | (values != np.round(values)) if as_255 else values > 1
+        kind = "integers from 0 to 255" if as_255 else "numbers from 0 to 1"
+        for row, channel in np.argwhere(wrong):
+            if row not in bad:
+                bad[row] = (
+                    f"{located[row][channel]}: found {cells[row][channel]!r}, but the file is "
+                    f"read as {kind} (the scale that reads more of its rows)."
+                )
+        return values / 255 if as_255 else values
     above = np.argwhere(values > 1)
     if not len(above):
         return values
@@ -155,7 +182,115 @@ def _scaled_channels(values, cells, located, path):
     return values / 255
 
 
-def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+def _converted(convert, cells, located, bad):
+    """r, g, b of each row by ``convert(cells, located)``; a row it refuses raises, or goes
+    to ``bad`` (a dict, row: why) as NaN."""
+    converted = []
+    for row, (row_cells, where) in enumerate(zip(cells, located, strict=True)):
+        try:
+            converted.append(convert(row_cells, where))
+        except ColourFileError as error:
+            if bad is None:
+                raise
+            bad[row] = str(error)
+            converted.append([math.nan] * 3)
+    return np.array(converted, dtype=float).reshape(len(cells), 3)
+
+
+def _lines_shown(lines):
+    """The first of ``lines`` (line numbers) as text, "..." standing for the others."""
+    more = ", ..." if len(lines) > _MAX_LINES_SHOWN else ""
+    return ", ".join(map(str, lines[:_MAX_LINES_SHOWN])) + more
+
+
+def _report_skipped(path, skipped):
+    """Warn in one line how many rows were skipped, on which lines first, and why the first."""
+    from sk_colour_embed._warnings import warn_user
+
+    lines = sorted(skipped)
+    first = skipped[lines[0]].removeprefix(f"{path}, ")
+    warn_user(
+        f"{path}: skipped {len(lines)} bad row(s), on line(s) {_lines_shown(lines)}; "
+        f"the first, {first}"
+    )
+
+
+def _read_table(path, skip_bad_rows):
+    """The names and r, g, b of a colour CSV, and the rows skipped: {line: why}."""
+    path = Path(path)
+    names, cells, lines, nameless_lines = [], [], [], []
+    skipped = {}  # line: why, of the bad rows skipped
+
+    def refuse(error):
+        if not skip_bad_rows:
+            raise error
+        skipped[reader.line_num] = str(error)
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            reader = csv.reader(stream)
+            header = next(reader, [])
+            kind, (name_at, *value_at) = _format_of(header, path)
+            value_columns = [header[at].strip() for at in value_at]
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:  # the reader goes on at the next line
+                    refuse(ColourFileError(f"{path}, line {reader.line_num}: {error}."))
+                    continue
+                where = f"{path}, line {reader.line_num}"
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    refuse(
+                        ColourFileError(
+                            f"{where}: expected {len(header)} fields as in the header, "
+                            f"found {len(row)}: {row}."
+                        )
+                    )
+                    continue
+                if not row[name_at].strip():
+                    nameless_lines.append(reader.line_num)
+                    continue
+                names.append(row[name_at])
+                cells.append([row[at].strip() for at in value_at])
+                lines.append(reader.line_num)
+    except UnicodeDecodeError as error:
+        raise ColourFileError(f"{path}: not a UTF-8 text file ({error}).") from None
+    if nameless_lines:
+        from sk_colour_embed._warnings import warn_user
+
+        warn_user(
+            f"{path}: dropped {len(nameless_lines)} row(s) with an empty "
+            f"{header[name_at].strip()!r}, on line(s) {_lines_shown(nameless_lines)}."
+        )
+    located = [
+        [f"{path}, line {line}, column {column!r}" for column in value_columns] for line in lines
+    ]
+    bad = {} if skip_bad_rows else None  # row (of the rows read): why
+    if kind == "rgb":
+        values = _converted(lambda *row: list(map(_channel, *row)), cells, located, bad)
+        rgb = _scaled_channels(values, cells, located, path, bad)
+    else:
+        convert = _kaggle_rgb if kind == "kaggle" else _hex_rgb
+        rgb = _converted(lambda cells, where: convert(cells[0], where[0]), cells, located, bad)
+    if bad:
+        skipped.update({lines[row]: why for row, why in bad.items()})
+        kept = np.setdiff1d(np.arange(len(names)), list(bad))
+        names, rgb = [names[row] for row in kept], rgb[kept]
+    if skipped:
+        _report_skipped(path, skipped)
+    if not names:
+        more = f" ({len(skipped)} bad row(s) skipped)" if skipped else ""
+        raise ColourFileError(f"{path}: no colour rows after the header{more}.")
+    return names, rgb, sorted(skipped)
+
+
+def read_colour_csv(
+    path: str | os.PathLike, *, skip_bad_rows: bool = False
+) -> tuple[list[str], np.ndarray]:
     """Read a CSV of colour names and their RGB values.
 
     The first line is a header; the first of these sets of columns that it
@@ -179,6 +314,14 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     Parameters
     ----------
     path : str or path-like
+    skip_bad_rows : bool, default=False
+        Skip the rows that cannot be read (a wrong number of fields, a value
+        that is not a colour) instead of raising, and warn once, in one line,
+        with how many were skipped, the first of their lines and why the
+        first was. In a ``name,r,g,b`` file the scale is then the one that
+        reads more of the rows (on a tie, 0 to 255 if any value is above 1),
+        and the rows it cannot read are skipped: one row of 0 to 255 in a
+        file of 0 to 1 is skipped, not the others.
 
     Returns
     -------
@@ -191,7 +334,8 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     ColourFileError
         If the file is malformed; the message names the file, the line and,
         for a bad cell, the column. A header without any of the sets of
-        columns above is an error that names them.
+        columns above is an error that names them, with ``skip_bad_rows`` too,
+        and so is a file with no row left to read.
 
     Examples
     --------
@@ -203,61 +347,23 @@ def read_colour_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     >>> names, rgb = read_colour_csv(path)
     >>> names, rgb.round(3).tolist()
     (['coral', 'navy'], [[1.0, 0.498, 0.314], [0.0, 0.0, 0.502]])
+    >>> _ = path.write_text("name,hex\\ncoral,#ff7f50\\nnavy,#00008\\n")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     names, rgb = read_colour_csv(path, skip_bad_rows=True)
+    >>> names
+    ['coral']
+    >>> print(str(caught[0].message).removeprefix(f"{path}: "))
+    skipped 1 bad row(s), on line(s) 3; the first, line 3, column 'hex': expected a colour
+    as #rrggbb (or rrggbb, #rgb, rgb) in hexadecimal digits, found '#00008'.
     """
-    path = Path(path)
-    names, cells, lines, nameless_lines = [], [], [], []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.reader(stream)
-            header = next(reader, [])
-            kind, (name_at, *value_at) = _format_of(header, path)
-            value_columns = [header[at].strip() for at in value_at]
-            for row in reader:
-                where = f"{path}, line {reader.line_num}"
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    raise ColourFileError(
-                        f"{where}: expected {len(header)} fields as in the header, "
-                        f"found {len(row)}: {row}."
-                    )
-                if not row[name_at].strip():
-                    nameless_lines.append(reader.line_num)
-                    continue
-                names.append(row[name_at])
-                cells.append([row[at].strip() for at in value_at])
-                lines.append(reader.line_num)
-    except UnicodeDecodeError as error:
-        raise ColourFileError(f"{path}: not a UTF-8 text file ({error}).") from None
-    except csv.Error as error:
-        raise ColourFileError(f"{path}, line {reader.line_num}: {error}.") from None
-    if nameless_lines:
-        from sk_colour_embed._warnings import warn_user
-
-        shown = ", ".join(map(str, nameless_lines[:_MAX_LINES_SHOWN]))
-        more = ", ..." if len(nameless_lines) > _MAX_LINES_SHOWN else ""
-        warn_user(
-            f"{path}: dropped {len(nameless_lines)} row(s) with an empty "
-            f"{header[name_at].strip()!r}, on line(s) {shown}{more}."
-        )
-    if not names:
-        raise ColourFileError(f"{path}: no colour rows after the header.")
-    located = [
-        [f"{path}, line {line}, column {column!r}" for column in value_columns] for line in lines
-    ]
-    if kind == "rgb":
-        values = np.array(
-            [list(map(_channel, row, at)) for row, at in zip(cells, located, strict=True)]
-        )
-        rgb = _scaled_channels(values, cells, located, path)
-    else:
-        convert = _kaggle_rgb if kind == "kaggle" else _hex_rgb
-        rgb = np.array([convert(row[0], at[0]) for row, at in zip(cells, located, strict=True)])
+    names, rgb, _ = _read_table(path, skip_bad_rows)
     return names, rgb
 
 
 def load_colours(
-    source: str | os.PathLike = "xkcd", *, return_X_y: bool = False
+    source: str | os.PathLike = "xkcd", *, return_X_y: bool = False, skip_bad_rows: bool = False
 ) -> Bunch | tuple[pd.DataFrame, pd.DataFrame]:
     """Load a table of colour names and their RGB values.
 
@@ -271,13 +377,18 @@ def load_colours(
         :func:`read_colour_csv`).
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
+    skip_bad_rows : bool, default=False
+        For a CSV file, skip the rows that cannot be read, with a warning,
+        instead of raising (see :func:`read_colour_csv`).
 
     Returns
     -------
     data : sklearn.utils.Bunch
         ``data`` (DataFrame, column ``name``), ``target`` (DataFrame, columns
         ``r``, ``g``, ``b`` in [0, 1]), ``frame`` (both side by side),
-        ``feature_names``, ``target_names`` and ``DESCR``.
+        ``feature_names``, ``target_names``, ``skipped_lines`` (the line
+        numbers of the rows of a CSV file skipped with ``skip_bad_rows``,
+        in order; empty otherwise) and ``DESCR``.
     (data, target) : tuple of two DataFrames
         If ``return_X_y`` is True.
 
@@ -295,14 +406,17 @@ def load_colours(
 
     if isinstance(source, str) and source in _BUILTIN:
         names, rgb, description = _builtin_table(source)
+        skipped_lines = []
     elif isinstance(source, (str, os.PathLike)):
         if not Path(source).is_file():
             raise FileNotFoundError(
                 f"source={str(source)!r} is neither one of {sorted(_BUILTIN)} nor "
                 "the path of an existing file."
             )
-        names, rgb = read_colour_csv(source)
+        names, rgb, skipped_lines = _read_table(source, skip_bad_rows)
         description = f"Read from {source}."
+        if skipped_lines:
+            description += f" {len(skipped_lines)} bad row(s) skipped."
     else:
         raise TypeError(f"source must be one of {sorted(_BUILTIN)} or a path, got {source!r}.")
     data = pd.DataFrame({"name": pd.Series(names, dtype=object)})
@@ -315,6 +429,7 @@ def load_colours(
         frame=pd.concat([data, target], axis=1),
         feature_names=["name"],
         target_names=RGB_NAMES,
+        skipped_lines=skipped_lines,
         DESCR=_DESCR_TEMPLATE.format(
             source=source,
             description=description,

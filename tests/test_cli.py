@@ -53,7 +53,9 @@ def test_main_job_writes_its_files(tmp_path, capsys):
         "n_pairs": 3000,
         "epochs": 6,
         "seed": 4,
+        "skip_bad_rows": False,
     }
+    assert metrics["skipped_rows"] == {"count": 0, "first_lines": []}
     assert -1 <= metrics["score"] <= 1
     out = capsys.readouterr().out
     assert f"score {metrics['score']:.3f}" in out
@@ -153,6 +155,23 @@ def test_out_is_checked_before_training(tmp_path):
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize(
+    "option, a_file", [("--out", "embedding.csv"), ("--projector", "vectors.tsv")]
+)
+def test_a_name_ending_in_a_slash_is_a_folder_whatever_it_looks_like(
+    tmp_path, option, a_file, capsys
+):
+    folder = tmp_path / "results.csv"
+    folders = {"--out": tmp_path / "out", option: f"{folder}{os.sep}"}
+    argv = [*SMALL, *(str(text) for pair in folders.items() for text in pair)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (folder / a_file).is_file()
+    # Without the slash, the name still looks like a file, and the message says what to do.
+    result = run_command(*SMALL, option, str(tmp_path / "other.csv"))
+    assert result.returncode == 2
+    assert "looks like a file (end it with '/' to make a folder of that name)" in result.stderr
 
 
 def test_version():
@@ -383,6 +402,38 @@ def test_a_colour_file_that_cannot_be_read_is_one_line_naming_file_and_line(
     assert not (tmp_path / "out").exists()
 
 
+def test_bad_rows_end_the_run_or_are_skipped_and_counted(tmp_path, capsys):
+    bad = [(3, "navy,#00008"), (6, "teal,#008080,x")] + [(9 + i, f"bad{i},#1") for i in range(10)]
+    lines = HEX_COLOURS.splitlines()
+    for line, row in bad:
+        lines.insert(line - 2, row)
+    source = write_csv(tmp_path, "name,hex\n" + "\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    argv = ["--source", str(source), "--n-pairs", "2000", "--epochs", "2", "--out", str(out)]
+    # Without the option: one line naming file and line, and nothing written.
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"sk-colour-embed: error: {source}, line ") and error.count("\n") == 1
+    assert not out.exists()
+
+    assert main([*argv, "--skip-bad-rows"]) == 0
+    said = capsys.readouterr().err
+    assert said == (
+        f"sk-colour-embed: warning: {source}: skipped 12 bad row(s), on line(s) 3, 6, 9, 10, 11, "
+        "12, 13, 14, 15, 16, ...; the first, line 3, column 'hex': expected a colour as #rrggbb "
+        "(or rrggbb, #rgb, rgb) in hexadecimal digits, found '#00008'.\n"
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["skipped_rows"] == {
+        "count": 12,
+        "first_lines": [3, 6, 9, 10, 11, 12, 13, 14, 15, 16],
+    }
+    assert metrics["settings"]["skip_bad_rows"] is True
+    assert metrics["n_items"] == 10
+    embedding = pd.read_csv(out / "embedding.csv", index_col="name")
+    assert list(embedding.index) == [line.split(",")[0] for line in HEX_COLOURS.splitlines()]
+
+
 def test_warnings_print_as_one_line_each(tmp_path, kaggle_csv, capsys):
     # The Kaggle file has rows without a name (dropped with a warning) and a name with two
     # colours (averaged with a warning).
@@ -533,6 +584,30 @@ def test_a_failure_while_writing_names_the_file_and_changes_nothing(
     assert error.startswith(f"sk-colour-embed: {message}") and error.count("\n") == 1, error
     assert error.endswith("; no output file was changed\n") and out == ""
     assert contents(earlier_run) == before  # no partial file, no temporary file
+
+
+def test_a_small_table_is_labelled_unless_told_and_a_large_one_when_told(tmp_path, quick_fit, css4):
+    X, y = css4
+    rows = [
+        f"{name},#{''.join(f'{round(255 * v):02x}' for v in rgb)}"
+        for name, rgb in zip(X["name"].head(23), y.head(23).to_numpy(), strict=True)
+    ]
+    small = write_csv(tmp_path, "name,hex\n" + "\n".join(rows) + "\n")
+
+    runs = iter(range(100))
+
+    def picture(*argv):
+        out = tmp_path / f"out{next(runs)}"
+        assert main(["--quiet", *argv, "--out", str(out)]) == 0
+        return (out / "embedding.png").read_bytes()
+
+    small_argv = ("--source", str(small))
+    # 23 colours: labelled by default, not with --no-labels.
+    assert picture(*small_argv) != picture(*small_argv, "--no-labels")
+    assert picture(*small_argv) == picture(*small_argv, "--labels")
+    # 148 colours: none by default, but with --labels.
+    assert picture("--source", "css4") == picture("--source", "css4", "--no-labels")
+    assert picture("--source", "css4") != picture("--source", "css4", "--labels")
 
 
 @pytest.mark.parametrize(

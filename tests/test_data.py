@@ -185,3 +185,93 @@ def test_unknown_source_is_an_error(tmp_path):
         load_colours("xkdc")
     with pytest.raises(TypeError, match="source must be"):
         load_colours(3)
+
+
+def test_bad_rows_are_skipped_counted_and_named_when_asked(tmp_path, kaggle_csv):
+    body = (
+        "red,#ff0000\n"
+        "navy,#00008\n"  # five digits
+        "teal,#008080,extra\n"  # a field too many
+        "pink,#ffc0cb\n"
+        "lime\n"  # a field too few
+    )
+    path = write(tmp_path, "name,hex\n" + body)
+    with pytest.raises(ColourFileError, match=rf"{path}, line 4: expected 2 fields"):
+        read_colour_csv(path)  # without the option, a bad row ends the reading
+    message = (
+        f"{path}: skipped 3 bad row(s), on line(s) 3, 4, 6; the first, line 3, column 'hex': "
+        "expected a colour as #rrggbb (or rrggbb, #rgb, rgb) in hexadecimal digits, found "
+        "'#00008'."
+    )
+    with pytest.warns(UserWarning) as record:
+        names, rgb = read_colour_csv(path, skip_bad_rows=True)
+    assert [str(warning.message) for warning in record] == [message]
+    assert record[0].filename == __file__
+    assert names == ["red", "pink"]
+    np.testing.assert_allclose(rgb * 255, [[255, 0, 0], [255, 192, 203]])
+    with pytest.warns(UserWarning, match="skipped 3 bad row"):
+        colours = load_colours(path, skip_bad_rows=True)
+    assert colours.skipped_lines == [3, 4, 6]
+    assert colours.data["name"].tolist() == ["red", "pink"]
+    assert "3 bad row(s) skipped" in colours.DESCR
+    assert load_colours("css4").skipped_lines == []
+
+
+def test_skipping_reads_the_kaggle_file_as_without_it(kaggle_csv):
+    with pytest.warns(UserWarning, match="dropped 2 row"):
+        plain = load_colours(kaggle_csv)
+    with pytest.warns(UserWarning, match="dropped 2 row"):
+        skipping = load_colours(kaggle_csv, skip_bad_rows=True)
+    pd.testing.assert_frame_equal(plain.frame, skipping.frame)
+    assert skipping.skipped_lines == []  # rows without a name are dropped, not bad
+
+
+@pytest.mark.parametrize(
+    "body, kept, skipped",
+    [
+        # One row of 0 to 255 among rows of 0 to 1: that row is skipped, not the others.
+        ("a,0.5,0.25,1\nb,128,0,0\nc,0,0.2,0\n", [[0.5, 0.25, 1], [0, 0.2, 0]], "line 3, co"),
+        # One fraction among integers from 0 to 255, and a value above 255.
+        ("a,255,0,0\nb,127.5,0,0\nc,0,0,128\nd,0,300,0\n", [[1, 0, 0], [0, 0, 128 / 255]], "3, 5"),
+        # Rows of 0 and 1 read either way: as 0 to 1, as without skipping.
+        ("a,1,1,1\nb,0,x,0\nc,0,0,0\n", [[1, 1, 1], [0, 0, 0]], "line(s) 3;"),
+    ],
+)
+def test_a_skipping_read_takes_the_scale_that_reads_more_rows(tmp_path, body, kept, skipped):
+    path = write(tmp_path, "name,r,g,b\n" + body)
+    with pytest.warns(UserWarning, match=re.escape(skipped)):
+        _, rgb = read_colour_csv(path, skip_bad_rows=True)
+    np.testing.assert_allclose(rgb, kept)
+
+
+def test_the_first_lines_skipped_are_named_and_the_rest_counted(tmp_path):
+    body = "".join(f"bad{i},#12345\n" for i in range(12)) + "good,#123456\n"
+    path = write(tmp_path, "name,hex\n" + body)
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "skipped 12 bad row(s), on line(s) 2, 3, 4, 5, 6, 7, 8, 9, "
+            "10, 11, ...; the first, line 2,"
+        ),
+    ):
+        names, _ = read_colour_csv(path, skip_bad_rows=True)
+    assert names == ["good"]
+
+
+def test_a_file_of_bad_rows_only_is_an_error_that_counts_them(tmp_path):
+    path = write(tmp_path, "name,hex\nred,#ff00\nblue,#00f,x\n")
+    with pytest.warns(UserWarning, match="skipped 2 bad row"):
+        with pytest.raises(
+            ColourFileError, match=re.escape(f"{path}: no colour rows after the header (2 bad")
+        ):
+            read_colour_csv(path, skip_bad_rows=True)
+
+
+def test_a_row_the_csv_reader_refuses_is_an_error_or_skipped(tmp_path):
+    huge = "x" * 200_000  # beyond the csv module's field limit
+    path = write(tmp_path, f"name,hex\nred,#ff0000\n{huge},#000000\nblue,#0000ff\n")
+    with pytest.raises(ColourFileError, match=rf"{path}, line 3: field larger than field limit"):
+        read_colour_csv(path)
+    with pytest.warns(UserWarning, match="skipped 1 bad row.*line 3: field larger"):
+        names, _ = read_colour_csv(path, skip_bad_rows=True)
+    assert names == ["red", "blue"]
