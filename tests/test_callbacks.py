@@ -285,3 +285,14 @@ def test_the_package_imports_and_transforms_without_rich(fitted_css4, tmp_path):
     assert result.returncode == 0, result.stderr
     expected = fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist()
     assert result.stdout.strip() == str(expected)
+
+
+def test_scoring_monitor_needs_named_scores_in_scikit_learn_1_9():
+    # What docs/design.md says of scikit-learn 1.9.1, for any estimator: ScoringMonitor
+    # updates a dict with the scorer's float. When this fails, the note can go.
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(TypeError, match="'float' object is not iterable"):
+        LogisticRegression().set_callbacks(ScoringMonitor(scoring=None)).fit(X, y)
