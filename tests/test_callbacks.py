@@ -254,14 +254,14 @@ def test_on_a_terminal_the_bar_moves_epoch_by_epoch():
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 X, y = load_colours('css4', return_X_y=True)
 PairSimilarityEmbedder(
-    sampler=PairSampler(n_pairs=2000), epochs=200, batch_size=16, verbose=1, random_state=0
+    sampler=PairSampler(n_pairs=2000), epochs=400, batch_size=8, verbose=1, random_state=0
 ).fit(X, y)
 """
+    # 100,000 steps after the compilation: a few seconds, which rich redraws ten times each.
     text, _ = run_on_a_terminal(code)
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     shown = [int(p) for p in re.findall(r"PairSimilarityEmbedder - fit \S* *(\d+)%", plain)]
-    # Redrawn as the epochs go (rich, several times a second), and finished.
-    assert len(set(shown)) >= 3 and shown[-1] == 100, plain
+    assert len(set(shown) - {0, 100}) >= 2 and shown[-1] == 100, plain
 
 
 NO_RICH = """
