@@ -16,6 +16,10 @@ times, so that the variants share the machine's ups and downs:
 - a callback doing nothing: one whose hooks return at once, so the cost is
   the epochs' tasks themselves.
 
+Beside them, what a fit without callbacks does for them, alone: open and
+close its task (``_callbacks.fit_task``), timed with ``timeit``; the engine
+adds nothing an epoch when no callback is set.
+
 With ``--baseline DIR``, each round also runs a process that fits without
 callbacks, the package imported from ``DIR``: a checkout without callback
 support (``git archive <commit> sk_colour_embed | tar -x -C DIR``). The
@@ -113,6 +117,24 @@ def main():
             f"processor median {median(cpus):.3f} s (ratio {median(cpus) / cpu:.3f})"
         )
     print("the same vectors in every variant:", len(digests) == 1)
+    print(f"a fit's task without callbacks, opened and closed: {task_seconds() * 1e6:.0f} us")
+
+
+def task_seconds(number=2000):
+    """The median seconds of opening and closing a fit's task with no callback set."""
+    import timeit
+
+    from sk_colour_embed import PairSimilarityEmbedder
+    from sk_colour_embed._callbacks import fit_task
+
+    embedder = PairSimilarityEmbedder()
+
+    def open_and_close():
+        with fit_task(embedder, None, None, 500) as task:
+            task.epoch_tasks(dict)
+        del embedder._callback_fit_ctx, embedder._skl_callbacks_to_teardown  # as fit's end does
+
+    return median(timeit.repeat(open_and_close, number=number, repeat=5)) / number
 
 
 if __name__ == "__main__":

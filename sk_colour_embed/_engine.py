@@ -916,7 +916,7 @@ def _run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
                 variables = trainer.snapshot if variables is None else variables
                 # Every callback sees the epoch, whichever asks to stop.
                 asked = [bool(callback(len(losses), loss, variables)) for callback in callbacks]
-                if any(asked):
+                if any(asked) and len(losses) < epochs:  # after the last, there is no need
                     interrupted = True
                     if j < len(run) - 1:  # the call ran on past this epoch
                         rewind = variables

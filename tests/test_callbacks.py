@@ -254,14 +254,14 @@ def test_on_a_terminal_the_bar_moves_epoch_by_epoch():
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
 X, y = load_colours('css4', return_X_y=True)
 PairSimilarityEmbedder(
-    sampler=PairSampler(n_pairs=2000), epochs=200, batch_size=16, verbose=1, random_state=0
+    sampler=PairSampler(n_pairs=2000), epochs=400, batch_size=8, verbose=1, random_state=0
 ).fit(X, y)
 """
+    # 100,000 steps after the compilation: a few seconds, which rich redraws ten times each.
     text, _ = run_on_a_terminal(code)
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     shown = [int(p) for p in re.findall(r"PairSimilarityEmbedder - fit \S* *(\d+)%", plain)]
-    # Redrawn as the epochs go (rich, several times a second), and finished.
-    assert len(set(shown)) >= 3 and shown[-1] == 100, plain
+    assert len(set(shown) - {0, 100}) >= 2 and shown[-1] == 100, plain
 
 
 NO_RICH = """
@@ -285,3 +285,14 @@ def test_the_package_imports_and_transforms_without_rich(fitted_css4, tmp_path):
     assert result.returncode == 0, result.stderr
     expected = fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist()
     assert result.stdout.strip() == str(expected)
+
+
+def test_scoring_monitor_needs_named_scores_in_scikit_learn_1_9():
+    # What docs/design.md says of scikit-learn 1.9.1, for any estimator: ScoringMonitor
+    # updates a dict with the scorer's float. When this fails, the note can go.
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(TypeError, match="'float' object is not iterable"):
+        LogisticRegression().set_callbacks(ScoringMonitor(scoring=None)).fit(X, y)

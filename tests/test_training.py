@@ -125,7 +125,7 @@ def fit_of(name, epochs, request, **params):
 @pytest.mark.parametrize("name", FITS)
 def test_a_fit_that_ends_while_its_loss_still_falls_warns(name, request):
     # The tutorial's fit cut at 20 epochs scores 0.447 (0.867 after 500), its loss falling
-    # by 1e-3 an epoch: by a tenth of a percent of itself, which the warning once let by.
+    # by 1e-3 an epoch, 0.2% of itself: a fall the warning once let by.
     embedder, caught = fit_of(name, 20, request)
     (warning,) = caught
     match = re.match(
