@@ -336,6 +336,7 @@ def test_polars_pairs_fit_predict_score_and_query_as_pandas_ones(fitted, colour_
     labels, test_labels = pl.Series("similar", similar), pl.Series("similar", test_similar)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nor a warning about feature names
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a short fit, on purpose
         on_polars = clone(fitted).fit(as_polars, labels)
         np.testing.assert_array_equal(on_polars.predict_proba(test), fitted.predict_proba(test))
         for method in ("predict_proba", "predict", "decision_function"):
