@@ -153,3 +153,32 @@ def product_table(X, y, n=40, seed=0):
     rgb = y.to_numpy()[rows]
     target = rgb[:, 0] - rgb[:, 2] + 0.01 * price
     return pd.DataFrame({"product_colour": written, "price": price}), target
+
+
+def half_written_writes(monkeypatch, error_number):
+    """Make the cache files' writes fail with ``error_number`` after half their bytes, as a
+    full disk or a lost mount does."""
+    from sk_colour_embed import _cache_files
+
+    real_open = open
+
+    class HalfWritten:
+        def __init__(self, path, mode):
+            self.file = real_open(path, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.file.close()
+
+        def write(self, data):
+            self.file.write(data[: len(data) // 2])
+            raise OSError(error_number, os.strerror(error_number))
+
+    def opened(path, mode="r", *args, **kwargs):
+        if "x" in mode or "w" in mode:
+            return HalfWritten(path, mode)
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(_cache_files, "open", opened, raising=False)

@@ -18,7 +18,7 @@ from test_composition import count_trainings, product_pipeline, reference_embedd
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, _cache_files
 from sk_colour_embed._fit_cache import FITS, MAX_FITS
 
-from conftest import product_table
+from conftest import half_written_writes, product_table
 
 
 @pytest.fixture(autouse=True)
@@ -181,32 +181,6 @@ def test_a_damaged_kept_fit_is_fitted_again_and_replaced_quietly(
     assert len(trainings) == 2  # the replaced fit is whole
 
 
-def half_written_then(monkeypatch, error_number):
-    """Make the kept fits' writes fail with ``error_number`` after half their bytes."""
-    real_open = open
-
-    class HalfWritten:
-        def __init__(self, path, mode):
-            self.file = real_open(path, mode)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc_info):
-            self.file.close()
-
-        def write(self, data):
-            self.file.write(data[: len(data) // 2])
-            raise OSError(error_number, os.strerror(error_number))
-
-    def opened(path, mode="r", *args, **kwargs):
-        if "x" in mode or "w" in mode:
-            return HalfWritten(path, mode)
-        return real_open(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(_cache_files, "open", opened, raising=False)
-
-
 def refused(*args, **kwargs):
     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
@@ -235,7 +209,7 @@ def test_a_memory_that_cannot_be_used_costs_no_fit_and_is_named_once(
         FITS.clear()
         monkeypatch.setattr(_cache_files, "open", refused, raising=False)
     else:
-        half_written_then(monkeypatch, errno.ENOSPC if fault == "a full disk" else errno.EACCES)
+        half_written_writes(monkeypatch, errno.ENOSPC if fault == "a full disk" else errno.EACCES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joblib's own, when the Memory is made on a file
         memories = [str(location), joblib.Memory(location, verbose=0)]

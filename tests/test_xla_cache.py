@@ -20,6 +20,8 @@ from sk_colour_embed import _cache_files
 from sk_colour_embed._keras_env import tf
 from sk_colour_embed._xla_cache import PRIVATE, VARIABLE, CompilationCache, shared_directory
 
+from conftest import half_written_writes
+
 PACKAGE_PARENT = str(Path(__file__).parents[1])
 
 # 5,000 steps: the engine compiles the epochs with XLA (XLA_MIN_STEPS). SLOW_ORDERS
@@ -285,36 +287,10 @@ def test_new_entries_are_published_whole_and_once(cache, recwarn):
     assert not recwarn.list
 
 
-def failing_writes(monkeypatch, error_number):
-    """Make entries' writes fail with ``error_number`` after half their bytes."""
-    real_open = open
-
-    class HalfWritten:
-        def __init__(self, path, mode):
-            self.file = real_open(path, mode)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc_info):
-            self.file.close()
-
-        def write(self, data):
-            self.file.write(data[: len(data) // 2])
-            raise OSError(error_number, os.strerror(error_number))
-
-    def opened(path, mode="r", *args, **kwargs):
-        if "x" in mode or "w" in mode:
-            return HalfWritten(path, mode)
-        return real_open(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(_cache_files, "open", opened, raising=False)
-
-
 def test_a_full_disk_while_publishing_shares_nothing_more_and_says_so_once(
     cache, monkeypatch, tmp_path
 ):
-    failing_writes(monkeypatch, errno.ENOSPC)
+    half_written_writes(monkeypatch, errno.ENOSPC)
     cache.load()
     compiled_by_tensorflow(cache, "a.pb", b"first")
     with pytest.warns(RuntimeWarning) as caught:
@@ -344,7 +320,7 @@ def test_a_folder_without_permission_shares_nothing_and_says_so_once(
     if operation == "read":
         monkeypatch.setattr(_cache_files, "open", refused, raising=False)
     else:
-        failing_writes(monkeypatch, errno.EACCES)
+        half_written_writes(monkeypatch, errno.EACCES)
     with pytest.warns(RuntimeWarning) as caught:
         cache.load()
         compiled_by_tensorflow(cache, "new.pb", b"new")
