@@ -24,12 +24,10 @@ import platform
 import sys
 
 import numpy as np
-import sklearn
 from sklearn.base import clone
 
-import sk_colour_embed
 from sk_colour_embed import colour_embedder
-from sk_colour_embed._fit_cache import fit_key
+from sk_colour_embed._fit_cache import _VERSIONS, fit_key
 from sk_colour_embed._shipped import FOLDER, MANIFEST
 from sk_colour_embed._state_files import dumps, loads
 
@@ -79,12 +77,8 @@ def main():
     for stale in {p.name for p in FOLDER.glob("*.fit")} - set(manifest):
         (FOLDER / stale).unlink()
     manifest = {
-        "made_with": {
-            "sk_colour_embed": sk_colour_embed.__version__,
-            "scikit-learn": sklearn.__version__,
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-        },
+        # The versions in the fits' keys: with others, the same settings train.
+        "made_with": {"versions": list(_VERSIONS), "machine": platform.machine()},
         "fits": manifest,
     }
     write_whole(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
