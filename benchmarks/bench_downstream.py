@@ -397,6 +397,14 @@ CONFIGS = {
     "embed 16-D wv | one-hot": [partial(embedder, n_components=16), one_hot],
     "embed 8-D wv | tf-idf+svd | one-hot": [embedder, tfidf_svd, one_hot],
     "embed 8-D wv | word vectors | one-hot": [embedder, word_vectors, one_hot],
+    # colour_embedder's settings on this table's reference: missing names get the mean
+    # vector, and the indicator columns say which rows were guessed and how far their
+    # names are from a known one
+    "embed 8-D wv+indicator | word vectors | one-hot": [
+        partial(embedder, handle_missing="mean", add_indicator=True),
+        word_vectors,
+        one_hot,
+    ],
     "embed 8-D tfidf | word vectors | one-hot": [
         partial(embedder, reader="tfidf"),
         word_vectors,
