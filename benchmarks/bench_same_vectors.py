@@ -13,8 +13,10 @@ machine, one run after the other).
 The configurations are public estimator fits on the xkcd colours: the
 tutorial's lookup (100,000 pairs, 500 epochs) and the tutorial's reading of
 names (words and character 3-grams, per-name vectors; 200 epochs), each in
-2-D and 3-D, and the pair classifier on similar pairs alone (negative
-partners) and with a hidden layer, 3 seeds each.
+2-D and 3-D, the pair classifier on similar pairs alone (negative
+partners) and with a hidden layer, and an embedder learning from
+``reference=`` with an ``unseen_regressor`` (its vectors of names it never
+saw compared too), 3 seeds each.
 """
 
 import argparse
@@ -24,7 +26,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import make_union
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline, make_union
 
 from sk_colour_embed import (
     PairSampler,
@@ -66,6 +69,26 @@ def classifier(**params):
     return fit
 
 
+# Names the reference fit never saw, placed by its unseen_regressor.
+UNSEEN = ["dark sea blue", "burgandy", "pale lime", "rosso corsa", "midnight black"]
+
+
+def with_reference(dims):
+    def fit(X, y, seed):
+        return PairSimilarityEmbedder(
+            dims,
+            sampler=PairSampler(n_pairs=20_000),
+            unseen_regressor=make_pipeline(
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)), Ridge()
+            ),
+            epochs=100,
+            reference=(X, y),
+            random_state=seed,
+        ).fit(X)
+
+    return fit
+
+
 CONFIGS = {
     "lookup 2-D": embedder(2),
     "lookup 3-D": embedder(3),
@@ -75,6 +98,7 @@ CONFIGS = {
     "classifier, tokens + hidden 3-D": classifier(
         vectorizer=TfidfVectorizer(), hidden_layer_sizes=(8,)
     ),
+    "reference + unseen_regressor 3-D": with_reference(3),
 }
 
 
@@ -85,6 +109,7 @@ def arrays_of(estimator):
         "token_vectors": vectors.token_vectors,
         "head": np.array([vectors.distance_scale, vectors.similarity_bias]),
         "loss": np.array(estimator.history_["loss"]),
+        "unseen": vectors.get_vectors(UNSEEN, "ignore"),
     }
 
 
