@@ -45,7 +45,7 @@ def lookup_table(n_items):
 
 def token_table(X, vectorizer, name_vectors=True):
     """The engine's tables for the names of ``X`` read by ``vectorizer``, and the token count."""
-    from sk_colour_embed._tokens import TokenReader, padded
+    from sk_colour_embed._readers import TokenReader, padded
 
     names = X["name"].to_numpy(dtype=object)
     tokens = TokenReader.fit(vectorizer, names, name_vectors)
@@ -85,8 +85,8 @@ def timed_engine_fit(
     """
     import time
 
-    from sk_colour_embed._config import TrainingConfig
     from sk_colour_embed._engine import fit_pair_model
+    from sk_colour_embed._params import TrainingConfig
 
     item_tokens, item_weights, n_tokens = table or (*lookup_table(n_items), n_items)
     config = TrainingConfig(

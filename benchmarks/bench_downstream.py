@@ -84,7 +84,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sk_colour_embed import PairSimilarityEmbedder, WordVectors, load_colours
-from sk_colour_embed._fit_cache import FITS
+from sk_colour_embed._reference import FITS
 
 from _common import machine
 from bench_open_vocabulary import names_to_vectors, recommended_vectorizer, with_word_vectors

@@ -76,8 +76,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=500)
     args = parser.parse_args()
     from sk_colour_embed import PairSimilarityEmbedder
-    from sk_colour_embed._config import TOL
-    from sk_colour_embed._training import _JUDGED_EPOCHS, _still_falling
+    from sk_colour_embed._fitting import _JUDGED_EPOCHS, _still_falling
+    from sk_colour_embed._params import TOL
 
     print(machine())
     window = _JUDGED_EPOCHS * 10

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours
-from sk_colour_embed._tokens import TokenReader
+from sk_colour_embed._readers import TokenReader
 
 from _common import machine, median
 

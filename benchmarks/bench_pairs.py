@@ -37,8 +37,8 @@ CONFIGS = [  # (n_components, negative, ns_exponent)
 def negative_sampling_cost(epochs=20):
     """Median seconds per epoch without and with 5 negatives, on the same similar pairs."""
     from sk_colour_embed import load_colours
-    from sk_colour_embed._config import TrainingConfig
     from sk_colour_embed._engine import fit_pair_model
+    from sk_colour_embed._params import TrainingConfig
 
     X, y = load_colours(return_X_y=True)
     n_items, pairs, labels = draw_pairs(X, y, 700_000)

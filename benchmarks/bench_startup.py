@@ -58,11 +58,11 @@ def processor():
 start = time.perf_counter()
 from sk_colour_embed import PairSimilarityEmbedder, load_colours
 package, package_cpu = time.perf_counter(), processor()
-from sk_colour_embed._xla_cache import COMPILATION_CACHE, CompilationCache
+from sk_colour_embed._engine.xla_cache import COMPILATION_CACHE, CompilationCache
 COMPILATION_CACHE.prepare()  # as the first fit does, before TensorFlow's import
 from sk_colour_embed._keras_env import tf
 tensorflow, tensorflow_cpu = time.perf_counter(), processor()
-from sk_colour_embed._engine import EpochTrainer
+from sk_colour_embed._engine.trainers import EpochTrainer
 # The cache's own work: copying the shared entries in, publishing the new ones.
 cache_seconds = {"load": 0.0, "publish": 0.0}
 def timed_step(name):

@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.base import clone
 
 from sk_colour_embed import colour_embedder
-from sk_colour_embed._fit_cache import _VERSIONS, fit_key
+from sk_colour_embed._reference import _VERSIONS, fit_key
 from sk_colour_embed._shipped import FOLDER, MANIFEST
 from sk_colour_embed._state_files import dumps, loads
 

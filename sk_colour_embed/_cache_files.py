@@ -8,7 +8,7 @@ checksum of its content, so that a file damaged after the fact (cut short,
 overwritten, emptied) is told from a whole one and read as missing. The
 temporary files of a writer that died are removed by the next writer.
 
-The callers (``_xla_cache``, ``_fit_cache``) decide what a failure means: a
+The callers (``_engine.xla_cache``, ``_reference``) decide what a failure means: a
 cache that cannot be read or written costs no fit.
 """
 

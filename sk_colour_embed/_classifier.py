@@ -12,8 +12,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from sk_colour_embed._atomic import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._callbacks import fit_task
-from sk_colour_embed._config import TOL, TRAINING_CONSTRAINTS, TrainingConfig
+from sk_colour_embed._fitting import (
+    GivenPairs,
+    check_regressor,
+    fit_vectors,
+    resolved_negative,
+)
 from sk_colour_embed._items import (
     HANDLE_UNKNOWN,
     check_no_missing,
@@ -23,17 +29,10 @@ from sk_colour_embed._items import (
     reject_infinite_keys,
     validate_keys,
 )
+from sk_colour_embed._params import TOL, TRAINING_CONSTRAINTS, TrainingConfig
+from sk_colour_embed._queries import ItemQueriesMixin
+from sk_colour_embed._readers import reader_class
 from sk_colour_embed._sampling import MIN_SIMILAR_SHARE, warn_if_uninformative
-from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
-from sk_colour_embed._tokens import reader_class
-from sk_colour_embed._training import (
-    check_regressor,
-    resolved_negative,
-    spread_seeds,
-    train_vectors,
-    with_regressor,
-)
-from sk_colour_embed._vectors import ItemQueriesMixin
 
 # calibrate_threshold tries at most this many quantiles of the probabilities.
 _MAX_CANDIDATES = 201
@@ -49,33 +48,20 @@ def _likely_cause(share):
     )
 
 
-def _fitted_state(training, classes, threshold):
-    """The fitted attributes of a classifier that ``training`` (a :class:`Training`) fitted."""
-    return {
-        "vectors_": training.vectors,
-        "history_": training.history,
-        "n_iter_": training.n_iter,
-        "classes_": np.asarray(classes),
-        "threshold_": float(threshold),
-        "prior_": training.prior,
-    }
+def fitted_classifier(result, **params):
+    """A classifier with ``params``, fitted by ``result`` on pairs as a PairSampler gives them.
 
-
-def _set_fitted(classifier, training, classes):
-    """Give ``classifier`` the fitted state of ``training`` (a :class:`Training`)."""
-    vars(classifier).update(_fitted_state(training, classes, classifier.threshold))
-
-
-def trained_classifier(training, **params):
-    """A classifier with ``params``, fitted by ``training`` on pairs as a PairSampler gives them.
-
-    The pairs of :meth:`PairSampler.fit_resample`: columns ``item_x`` and
-    ``item_y``, labels 0 and 1. The embedder's ``classifier_``.
+    ``result`` is the :class:`~sk_colour_embed._fitting.FitResult` of a fit
+    on the pairs of :meth:`PairSampler.fit_resample`: columns ``item_x`` and
+    ``item_y``, labels 0 and 1. The embedder's ``classifier_``: it stores the
+    result as its own fit does.
     """
     classifier = PairSimilarityClassifier(**params)
-    _set_fitted(classifier, training, classes=(0, 1))
-    classifier.n_features_in_ = 2
-    classifier.feature_names_in_ = np.array(["item_x", "item_y"], dtype=object)
+    vars(classifier).update(
+        classifier._fitted_state(result, classes=(0, 1)),
+        n_features_in_=2,
+        feature_names_in_=np.array(["item_x", "item_y"], dtype=object),
+    )
     return classifier
 
 
@@ -566,13 +552,24 @@ class PairSimilarityClassifier(
         pairs = codes.reshape(2, -1).T
         n_drawn = resolved_negative(self.negative, labels) * int(np.sum(labels == 1))
         warn_if_uninformative(pairs[:, 0], pairs[:, 1], labels, _likely_cause, n_drawn)
-        config = TrainingConfig.of(self)
-        # A third seed only for a regressor: a RandomState instance moves on as before.
-        seeds = spread_seeds(self.random_state, 2 + (self.unseen_regressor is not None))
-        epoch_tasks = task.epoch_tasks(
-            lambda training: _fitted_state(training, classes, self.threshold)
+        epoch_tasks = task.epoch_tasks(lambda result: self._fitted_state(result, classes))
+        result = fit_vectors(
+            keys,
+            GivenPairs(pairs, labels),
+            TrainingConfig.of(self),
+            self.random_state,
+            regressor=self.unseen_regressor,
+            on_epoch=epoch_tasks,
         )
-        training = train_vectors(keys, pairs, labels, config, seeds[:2], on_epoch=epoch_tasks)
-        _set_fitted(self, training, classes)
-        if self.unseen_regressor is not None:
-            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, seeds[2])
+        vars(self).update(self._fitted_state(result, classes))
+
+    def _fitted_state(self, result, classes):
+        """The fitted attributes of ``result``, a :class:`FitResult` of pairs of ``classes``."""
+        return {
+            "vectors_": result.vectors,
+            "history_": result.history,
+            "n_iter_": result.n_iter,
+            "classes_": np.asarray(classes),
+            "threshold_": float(self.threshold),
+            "prior_": result.prior,
+        }

@@ -287,10 +287,9 @@ def _fit(args, X, y):
         # A progress bar on a terminal only; a log gets the summary line.
         verbose=0 if args.quiet or not sys.stdout.isatty() else 1,
     )
-    from sk_colour_embed._xla_cache import COMPILATION_CACHE
+    from sk_colour_embed._engine import prepare
 
-    COMPILATION_CACHE.prepare()  # before TensorFlow's import, as the fit would
-    import sk_colour_embed._keras_env  # noqa: F401  (TensorFlow's import is not the fit's time)
+    prepare()  # the fit's first step (TensorFlow's import), not timed as the fit's
 
     start = time.perf_counter()
     embedder.fit(X, y)

@@ -15,10 +15,10 @@ from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from sk_colour_embed._atomic import AtomicParamsMixin, all_or_nothing
 from sk_colour_embed._callbacks import fit_task
-from sk_colour_embed._classifier import PairSimilarityClassifier, trained_classifier
-from sk_colour_embed._config import TOL, TRAINING_CONSTRAINTS, TrainingConfig
-from sk_colour_embed._fit_cache import fitted_copy
+from sk_colour_embed._classifier import PairSimilarityClassifier, fitted_classifier
+from sk_colour_embed._fitting import DrawnPairs, check_regressor, fit_vectors
 from sk_colour_embed._items import (
     HANDLE_UNKNOWN,
     ItemTable,
@@ -26,21 +26,15 @@ from sk_colour_embed._items import (
     ignores_unknown,
     keys_of,
     missing_rows,
-    refuse_one_shot,
     set_item_tags,
     validate_items,
     validate_keys,
 )
-from sk_colour_embed._sampling import PairSampler
-from sk_colour_embed._state import AtomicParamsMixin, all_or_nothing
-from sk_colour_embed._tokens import reader_class
-from sk_colour_embed._training import (
-    check_regressor,
-    spread_seeds,
-    train_vectors,
-    with_regressor,
-)
-from sk_colour_embed._vectors import ItemQueriesMixin
+from sk_colour_embed._params import TOL, TRAINING_CONSTRAINTS, TrainingConfig
+from sk_colour_embed._queries import ItemQueriesMixin
+from sk_colour_embed._readers import reader_class
+from sk_colour_embed._reference import fitted_state as reference_fit
+from sk_colour_embed._sampling import PairSampler, fitted_columns
 from sk_colour_embed._warnings import warn_user
 
 
@@ -438,7 +432,9 @@ class PairSimilarityEmbedder(
             if self.reference is None:
                 self._fit(X, y, task)
             else:
-                self._fit_on_reference(X)
+                # Transform's X, checked; the vectors are learned from the reference.
+                X = self._checked_keys(X, reader_class(self.vectorizer), reset=True)
+                vars(self).update(reference_fit(self, X.shape[1]))
         return self
 
     def set_params(self, **params):
@@ -614,39 +610,8 @@ class PairSimilarityEmbedder(
         (self.vectors_.reader if reader is None else reader).check(X, allow_missing=True)
         return X
 
-    def _fit_on_reference(self, X):
-        """Check ``X`` as transform takes it; learn the vectors from the reference."""
-        self._checked_keys(X, reader_class(self.vectorizer), reset=True)
-        if len(self.reference) != 2:
-            raise ValueError(
-                "reference must be (X, y), the item keys and descriptors that the vectors "
-                f"are learned from; it holds {len(self.reference)} value(s)."
-            )
-        for value, name in zip(
-            self.reference, ("reference[0] (X)", "reference[1] (y)"), strict=True
-        ):
-            refuse_one_shot(value, name)  # before the fit cache reads it to make a key
-        # Without this fit's callbacks, which see it as one task, and its progress bar.
-        own = clone(self).set_params(reference=None, memory=None, verbose=0).set_callbacks()
-        try:
-            fitted = fitted_copy(own, *self.reference, memory=self.memory)
-        except ValueError as error:
-            raise ValueError(f"reference=(X, y) cannot be learned from: {error}") from None
-        if fitted.n_features_in_ != self.n_features_in_:
-            raise ValueError(
-                f"X has {self.n_features_in_} key column(s), but the reference's X has "
-                f"{fitted.n_features_in_}: transform reads keys as the reference gives them."
-            )
-        # The fit's own columns, X's, stay: they are what transform is given.
-        fitted_state = {
-            name: value
-            for name, value in vars(fitted).items()
-            if name.endswith("_") and name not in ("n_features_in_", "feature_names_in_")
-        }
-        vars(self).update(fitted_state)
-
     def _fit(self, X, y, task):
-        """Validate, draw the pairs, learn from them as the pair classifier does.
+        """Validate ``X`` and ``y`` once, draw the pairs and learn from them: one fit.
 
         ``task`` is the fit's :class:`~sk_colour_embed._callbacks.FitTask`.
         """
@@ -656,46 +621,38 @@ class PairSimilarityEmbedder(
                 "y holds the descriptors that define similarity (r, g, b for colours). Or "
                 "give reference=(X, y) to learn the vectors from a table of their own."
             )
-        unknown = self._unknown()
         X, y = validate_items(self, X, y)
         reader_class(self.vectorizer).check(X)
         check_regressor(self.unseen_regressor, X.shape[1])
         _warn_if_labels(y)
         items = ItemTable.from_rows(X, y)
-        sampler_seed, init_seed, order_seed, regressor_seed = spread_seeds(self.random_state, 4)
         sampler = clone(self.sampler if self.sampler is not None else PairSampler())
-        if sampler.random_state is None:
-            sampler.set_params(random_state=sampler_seed)
-        sampler._fit_items(items, self, len(X))
-        (first, second), _, similar = sampler.draw_index_pairs()
-        config = TrainingConfig.of(self, negative=0)
-        epoch_tasks = task.epoch_tasks(
-            lambda training: {
-                "vectors_": training.vectors,
-                "history_": training.history,
-                "n_iter_": training.n_iter,
-                "items_": items,
-            }
-        )
-        training = train_vectors(
+        epoch_tasks = task.epoch_tasks(lambda result: self._fitted_state(result, items))
+        result = fit_vectors(
             items.keys,
-            np.column_stack([first, second]),
-            similar,
-            config,
-            (init_seed, order_seed),
+            DrawnPairs(sampler, items, fitted_columns(self), len(X)),
+            TrainingConfig.of(self, negative=0),
+            self.random_state,
+            regressor=self.unseen_regressor,
             on_epoch=epoch_tasks,
         )
-        self.items_, self.sampler_ = items, sampler
+        vars(self).update(self._fitted_state(result, items))
+
+    def _fitted_state(self, result, items):
+        """The fitted attributes of ``result``, a :class:`FitResult` of the pairs of ``items``."""
         # The classifier of the same training has the embedder's parameters it shares.
         shared = self.get_params(deep=False).keys() & PairSimilarityClassifier().get_params()
         params = {name: getattr(self, name) for name in shared}
-        self.classifier_ = trained_classifier(
-            training, **{**params, "handle_unknown": unknown, "negative": 0}
-        )
-        self.vectors_, self.history_ = training.vectors, training.history
-        if self.unseen_regressor is not None:
-            self.vectors_ = with_regressor(training.vectors, self.unseen_regressor, regressor_seed)
-            self.classifier_.vectors_ = self.vectors_
-        self.n_iter_ = training.n_iter
-        if training.recording is not None:
-            self.recorded_epochs_, self.recording_ = training.recording
+        state = {
+            "vectors_": result.vectors,
+            "history_": result.history,
+            "n_iter_": result.n_iter,
+            "items_": items,
+            "sampler_": result.sampler,
+            "classifier_": fitted_classifier(
+                result, **{**params, "handle_unknown": self._unknown(), "negative": 0}
+            ),
+        }
+        if result.recording is not None:
+            state["recorded_epochs_"], state["recording_"] = result.recording
+        return state

@@ -2,8 +2,9 @@
 
 The environment variables must be set before TensorFlow is first imported;
 a user's own settings win. The compilation cache's flag is set by the
-training core before it imports this module (``_xla_cache``): importing a
-module of the package changes neither ``TF_XLA_FLAGS`` nor anything on disk.
+engine's first step (``_engine.prepare``) before it imports this module:
+importing a module of the package changes neither ``TF_XLA_FLAGS`` nor
+anything on disk.
 """
 
 import os

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from sk_colour_embed._config import NORM_EPSILON, checked_sizes, encoder_layers
 from sk_colour_embed._keras_env import keras
+from sk_colour_embed._params import NORM_EPSILON, checked_sizes, encoder_layers
 
 layers = keras.layers
 ops = keras.ops
@@ -56,7 +56,7 @@ class Encoder(layers.Layer):
     the ReLU, then each further hidden layer (``Dense``, ReLU), and a linear
     ``Dense`` to ``n_components``, as ``MLPRegressor(hidden_layer_sizes)``
     maps features. Its weights are, in order, the first bias, then the
-    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._config.encoder_layers`
+    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._params.encoder_layers`
     reads that order; :func:`sk_colour_embed._vectors.encode` applies them with
     NumPy).
     """

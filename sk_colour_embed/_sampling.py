@@ -1,5 +1,6 @@
 """Labelled pairs of items, drawn as in the tutorial."""
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,6 +9,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from sk_colour_embed._atomic import AtomicParamsMixin, atomic
 from sk_colour_embed._items import (
     ItemTable,
     describe_keys,
@@ -15,7 +17,6 @@ from sk_colour_embed._items import (
     set_item_tags,
     validate_items,
 )
-from sk_colour_embed._state import AtomicParamsMixin, atomic
 from sk_colour_embed._warnings import UninformativePairsWarning, warn_user
 
 # Outside these shares of similar pairs between different items, the tutorial's fit of
@@ -50,6 +51,90 @@ def warn_if_uninformative(first, second, similar, advice, n_drawn=0):
         f"{MAX_SIMILAR_SHARE:.0%}. {advice(share)}",
         UninformativePairsWarning,
     )
+
+
+def fitted_columns(estimator):
+    """The columns of the ``X`` that ``estimator`` validated: ``n_features_in_`` and
+    ``feature_names_in_``, those it has."""
+    return {
+        name: getattr(estimator, name)
+        for name in ("n_features_in_", "feature_names_in_")
+        if hasattr(estimator, name)
+    }
+
+
+def fitted_sampler(sampler, items, columns, n_samples):
+    """``sampler`` fitted on ``items``, an :class:`ItemTable` validated by another estimator.
+
+    As :meth:`PairSampler.fit` on the ``n_samples`` rows that made ``items``,
+    whose ``X`` had ``columns`` (see :func:`fitted_columns`), without
+    validating them again: the embedder's ``sampler_``.
+    """
+    return sampler._fit_items(items, columns, n_samples)
+
+
+def draw_index_pairs(descriptors, n_pairs, threshold, power, random_state):
+    """Draw labelled pairs of item indices, as :class:`PairSampler` does, from plain arrays.
+
+    Parameters
+    ----------
+    descriptors : ndarray of shape (n_items, n_descriptors)
+    n_pairs, threshold, power, random_state
+        As :class:`PairSampler`'s parameters.
+
+    Returns
+    -------
+    (first, second) : tuple of two ndarrays of shape (n_pairs,)
+        Indices of the two items of each pair.
+    distance : ndarray of shape (n_pairs,)
+        Mean squared difference of their descriptors.
+    similar : ndarray of shape (n_pairs,), dtype int8
+
+    Warns
+    -----
+    UninformativePairsWarning
+        When too few or too many pairs of different items are similar
+        (see :class:`PairSampler`'s notes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> (first, second), distance, similar = draw_index_pairs(
+    ...     np.array([[0.0], [0.1], [1.0]]), n_pairs=4, threshold=0.5, power=2.0, random_state=0
+    ... )
+    >>> first.shape, similar.dtype
+    ((4,), dtype('int8'))
+    """
+    rng = check_random_state(random_state)
+    first = rng.randint(len(descriptors), size=n_pairs)
+    second = rng.randint(len(descriptors), size=n_pairs)
+    distance = descriptor_distances(descriptors, first, second)
+    bound = threshold * rng.uniform(size=n_pairs) ** power
+    similar = (distance < bound).astype(np.int8)
+    warn_if_uninformative(
+        first, second, similar, functools.partial(_likely_cause, threshold, descriptors)
+    )
+    return (first, second), distance, similar
+
+
+def _likely_cause(threshold, descriptors, share):
+    """What the threshold and the descriptors' range say of a share of similar pairs."""
+    low, high = float(descriptors.min()), float(descriptors.max())
+    spread = high - low
+    facts = f"The threshold is {threshold:g} and y spans {low:g} to {high:g}"
+    if spread == 0:
+        return f"{facts}: y is constant, so every pair is similar. Give descriptors that vary."
+    too_few = share < MIN_SIMILAR_SHARE
+    if (too_few and spread > _OTHER_SCALE) or (not too_few and spread < 1 / _OTHER_SCALE):
+        return (
+            f"{facts}: descriptors on a {'larger' if too_few else 'smaller'} scale than the "
+            "[0, 1] that threshold's default is set for. To draw the pairs they would draw "
+            f"in [0, 1], multiply threshold by {spread:g}**2 "
+            f"(threshold={threshold * spread**2:g}) or divide y by {spread:g}."
+        )
+    if too_few:
+        return f"{facts}: the threshold is small for descriptors this far apart; raise it."
+    return f"{facts}: the threshold is large for descriptors this close; lower it."
 
 
 class PairSampler(AtomicParamsMixin, BaseEstimator):
@@ -155,28 +240,21 @@ class PairSampler(AtomicParamsMixin, BaseEstimator):
         self : PairSampler
         """
         X, y = validate_items(self, X, y)
-        return self._fit_items(ItemTable.from_rows(X, y), self, len(X))
+        return self._fit_items(ItemTable.from_rows(X, y), fitted_columns(self), len(X))
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic
-    def _fit_items(self, items, validated_by, n_samples):
+    def _fit_items(self, items, columns, n_samples):
         """Fit on the items of an already validated table, as :meth:`fit` does.
 
-        ``validated_by`` is the estimator that validated the ``n_samples``
-        rows of ``X``: its ``n_features_in_`` (and ``feature_names_in_``)
-        are the sampler's. The embedder calls this with its own item table,
-        validated once.
+        ``columns`` holds the validated ``X``'s ``n_features_in_`` (and
+        ``feature_names_in_``) of its ``n_samples`` rows.
         """
         if len(items) < 2:
             raise ValueError(
                 f"pairs need at least 2 distinct items, but X holds {len(items)} "
                 f"(in {n_samples} sample(s)): {describe_keys(items.keys)}."
             )
-        columns = {
-            name: getattr(validated_by, name)
-            for name in ("n_features_in_", "feature_names_in_")
-            if hasattr(validated_by, name)
-        }
         vars(self).pop("feature_names_in_", None)  # those of an earlier fit
         vars(self).update(columns, items_=items)
         vars(self).pop("distances_", None)  # those of an earlier fit_resample
@@ -230,35 +308,9 @@ class PairSampler(AtomicParamsMixin, BaseEstimator):
             When too few or too many pairs of different items are similar
             (see the class's notes).
         """
-        rng = check_random_state(self.random_state)
-        descriptors = self.items_.descriptors
-        first = rng.randint(len(descriptors), size=self.n_pairs)
-        second = rng.randint(len(descriptors), size=self.n_pairs)
-        distance = descriptor_distances(descriptors, first, second)
-        bound = self.threshold * rng.uniform(size=self.n_pairs) ** self.power
-        similar = (distance < bound).astype(np.int8)
-        warn_if_uninformative(first, second, similar, self._likely_cause)
-        return (first, second), distance, similar
-
-    def _likely_cause(self, share):
-        """What the threshold and the descriptors' range say of a share of similar pairs."""
-        descriptors = self.items_.descriptors
-        low, high = float(descriptors.min()), float(descriptors.max())
-        spread = high - low
-        facts = f"The threshold is {self.threshold:g} and y spans {low:g} to {high:g}"
-        if spread == 0:
-            return f"{facts}: y is constant, so every pair is similar. Give descriptors that vary."
-        too_few = share < MIN_SIMILAR_SHARE
-        if (too_few and spread > _OTHER_SCALE) or (not too_few and spread < 1 / _OTHER_SCALE):
-            return (
-                f"{facts}: descriptors on a {'larger' if too_few else 'smaller'} scale than the "
-                "[0, 1] that threshold's default is set for. To draw the pairs they would draw "
-                f"in [0, 1], multiply threshold by {spread:g}**2 "
-                f"(threshold={self.threshold * spread**2:g}) or divide y by {spread:g}."
-            )
-        if too_few:
-            return f"{facts}: the threshold is small for descriptors this far apart; raise it."
-        return f"{facts}: the threshold is large for descriptors this close; lower it."
+        return draw_index_pairs(
+            self.items_.descriptors, self.n_pairs, self.threshold, self.power, self.random_state
+        )
 
     def __sklearn_tags__(self):
         return set_item_tags(super().__sklearn_tags__())

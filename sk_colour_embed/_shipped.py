@@ -2,7 +2,7 @@
 
 ``scripts/make_shipped_fits.py`` makes them, in ``sk_colour_embed/fits/``,
 each named by the fit cache's key of the estimator and its reference (see
-``_fit_cache``), with a manifest of their SHA-256. They are files of
+``_reference``), with a manifest of their SHA-256. They are files of
 ``_state_files``: loading one makes no object of a class outside the
 package, scikit-learn and NumPy, and runs no pickle. The fit cache asks here
 before it trains: a fit of exactly those settings on exactly that table is a

@@ -3,7 +3,7 @@
 :class:`ItemVectors` is to :class:`PairSimilarityEmbedder` what gensim's
 ``KeyedVectors`` is to its models: it holds the learned token vectors and
 the reader that turns keys into token weights (an exact lookup, or a
-vectorizer that reads names; see ``_tokens``), and owns the one lookup of
+vectorizer that reads names; see ``_readers``), and owns the one lookup of
 keys, the one check of keys without a vector, the model's similarity and
 the queries. The estimators, the plots and the command use it; none of it
 imports TensorFlow.
@@ -16,9 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import spearmanr
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils.validation import check_is_fitted
 
-from sk_colour_embed._config import NORM_EPSILON, encoder_layers
 from sk_colour_embed._items import (
     describe_keys,
     descriptor_distances,
@@ -27,7 +25,8 @@ from sk_colour_embed._items import (
     index_state,
 )
 from sk_colour_embed._names import NameIndex
-from sk_colour_embed._tokens import ExactReader, padded
+from sk_colour_embed._params import NORM_EPSILON, encoder_layers
+from sk_colour_embed._readers import ExactReader, padded
 from sk_colour_embed._warnings import warn_user
 
 _SCORE_MAX_PAIRS = 200_000
@@ -974,139 +973,3 @@ class RegressedItemVectors(ItemVectors):
                 f"{predicted[~finite][0].tolist()}. A vector must be finite numbers."
             )
         return on_unit_sphere(predicted) if self.normalize else predicted
-
-
-class ItemQueriesMixin:
-    """gensim's queries on an estimator, answered by its fitted :class:`ItemVectors`, ``vectors_``.
-
-    The embedder and the pair classifier both learn item vectors; their
-    queries are these, forwarded once the estimator is fitted: ``key in
-    estimator``, ``estimator[key]``, ``index_to_key``, ``key_to_index``,
-    :meth:`most_similar`, :meth:`similar_by_vector`, :meth:`similarity`. Before
-    fit each raises scikit-learn's ``NotFittedError``.
-    """
-
-    # ``estimator[key]`` is a vector: without this Python would iterate an estimator
-    # through estimator[0], estimator[1], ... An estimator is no sequence.
-    __iter__ = None
-
-    def __contains__(self, key):
-        """Whether ``key`` has a vector, as ``key in keyed_vectors`` in gensim.
-
-        See :meth:`ItemVectors.__contains__`: a training item's key, or with
-        a vectorizer any name with a token seen in fit (with an
-        ``unseen_regressor``, any key but a missing one).
-        """
-        check_is_fitted(self)
-        return key in self.vectors_
-
-    def __getitem__(self, key_or_keys):
-        """The vector of a key (1-D), or of a list, array or Series of keys (2-D), as gensim's.
-
-        See :meth:`ItemVectors.__getitem__`; a key without a vector is a
-        ``KeyError``, whatever ``handle_unknown``.
-        """
-        check_is_fitted(self)
-        return self.vectors_[key_or_keys]
-
-    @property
-    def index_to_key(self):
-        """The training items' keys, in the order of ``vectors_.vectors``, as gensim's (a list)."""
-        check_is_fitted(self)
-        return self.vectors_.index_to_key
-
-    @property
-    def key_to_index(self):
-        """The row in ``vectors_.vectors`` of each training item's key, as gensim's (a dict)."""
-        check_is_fitted(self)
-        return self.vectors_.key_to_index
-
-    def similarity(self, key_a, key_b):
-        """How similar two items are, in [0, 1]: 1 for an item and itself.
-
-        The model's probability that the two are similar, relative to its
-        probability for identical vectors: ``p(d) / p(0)`` with
-        ``p(d) = sigmoid(bias - scale * d)`` and ``d`` the squared distance.
-        It falls towards 0 as the vectors move apart.
-
-        Parameters
-        ----------
-        key_a, key_b : hashable
-            Item keys (tuples when there are several key columns); with a
-            vectorizer, any names it can read.
-
-        Returns
-        -------
-        similarity : float
-        """
-        check_is_fitted(self)
-        return self.vectors_.similarity(key_a, key_b)
-
-    def most_similar(self, positive=None, negative=None, topn=10):
-        """The items of fit most similar to keys and vectors, as gensim's ``most_similar``.
-
-        ``most_similar("red", topn=3)``, or an analogy such as
-        ``most_similar(positive=["dark red", "blue"], negative=["red"])``: the
-        items nearest to ``2 * mean(positive) - mean(negative)`` by squared
-        distance, where gensim ranks by cosine. See
-        :meth:`ItemVectors.most_similar` for the arithmetic and how it
-        differs from gensim's.
-
-        Parameters
-        ----------
-        positive : key, ndarray, or list of keys and ndarrays, default=None
-            Item keys (tuples when there are several key columns; with a
-            vectorizer, any names it can read) and vectors of shape
-            ``(n_components,)`` as NumPy arrays; a single key or vector is a
-            list of one, a Series a list of its values. At least one is needed.
-        negative : key, ndarray, or list of keys and ndarrays, default=None
-            Keys and vectors to move away from.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-            Most similar first; the keys given are never returned (nor, with
-            a vectorizer, a name it reads the same way), and similarity is as
-            in :meth:`similarity`.
-        """
-        check_is_fitted(self)
-        return self.vectors_.most_similar(positive, negative, topn)
-
-    def similar_by_vector(self, vector, topn=10):
-        """The items of fit nearest to ``vector``, most similar first, as gensim's.
-
-        Parameters
-        ----------
-        vector : array-like of shape (n_components,)
-            Finite numbers.
-        topn : int, default=10
-            How many items to return.
-
-        Returns
-        -------
-        items : list of (key, similarity) tuples
-        """
-        check_is_fitted(self)
-        return self.vectors_.similar_by_vector(vector, topn)
-
-    def to_keyed_vectors(self, key_to_str=None):
-        """The vectors of the items of fit as gensim ``KeyedVectors`` (needs gensim).
-
-        See :meth:`ItemVectors.to_keyed_vectors`: gensim's ``most_similar``
-        (cosine) ranks as this estimator's (distance) when it was fitted with
-        ``normalize=True``, and may not otherwise.
-
-        Parameters
-        ----------
-        key_to_str : callable or None, default=None
-            The string key of each training key; None is ``str``, and must be
-            replaced (``"/".join``) for several key columns.
-
-        Returns
-        -------
-        keyed_vectors : gensim.models.KeyedVectors
-        """
-        check_is_fitted(self)
-        return self.vectors_.to_keyed_vectors(key_to_str)

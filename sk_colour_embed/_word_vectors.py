@@ -15,9 +15,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Options
 from sklearn.utils.validation import _generate_get_feature_names_out, check_is_fitted
 
+from sk_colour_embed._atomic import AtomicParamsMixin, atomic
 from sk_colour_embed._items import validate_keys
-from sk_colour_embed._state import AtomicParamsMixin, atomic
-from sk_colour_embed._tokens import check_names
+from sk_colour_embed._readers import check_names
 
 # The vectors in the wheel are the first 256 of a matryoshka model trained to be read
 # at 1024, 512, 256, 128 and 64 dimensions: any of these prefixes is a model of its own.

@@ -522,7 +522,7 @@ def test_score_needs_the_descriptors_fit_saw(fitted_css4, css4):
 
 
 def test_a_fit_stopped_while_the_loss_still_falls_says_so(css4):
-    # More data sets and sizes, and fits that have converged: tests/test_training.py.
+    # More data sets and sizes, and fits that have converged: tests/test_fitting.py.
     X, y = css4
     with pytest.warns(
         ConvergenceWarning,

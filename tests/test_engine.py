@@ -6,20 +6,23 @@ import numpy as np
 import pytest
 
 from sk_colour_embed import build_pair_model
-from sk_colour_embed._config import Stopping, TrainingConfig
-from sk_colour_embed._engine import (
+from sk_colour_embed._engine import fit_pair_model
+from sk_colour_embed._engine.settings import (
     LAZY_MIN_VALUES,
     TRAINERS,
     XLA_MIN_STEPS,
+    Settings,
+    TrainerCache,
+)
+from sk_colour_embed._engine.trainers import (
     AdamSchedule,
     ComposedAdamTrainer,
     KerasAdamTrainer,
     LazyAdamTrainer,
-    _Settings,
-    fit_pair_model,
 )
 from sk_colour_embed._keras_env import keras, tf
 from sk_colour_embed._model import trained_weights
+from sk_colour_embed._params import Stopping, TrainingConfig
 
 
 def labelled_pairs(n_items, n_pairs, seed=0):
@@ -121,7 +124,7 @@ def engine_fit(n_tokens, table, pairs, labels, *, rng, callbacks=(), **settings)
 
 
 def the_idle_trainer():
-    (trainer,) = TRAINERS._idle.values()
+    (trainer,) = TRAINERS.idle.values()
     return trainer
 
 
@@ -334,8 +337,8 @@ def test_skip_sums_add_up_the_step_sizes():
 
 
 def settings_for(table, labels, n_tokens, **config):
-    """The :class:`_Settings` that a fit of ``config`` on these items and labels resolves."""
-    return _Settings.resolve(TrainingConfig(**config), table[1], labels, n_tokens=n_tokens)
+    """The :class:`Settings` that a fit of ``config`` on these items and labels resolves."""
+    return Settings.resolve(TrainingConfig(**config), table[1], labels, n_tokens=n_tokens)
 
 
 def trainer_for(table, labels, n_tokens, **config):
@@ -399,7 +402,7 @@ def test_the_trace_key_holds_every_setting_that_changes_tracing_and_not_the_step
     keys = [key, *(other.trace_key for other in changed)]
     assert len(set(keys)) == len(keys)
     # Every field of the settings but n_steps is in the key.
-    for field in fields(_Settings):
+    for field in fields(Settings):
         value = getattr(settings, field.name)
         other = replace(settings, **{field.name: (value, "other")})
         assert (other.trace_key == key) == (field.name == "n_steps"), field.name
@@ -483,7 +486,7 @@ def test_memory_follows_the_pairs_not_the_batch_size():
     # parent it was forked from (the test runner, over 1.5 GiB late in the suite).
     code = """
 import re, numpy as np
-from sk_colour_embed._config import TrainingConfig
+from sk_colour_embed._params import TrainingConfig
 from sk_colour_embed._engine import fit_pair_model
 config = TrainingConfig(epochs=2, batch_size=10**9, learning_rate=0.01)
 fit_pair_model(np.arange(2)[:, None], np.ones((2, 1)), np.array([[0, 1], [1, 0]]),
@@ -692,7 +695,7 @@ def test_an_interrupted_fit_leaves_no_trainer_behind(empty_trainer_cache):
 
     with pytest.raises(KeyboardInterrupt):
         cached_fit(30, table, pairs, labels, callbacks=[interrupt])
-    assert not empty_trainer_cache._idle
+    assert not len(empty_trainer_cache.idle)
     np.testing.assert_array_equal(
         cached_fit(30, table, pairs, labels).token_vectors, expected.token_vectors
     )
@@ -719,13 +722,11 @@ def test_fits_on_threads_each_get_a_trainer_of_their_own(empty_trainer_cache):
 
 
 def test_the_cache_keeps_the_most_recent_trainers_of_bounded_size():
-    from sk_colour_embed._engine import _TrainerCache
-
     class Trainer:
         def __init__(self, n_traces=1):
             self.n_traces = lambda: n_traces
 
-    cache = _TrainerCache(max_trainers=2, max_values=100, max_traces=3)
+    cache = TrainerCache(max_trainers=2, max_values=100, max_traces=3)
     for key in "abc":
         with cache.lend(key, 10, Trainer):
             pass
@@ -733,14 +734,14 @@ def test_the_cache_keeps_the_most_recent_trainers_of_bounded_size():
         pass
     with cache.lend("retraced", 10, lambda: Trainer(n_traces=4)):
         pass
-    assert list(cache._idle) == ["b", "c"]
+    assert [key for key in ["a", "b", "c", "big", "retraced"] if cache.idle.get(key)] == ["b", "c"]
     with cache.lend("b", 10, Trainer) as (trainer, reused):
-        assert reused and "b" not in cache._idle
+        assert reused and cache.idle.get("b") is None  # lent to one fit at a time
 
 
 @pytest.mark.parametrize("all_similar", [False, True])
 def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_similar):
-    from sk_colour_embed._negatives import PartnerTable
+    from sk_colour_embed._engine.negatives import PartnerTable
 
     n_items, k = 5, 4
     pairs, labels = labelled_pairs(n_items, 2000)
@@ -822,7 +823,7 @@ def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(l
 @pytest.mark.parametrize("jit_compile", [True, False])
 def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compile):
     # 11 epochs in calls of up to 4: two full blocks of orders and a short one.
-    import sk_colour_embed._engine as engine
+    import sk_colour_embed._engine.trainers as engine
 
     monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 4)
     pairs, labels = labelled_pairs(30, 600)
@@ -861,7 +862,7 @@ def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compil
 
 @pytest.mark.parametrize("n_iter_no_change", [1, 3, 7])
 def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch, n_iter_no_change):
-    import sk_colour_embed._engine as engine
+    import sk_colour_embed._engine.trainers as engine
 
     monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 5)
     pairs, labels = labelled_pairs(30, 600)
@@ -894,7 +895,7 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
 def test_a_callback_that_returns_true_ends_training_with_that_epochs_weights(
     monkeypatch, one_a_call
 ):
-    import sk_colour_embed._engine as engine
+    import sk_colour_embed._engine.trainers as engine
 
     # Epoch 6 is in the middle of the second call of 4: the call runs on to epoch 8.
     monkeypatch.setattr(engine, "EPOCHS_PER_CALL", 4)
@@ -927,7 +928,7 @@ def test_a_callback_that_returns_true_ends_training_with_that_epochs_weights(
 
 
 def test_a_call_runs_as_many_epochs_as_its_orders_and_vectors_fit_in_memory():
-    import sk_colour_embed._engine as engine
+    import sk_colour_embed._engine.trainers as engine
 
     def per_call(n_items, n_pairs, negative=0):
         settings = dict(n_components=4, epochs=2, batch_size=64, lazy=False, negative=negative)

@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 
 from sk_colour_embed import ItemVectors, PairSampler, PairSimilarityEmbedder
-from sk_colour_embed._tokens import TokenReader
+from sk_colour_embed._readers import TokenReader
 
 from conftest import small_embedder
 

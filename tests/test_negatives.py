@@ -1,6 +1,6 @@
 import numpy as np
 
-from sk_colour_embed._negatives import PartnerTable
+from sk_colour_embed._engine.negatives import PartnerTable
 
 
 def test_negative_partners_follow_the_similar_pairs_counts_to_a_power():

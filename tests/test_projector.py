@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 import sk_colour_embed._projector
 from sk_colour_embed import ItemVectors, PairSimilarityEmbedder, write_projector
-from sk_colour_embed._tokens import TokenReader
+from sk_colour_embed._readers import TokenReader
 
 FILES = ["metadata.tsv", "projector_config.pbtxt", "sprite.png", "vectors.tsv"]
 

@@ -38,8 +38,8 @@ from sk_colour_embed import (
     PairSimilarityEmbedder,
     RegressedItemVectors,
 )
-from sk_colour_embed._fit_cache import FITS
-from sk_colour_embed._tokens import TokenReader
+from sk_colour_embed._readers import TokenReader
+from sk_colour_embed._reference import FITS
 
 # A fit costs 0.1-0.5 s: the properties that fit run a fifth of the profile's examples.
 FIT_EXAMPLES = max(settings.default.max_examples // 5, 4)
@@ -982,8 +982,8 @@ def test_a_memory_folder_in_any_state_gives_the_fit_without_it(tiny_reference, s
 )
 def test_only_whole_entries_of_a_shared_compilation_cache_reach_tensorflow(entries, debris):
     from sk_colour_embed import _cache_files
+    from sk_colour_embed._engine.xla_cache import VARIABLE, CompilationCache
     from sk_colour_embed._keras_env import tf
-    from sk_colour_embed._xla_cache import VARIABLE, CompilationCache
 
     shared = Path(tempfile.mkdtemp())
     try:

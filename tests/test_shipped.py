@@ -13,11 +13,10 @@ from sklearn.base import clone
 
 import sk_colour_embed._shipped as shipped
 from sk_colour_embed import colour_embedder
-from sk_colour_embed._fit_cache import _VERSIONS, FITS, fit_key
+from sk_colour_embed._reference import _VERSIONS, FITS, fit_key
 from sk_colour_embed._state_files import dumps
 
 from conftest import small_embedder
-
 
 # The shipped fits serve the library versions that made them (their keys hold them); with
 # others the same settings train, and the tests of what ships cannot be run.

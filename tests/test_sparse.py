@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sk_colour_embed._sparse import (
+from sk_colour_embed._engine.sparse import (
     SCATTER_COST,
     HybridMatrix,
     compose_items,

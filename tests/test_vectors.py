@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sk_colour_embed import ItemVectors, build_pair_model
 from sk_colour_embed._keras_env import keras
 from sk_colour_embed._model import trained_weights
-from sk_colour_embed._tokens import TokenReader, padded
+from sk_colour_embed._readers import TokenReader, padded
 
 NAMES = ["red", "dark red", "light blue", "blue", "sea blue", "dark sea green"]
 

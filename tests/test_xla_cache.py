@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from sk_colour_embed import _cache_files
+from sk_colour_embed._engine.xla_cache import PRIVATE, VARIABLE, CompilationCache, shared_directory
 from sk_colour_embed._keras_env import tf
-from sk_colour_embed._xla_cache import PRIVATE, VARIABLE, CompilationCache, shared_directory
 
 from conftest import half_written_writes
 
@@ -32,7 +32,7 @@ import hashlib, os, time, warnings, numpy as np, pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 warnings.simplefilter("ignore", ConvergenceWarning)  # a short fit
 if os.environ.get("SLOW_ORDERS"):
-    import sk_colour_embed._engine as engine
+    import sk_colour_embed._engine.loop as engine
     draw = engine._shuffled
     def slow(*args):
         time.sleep(float(os.environ["SLOW_ORDERS"]))

@@ -1,12 +1,18 @@
-"""Fits kept for their settings: one training per setting in a search.
+"""``reference=``: an embedder that learns from a table of its own, and its kept fits.
 
 An embedder given ``reference=(X, y)`` learns its vectors from the reference
-alone, so its fitted state depends on its settings and the reference, not on
-the rows that ``fit`` gets. A search over a pipeline fits it once per fold;
-here the first fit of a setting trains and the others take a copy of its
-result. In one process that needs nothing from the user; worker processes
-(``n_jobs``, Dask) share fits through a folder the user names (``memory``),
-as ``Pipeline(memory=...)`` shares its transformers.
+alone (:func:`fitted_state`), so its fitted state depends on its settings and
+the reference, not on the rows that ``fit`` gets. ``reference`` is a
+parameter, not a wrapper estimator: it is what a user writes in a
+``Pipeline`` step, ``get_params`` and ``clone`` carry it as any parameter,
+and ``GridSearchCV`` searches the embedder's own parameter names
+(``embedder__n_components``) rather than a wrapper's nested ones.
+
+A search over a pipeline fits the embedder once per fold; here the first fit
+of a setting trains and the others take a copy of its result. In one process
+that needs nothing from the user; worker processes (``n_jobs``, Dask) share
+fits through a folder the user names (``memory``), as
+``Pipeline(memory=...)`` shares its transformers.
 
 Only seeded fits are kept (see :func:`is_seeded`): an unseeded fit is a new
 draw each time, and serving an earlier one would change what it means.
@@ -22,17 +28,18 @@ import os
 import pickle
 import platform
 import threading
-from collections import OrderedDict
-from numbers import Integral
 
 import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import clone
 
 import sk_colour_embed
 from sk_colour_embed import _cache_files
-from sk_colour_embed._config import random_state_params
+from sk_colour_embed._cache import BoundedCache
+from sk_colour_embed._fitting import is_seeded
+from sk_colour_embed._items import refuse_one_shot
 from sk_colour_embed._shipped import shipped_fit
 from sk_colour_embed._warnings import warn_user
 
@@ -40,49 +47,7 @@ from sk_colour_embed._warnings import warn_user
 MAX_FITS = 8
 
 
-def is_seeded(estimator):
-    """Whether every random part of ``estimator``'s fit is fixed by an integer seed.
-
-    A ``random_state`` left None in a sub-estimator is unseeded, but for the
-    sampler's and the ``unseen_regressor``'s (at any depth), which the
-    estimator's own seeds.
-    """
-    seeds = random_state_params(estimator)
-    seeded_by_the_estimator = ("sampler__random_state", "unseen_regressor__")
-    return all(
-        isinstance(value, Integral) or (value is None and name.startswith(seeded_by_the_estimator))
-        for name, value in seeds.items()
-    )
-
-
-class _FitsInProcess:
-    """At most ``max_fits`` fitted estimators of this process, by key."""
-
-    def __init__(self, max_fits=MAX_FITS):
-        self.max_fits = max_fits
-        self._fits = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            fitted = self._fits.get(key)
-            if fitted is not None:
-                self._fits.move_to_end(key)
-            return fitted
-
-    def put(self, key, fitted):
-        with self._lock:
-            self._fits[key] = fitted
-            self._fits.move_to_end(key)
-            while len(self._fits) > self.max_fits:
-                self._fits.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._fits.clear()
-
-
-FITS = _FitsInProcess()
+FITS = BoundedCache(MAX_FITS)
 
 # A kept fit is read back by the versions that wrote it only.
 _VERSIONS = (
@@ -213,3 +178,39 @@ def fit_key(estimator, X, y):
     """The key of ``estimator``'s fit on ``X, y``: the same for the same settings, data and
     library versions (see ``_VERSIONS``)."""
     return joblib.hash((_VERSIONS, estimator, X, y))
+
+
+def fitted_state(embedder, n_features_in):
+    """The fitted attributes of ``embedder``'s fit on its ``reference``, but its columns.
+
+    A copy of the same fit made before, if any (:func:`fitted_copy`, through
+    ``embedder.memory``), of a clone without ``reference`` and ``memory``,
+    and without this fit's callbacks and progress bar, which see the
+    reference fit as one task. ``n_features_in`` is the number of key
+    columns of the ``X`` given to ``fit``, which ``transform`` will take:
+    the reference's must be the same. The fit's own ``n_features_in_`` and
+    ``feature_names_in_`` stay the embedder's.
+    """
+    reference = embedder.reference
+    if len(reference) != 2:
+        raise ValueError(
+            "reference must be (X, y), the item keys and descriptors that the vectors "
+            f"are learned from; it holds {len(reference)} value(s)."
+        )
+    for value, name in zip(reference, ("reference[0] (X)", "reference[1] (y)"), strict=True):
+        refuse_one_shot(value, name)  # before the fit cache reads it to make a key
+    own = clone(embedder).set_params(reference=None, memory=None, verbose=0).set_callbacks()
+    try:
+        fitted = fitted_copy(own, *reference, memory=embedder.memory)
+    except ValueError as error:
+        raise ValueError(f"reference=(X, y) cannot be learned from: {error}") from None
+    if fitted.n_features_in_ != n_features_in:
+        raise ValueError(
+            f"X has {n_features_in} key column(s), but the reference's X has "
+            f"{fitted.n_features_in_}: transform reads keys as the reference gives them."
+        )
+    return {
+        name: value
+        for name, value in vars(fitted).items()
+        if name.endswith("_") and name not in ("n_features_in_", "feature_names_in_")
+    }

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sk_colour_embed import PairSimilarityClassifier, PairSimilarityEmbedder
-from sk_colour_embed._config import TOL, Stopping, TrainingConfig, checked_sizes
+from sk_colour_embed._params import TOL, Stopping, TrainingConfig, checked_sizes
 
 
 @pytest.mark.parametrize("estimator", [PairSimilarityEmbedder, PairSimilarityClassifier])

@@ -98,7 +98,7 @@ class Stopping:
     the weights of the epoch of the best held-out loss are kept. Without it,
     every epoch runs (as ``HistGradientBoostingRegressor(early_stopping=False)``),
     and ``tol`` only says when a fit that ends has converged (see
-    ``_training``).
+    ``_fitting``).
     """
 
     early_stopping: bool = False

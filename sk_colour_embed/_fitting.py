@@ -1,14 +1,19 @@
-"""The training core: from items, labelled index pairs and a configuration to fitted vectors.
+"""The one fit: from checked items or pairs and a configuration to a :class:`FitResult`.
 
-Both estimators validate their own input, then call :func:`train_vectors`
-with the distinct item keys, the pairs as indices into them, 0/1 labels, a
-:class:`~sk_colour_embed._config.TrainingConfig` and the seeds; it reads the
-items once, trains with the engine and returns a :class:`Training` of NumPy
-objects. Neither estimator reaches into the other.
+Both estimators validate their input once, at their edge, and make one call
+to :func:`fit_vectors` with the distinct item keys, where the pairs come from
+(:class:`GivenPairs`, the classifier's, or :class:`DrawnPairs`, drawn from
+an item table by a sampler, the embedder's), a
+:class:`~sk_colour_embed._params.TrainingConfig` and ``random_state``. It
+owns the rest: the seeds (:func:`draw_seeds`), the pairs, the reading of the
+items, the engine, the convergence checks and the ``unseen_regressor``, and
+returns NumPy objects the estimator stores. Nothing here imports an
+estimator; the engine (TensorFlow) is imported at the first fit.
 """
 
 import functools
 from dataclasses import dataclass, replace
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -16,8 +21,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, get_tags
 
 from sk_colour_embed._callbacks import Recorder
-from sk_colour_embed._config import random_state_params
-from sk_colour_embed._tokens import padded, read_items
+from sk_colour_embed._params import random_state_params
+from sk_colour_embed._readers import padded, read_items
+from sk_colour_embed._sampling import fitted_sampler
 from sk_colour_embed._vectors import ItemVectors, RegressedItemVectors
 from sk_colour_embed._warnings import warn_user
 
@@ -42,9 +48,42 @@ _DIVERGED = 2.0
 _AUTO_NEGATIVE = 5
 
 
-def spread_seeds(random_state, n):
-    """``n`` seeds drawn from ``random_state``: one per random part of a fit."""
-    return check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n)
+# The random parts of a fit, in the order their seeds are drawn: a fit draws one seed
+# for each part it has (the classifier has no sampler; a regressor is optional), so
+# that the first seeds of every fit are drawn the same way.
+SEED_PARTS = ("sampler", "init", "order", "regressor")
+# The components whose random_state a fit seeds when it is None, by parameter name.
+SEEDED_COMPONENTS = ("sampler", "unseen_regressor")
+
+
+def draw_seeds(random_state, parts):
+    """One seed for each random part of a fit in ``parts``, drawn from ``random_state``.
+
+    Drawn in the order of ``SEED_PARTS``, one value each: an integer
+    ``random_state`` gives a part the same seed whatever other parts the fit
+    has. A ``RandomState`` instance moves on by one value a part, so the fit
+    after it depends on how many parts this one had.
+
+    >>> seeds = draw_seeds(0, {"init", "order"})
+    >>> seeds["init"] == draw_seeds(0, {"init", "order", "regressor"})["init"]
+    True
+    """
+    parts = [part for part in SEED_PARTS if part in parts]
+    values = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=len(parts))
+    return dict(zip(parts, values, strict=True))
+
+
+def is_seeded(estimator):
+    """Whether every random part of ``estimator``'s fit is fixed by an integer seed.
+
+    A ``random_state`` left None in a sub-estimator is unseeded, but for those
+    of ``SEEDED_COMPONENTS`` (at any depth), which the fit seeds.
+    """
+    seeded_by_the_fit = tuple(f"{name}__" for name in SEEDED_COMPONENTS)
+    return all(
+        isinstance(value, Integral) or (value is None and name.startswith(seeded_by_the_fit))
+        for name, value in random_state_params(estimator).items()
+    )
 
 
 def check_regressor(regressor, n_key_columns):
@@ -108,12 +147,13 @@ def resolved_negative(negative, labels):
 
 
 @dataclass(frozen=True)
-class Training:
-    """What a training leaves, NumPy only.
+class FitResult:
+    """What a fit leaves, NumPy only: the estimators store it as their fitted attributes.
 
     Attributes
     ----------
     vectors : ItemVectors
+        A :class:`RegressedItemVectors` with an ``unseen_regressor``.
     history : dict
         ``{"loss": list}``, and ``"val_loss"`` with early stopping.
     n_iter : int
@@ -122,6 +162,8 @@ class Training:
         The share of similar pairs in training, negative partners included.
     recording : tuple (epochs, frames) or None
         The recorded vectors, with ``record_every``.
+    sampler : PairSampler or None
+        The fitted sampler that drew the pairs (:class:`DrawnPairs`).
     """
 
     vectors: ItemVectors
@@ -129,6 +171,92 @@ class Training:
     n_iter: int
     prior: float
     recording: tuple | None = None
+    sampler: object = None
+
+
+@dataclass(frozen=True)
+class GivenPairs:
+    """Labelled pairs as the user gave them (the classifier's).
+
+    ``pairs`` holds item indices into the fit's keys, shape (n_pairs, 2);
+    ``labels`` 1 for a similar pair, 0 otherwise.
+    """
+
+    pairs: np.ndarray
+    labels: np.ndarray
+    random_parts = frozenset()
+
+    def draw(self, seeds):
+        return self.pairs, self.labels, None
+
+
+@dataclass(frozen=True)
+class DrawnPairs:
+    """Pairs that a sampler draws from an item table (the embedder's).
+
+    ``sampler`` is an unfitted ``PairSampler``, a clone of the user's: a
+    ``random_state`` left None gets the fit's ``"sampler"`` seed. ``items``
+    is the validated :class:`ItemTable`, made of ``n_samples`` rows whose
+    ``X`` had ``columns`` (``_sampling.fitted_columns``).
+    """
+
+    sampler: object
+    items: object
+    columns: dict
+    n_samples: int
+    random_parts = frozenset({"sampler"})
+
+    def draw(self, seeds):
+        sampler = self.sampler
+        if sampler.random_state is None:
+            sampler.set_params(random_state=seeds["sampler"])
+        sampler = fitted_sampler(sampler, self.items, self.columns, self.n_samples)
+        (first, second), _, similar = sampler.draw_index_pairs()
+        return np.column_stack([first, second]), similar, sampler
+
+
+def fit_vectors(keys, pairs, config, random_state, *, regressor=None, on_epoch=None):
+    """The one fit: learn the vectors of the items ``keys`` from labelled pairs of them.
+
+    Parameters
+    ----------
+    keys : pandas.Index
+        The distinct items, validated.
+    pairs : GivenPairs or DrawnPairs
+        Where the labelled pairs come from.
+    config : TrainingConfig
+    random_state : int, RandomState instance or None
+        Seeds every random part of the fit (see :func:`draw_seeds`).
+    regressor : regressor or None, default=None
+        The ``unseen_regressor``, checked (``check_regressor``): a clone is
+        fitted on the training keys and their vectors.
+    on_epoch : callable or None, default=None
+        Called as ``on_epoch(epoch, result)`` before the first epoch and
+        after each, ``result()`` giving the :class:`FitResult` as it stands
+        then (built on demand, without the regressor): scikit-learn's
+        callbacks (see ``_callbacks.EpochTasks``). True after an epoch ends
+        training there.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ValueError
+        When the reader places fewer than 2 items, no pair is left, or
+        training diverges to non-numbers.
+    """
+    parts = {"init", "order"} | pairs.random_parts
+    seeds = draw_seeds(random_state, parts | ({"regressor"} if regressor is not None else set()))
+    index_pairs, labels, sampler = pairs.draw(seeds)
+    result = train_vectors(
+        keys, index_pairs, labels, config, (seeds["init"], seeds["order"]), on_epoch=on_epoch
+    )
+    vectors = result.vectors
+    if regressor is not None:
+        vectors = with_regressor(vectors, regressor, seeds["regressor"])
+    return replace(result, vectors=vectors, sampler=sampler)
 
 
 def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=None):
@@ -152,13 +280,13 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
         ``config`` asks for.
     on_epoch : callable or None, default=None
         Called as ``on_epoch(epoch, training)`` before the first epoch and
-        after each, ``training()`` giving the :class:`Training` as it stands
+        after each, ``training()`` giving the :class:`FitResult` as it stands
         then (built on demand): scikit-learn's callbacks (see
         ``_callbacks.EpochTasks``). True after an epoch ends training there.
 
     Returns
     -------
-    Training
+    FitResult
 
     Raises
     ------
@@ -166,11 +294,7 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
         When the reader places fewer than 2 items, no pair is left, or
         training diverges to non-numbers.
     """
-    from sk_colour_embed._xla_cache import COMPILATION_CACHE
-
-    # Before TensorFlow's import: it reads the cache's flag once.
-    COMPILATION_CACHE.prepare()
-    from sk_colour_embed._engine import fit_pair_model  # imports TensorFlow
+    from sk_colour_embed._engine import fit_pair_model
 
     reader, item_weights = read_items(config.vectorizer, keys, config.name_vectors)
     pairs, labels = _pairs_of_placed_items(item_weights, pairs, labels)
@@ -216,7 +340,7 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
     history = {"loss": trained.losses.tolist()}
     if trained.val_losses is not None:
         history["val_loss"] = trained.val_losses.tolist()
-    return Training(
+    return FitResult(
         vectors,
         history,
         n_iter=len(trained.losses),
@@ -226,7 +350,7 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
 
 
 class _TellEachEpoch:
-    """The engine's callback that gives ``on_epoch`` the :class:`Training` of each epoch."""
+    """The engine's callback that gives ``on_epoch`` the :class:`FitResult` of each epoch."""
 
     def __init__(self, on_epoch, made):
         self.on_epoch, self.made = on_epoch, made
@@ -240,7 +364,7 @@ class _TellEachEpoch:
 
 
 def _training_so_far(keys, reader, item_weights, normalize, prior, variables, losses):
-    """The :class:`Training` of the model's trainable weights ``variables``, after ``losses``."""
+    """The :class:`FitResult` of the model's trainable weights ``variables``, after ``losses``."""
     from sk_colour_embed._model import distance_scale
 
     token_vectors, *encoder, raw_scale, bias = variables
@@ -254,7 +378,7 @@ def _training_so_far(keys, reader, item_weights, normalize, prior, variables, lo
         encoder=encoder,
         _item_weights=item_weights,
     )
-    return Training(vectors, {"loss": losses}, n_iter=len(losses), prior=prior)
+    return FitResult(vectors, {"loss": losses}, n_iter=len(losses), prior=prior)
 
 
 def _pairs_of_placed_items(item_weights, pairs, labels):

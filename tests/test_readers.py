@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, 
 from sklearn.pipeline import FeatureUnion, make_union
 from sklearn.preprocessing import FunctionTransformer
 
-from sk_colour_embed._tokens import ExactReader, TokenReader, check_names, padded, read_items
+from sk_colour_embed._readers import ExactReader, TokenReader, check_names, padded, read_items
 
 NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=object)
 

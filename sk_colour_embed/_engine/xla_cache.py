@@ -250,6 +250,6 @@ def _prune(folder):
         total -= size
 
 
-# The process's cache: prepared by the training core before TensorFlow's import,
+# The process's cache: prepared by the engine's first step before TensorFlow's import,
 # loaded and published by the engine around each compiled fit.
 COMPILATION_CACHE = CompilationCache()

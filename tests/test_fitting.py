@@ -5,12 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
 
 from sk_colour_embed import PairSampler, PairSimilarityClassifier, PairSimilarityEmbedder
-from sk_colour_embed._config import TrainingConfig
+from sk_colour_embed._fitting import GivenPairs, draw_seeds, fit_vectors, train_vectors
 from sk_colour_embed._items import ItemTable, validate_items
-from sk_colour_embed._training import spread_seeds, train_vectors
+from sk_colour_embed._params import TrainingConfig
 
 SMALL = dict(epochs=5, batch_size=64, learning_rate=0.01)
 
@@ -20,7 +22,8 @@ def test_the_embedder_is_the_training_core_on_its_sampler_s_pairs(css4):
     embedder = PairSimilarityEmbedder(sampler=PairSampler(n_pairs=500), random_state=3, **SMALL)
     embedder.fit(X, y)
     # The same draw and the same seeds, through the core alone.
-    sampler_seed, init_seed, order_seed = spread_seeds(3, 3)
+    seeds = draw_seeds(3, {"sampler", "init", "order"})
+    sampler_seed, init_seed, order_seed = seeds["sampler"], seeds["init"], seeds["order"]
     items = ItemTable.from_rows(*validate_items(PairSimilarityEmbedder(), X, y))
     sampler = PairSampler(n_pairs=500, random_state=sampler_seed).fit(X, y)
     (first, second), _, similar = sampler.draw_index_pairs()
@@ -161,3 +164,25 @@ def test_with_early_stopping_the_held_out_loss_is_judged(request):
     (warning,) = caught
     assert embedder.n_iter_ == 20  # early stopping did not stop it
     assert str(warning.message).startswith("training has not converged: the held-out loss still")
+
+
+def test_both_estimators_draw_their_seeds_one_way(css4):
+    # The classifier's fit is the core's on its pairs, and an unseen_regressor takes a
+    # seed after the others: the vectors stay those of the same fit without it.
+    X, y = css4
+    pairs, labels = PairSampler(n_pairs=500, random_state=0).fit_resample(X, y)
+    params = dict(random_state=4, **SMALL)
+    plain = PairSimilarityClassifier(**params).fit(pairs, labels)
+    regressed = PairSimilarityClassifier(
+        unseen_regressor=make_pipeline(TfidfVectorizer(analyzer="char"), Ridge()), **params
+    ).fit(pairs, labels)
+    np.testing.assert_array_equal(regressed.vectors_.vectors, plain.vectors_.vectors)
+    codes, keys = pd.Index(np.concatenate([pairs["item_x"], pairs["item_y"]])).factorize()
+    result = fit_vectors(
+        keys,
+        GivenPairs(codes.reshape(2, -1).T, np.asarray(labels)),
+        TrainingConfig.of(plain),
+        random_state=4,
+    )
+    np.testing.assert_array_equal(result.vectors.vectors, plain.vectors_.vectors)
+    assert draw_seeds(4, {"init", "order", "regressor"})["init"] == draw_seeds(4, {"init"})["init"]

@@ -1,4 +1,4 @@
-"""Estimators change whole or not at all: ``set_params`` (``sk_colour_embed._state``).
+"""Estimators change whole or not at all: ``set_params`` (``sk_colour_embed._atomic``).
 
 The faults here were found by tests/test_properties.py; each is kept as the example it
 found. (Fits that fail are in the tests of each estimator.)

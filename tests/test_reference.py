@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from test_composition import count_trainings, product_pipeline, reference_embedder
 
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, _cache_files
-from sk_colour_embed._fit_cache import FITS, MAX_FITS
+from sk_colour_embed._reference import FITS, MAX_FITS
 
 from conftest import half_written_writes, product_table
 
