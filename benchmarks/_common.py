@@ -48,7 +48,7 @@ def token_table(X, vectorizer, name_vectors=True):
     from sk_colour_embed._readers import TokenReader, padded
 
     names = X["name"].to_numpy(dtype=object)
-    tokens = TokenReader.fit(vectorizer, names, name_vectors)
+    tokens = TokenReader.from_names(vectorizer, names, name_vectors)
     return (*padded(tokens.read(names)), len(tokens))
 
 

@@ -111,7 +111,7 @@ class PairSimilarityEmbedder(
         matrix: the sum of its tokens' vectors weighted by the vectorizer's
         output, so its ``norm`` chooses the composition (``"l1"`` gives a
         weighted mean of non-negative weights; TF-IDF's default ``"l2"`` measured best on held-out
-        names, see the design notes). Words and character 3-grams,
+        names, see benchmarks/results.md). Words and character 3-grams,
         ``make_union(TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb",
         ngram_range=(3, 3), min_df=2))``, give vectors to names whose words
         were never seen too. None looks keys up exactly.
@@ -127,7 +127,7 @@ class PairSimilarityEmbedder(
         maps the features to the first size, and each layer adds a bias and
         a ReLU, before a linear map to ``n_components``. A non-linear map
         places names never seen better when the features hold more than
-        their spelling (pretrained word vectors; see the design notes).
+        their spelling (pretrained word vectors; see benchmarks/results.md).
         ``()``, the default, is the tutorial's model.
     unseen_regressor : regressor or None, default=None
         Gives vectors to keys that have none: after training, a clone is
@@ -139,7 +139,7 @@ class PairSimilarityEmbedder(
         ``make_pipeline(make_union(TfidfVectorizer(), WordVectors()),
         MLPRegressor(hidden_layer_sizes=64, alpha=0.1))`` on the tutorial's
         lookup places held-out xkcd names best of the readings measured, at
-        the lookup's training cost (see the design notes). Its ``random_state``
+        the lookup's training cost (see benchmarks/results.md). Its ``random_state``
         parameters left at None are seeded from ``random_state``. Needs one
         key column.
     epochs : int, default=500
@@ -155,7 +155,7 @@ class PairSimilarityEmbedder(
         (``ConvergenceWarning``) when its loss still falls faster than
         ``tol`` at the end (see :meth:`fit`). Smaller than
         ``MLPClassifier``'s 1e-4, which stops the tutorial's fit while its
-        score still rises (see the design notes).
+        score still rises (see benchmarks/results.md).
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that stop training, with
         ``early_stopping``.

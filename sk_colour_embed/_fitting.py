@@ -335,7 +335,7 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
         reader=reader,
         normalize=config.normalize,
         encoder=trained.encoder,
-        _item_weights=item_weights,
+        item_weights=item_weights,
     )
     history = {"loss": trained.losses.tolist()}
     if trained.val_losses is not None:
@@ -376,7 +376,7 @@ def _training_so_far(keys, reader, item_weights, normalize, prior, variables, lo
         reader=reader,
         normalize=normalize,
         encoder=encoder,
-        _item_weights=item_weights,
+        item_weights=item_weights,
     )
     return FitResult(vectors, {"loss": losses}, n_iter=len(losses), prior=prior)
 

@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from sk_colour_embed._keras_env import keras
-from sk_colour_embed._params import NORM_EPSILON, checked_sizes, encoder_layers
+from sk_colour_embed._params import checked_sizes
+from sk_colour_embed._vectors import NORM_EPSILON, encoder_layers
 
 layers = keras.layers
 ops = keras.ops

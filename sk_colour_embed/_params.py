@@ -1,8 +1,10 @@
-"""One training's settings, checked and frozen: what the training core and the engine read.
+"""The estimators' training parameters: their constraints, and one training's settings.
 
-Both estimators make a :class:`TrainingConfig` from their parameters with
-:meth:`TrainingConfig.of`; nothing below them reads an estimator. The
-configuration imports neither TensorFlow nor the package's estimators.
+Both estimators check their parameters against ``TRAINING_CONSTRAINTS`` and
+make a :class:`TrainingConfig` of them with :meth:`TrainingConfig.of`, checked
+and frozen: what the fit core and the engine read, so that nothing below the
+estimators reads an estimator. This module imports neither TensorFlow nor
+the package's estimators.
 """
 
 from dataclasses import dataclass, fields
@@ -10,26 +12,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval
-
-# Under ``normalize=True`` a vector is divided by its norm, or by this if the
-# norm is smaller: in the Keras model (``_model.UnitNormalization``) and in
-# NumPy (``_vectors.compose``) alike.
-NORM_EPSILON = 1e-12
-
-
-def encoder_layers(encoder):
-    """The hidden layers' weights, in the order of the Keras ``Encoder``'s weights, by layer.
-
-    ``encoder`` lists the first hidden layer's bias (the token vectors are
-    that layer's kernel), then the kernel and bias of each further layer, as
-    the model (``_model.Encoder``) holds them and NumPy
-    (``_vectors.encode``) applies them. Returns that first bias and the
-    ``(kernel, bias)`` pairs.
-
-    >>> encoder_layers(["b0", "k1", "b1", "k2", "b2"])
-    ('b0', [('k1', 'b1'), ('k2', 'b2')])
-    """
-    return encoder[0], list(zip(encoder[1::2], encoder[2::2], strict=True))
 
 
 def random_state_params(estimator):

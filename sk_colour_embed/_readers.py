@@ -106,7 +106,9 @@ def read_items(vectorizer, keys, name_vectors=False):
     if vectorizer is None:
         reader = ExactReader(keys)
         return reader, reader.read(keys)
-    reader, weights = TokenReader.fit_read(vectorizer, np.asarray(keys, dtype=object), name_vectors)
+    reader, weights = TokenReader.from_names_with_weights(
+        vectorizer, np.asarray(keys, dtype=object), name_vectors
+    )
     placed = np.diff(weights.indptr) > 0
     if np.sum(placed) < 2:
         raise ValueError(
@@ -236,17 +238,17 @@ class TokenReader:
         self.own = own
 
     @classmethod
-    def fit(cls, vectorizer, names, name_vectors=False):
-        """Clone and fit ``vectorizer`` on ``names``; keep the columns they use.
+    def from_names(cls, vectorizer, names, name_vectors=False):
+        """The reader of a clone of ``vectorizer`` fitted on ``names``, with the columns they use.
 
         With ``name_vectors``, each distinct training name (as the vectorizer
         reads it) gets a token of its own, of weight 1, beside its tokens.
         """
-        return cls.fit_read(vectorizer, names, name_vectors)[0]
+        return cls.from_names_with_weights(vectorizer, names, name_vectors)[0]
 
     @classmethod
-    def fit_read(cls, vectorizer, names, name_vectors=False):
-        """:meth:`fit`, and the token weights of ``names``, as :meth:`read` gives them.
+    def from_names_with_weights(cls, vectorizer, names, name_vectors=False):
+        """:meth:`from_names`, and the token weights of ``names``, as :meth:`read` gives them.
 
         The vectorizer is fitted, then reads the names once: the weights and
         the columns kept come from the one reading.

@@ -25,9 +25,29 @@ from sk_colour_embed._items import (
     index_state,
 )
 from sk_colour_embed._names import NameIndex
-from sk_colour_embed._params import NORM_EPSILON, encoder_layers
 from sk_colour_embed._readers import ExactReader, padded
 from sk_colour_embed._warnings import warn_user
+
+# Under ``normalize=True`` a vector is divided by its norm, or by this if the
+# norm is smaller: in the Keras model (``_model.UnitNormalization``) and in
+# NumPy (``_vectors.compose``) alike.
+NORM_EPSILON = 1e-12
+
+
+def encoder_layers(encoder):
+    """The hidden layers' weights, in the order of the Keras ``Encoder``'s weights, by layer.
+
+    ``encoder`` lists the first hidden layer's bias (the token vectors are
+    that layer's kernel), then the kernel and bias of each further layer, as
+    the model (``_model.Encoder``) holds them and NumPy
+    (``_vectors.encode``) applies them. Returns that first bias and the
+    ``(kernel, bias)`` pairs.
+
+    >>> encoder_layers(["b0", "k1", "b1", "k2", "b2"])
+    ('b0', [('k1', 'b1'), ('k2', 'b2')])
+    """
+    return encoder[0], list(zip(encoder[1::2], encoder[2::2], strict=True))
+
 
 _SCORE_MAX_PAIRS = 200_000
 _SCORE_SEED = 0
@@ -146,6 +166,14 @@ class ItemVectors:
     encoder : list of ndarray, default=()
         The weights of the model's hidden layers between the summed token
         vectors and the item vectors (see :func:`encode`); empty for none.
+    item_weights : sparse matrix of shape (n_items, n_tokens) or None, default=None
+        The token weights of ``keys`` as ``reader`` reads them, when already
+        read (training passes those it trained on, so that it reads the
+        names once); None reads them.
+    vectors : ndarray of shape (n_items, n_components) or None, default=None
+        The training items' vectors, when already composed from these
+        weights (:class:`RegressedItemVectors` takes the learned ones); None
+        composes them.
 
     Attributes
     ----------
@@ -201,7 +229,8 @@ class ItemVectors:
         reader=None,
         normalize=False,
         encoder=(),
-        _item_weights=None,
+        item_weights=None,
+        vectors=None,
     ):
         self.keys = keys
         self.token_vectors = np.asarray(token_vectors, dtype=np.float64)
@@ -216,8 +245,14 @@ class ItemVectors:
                 f"token_vectors must have one row per token of the reader ({len(self.reader)}; "
                 f"in a lookup, one per key); it has {len(self.token_vectors)}."
             )
-        # Training passes the items' weights it read, so that fit reads the names once.
-        self.vectors = self._compose(keys, _item_weights)[0]
+        if vectors is None:
+            vectors = self._compose(keys, item_weights)[0]
+        elif np.shape(vectors) != (len(keys), self.n_components):
+            raise ValueError(
+                f"vectors must have one row of {self.n_components} per key, for the "
+                f"{len(keys)} keys; its shape is {np.shape(vectors)}."
+            )
+        self.vectors = vectors
 
     def __len__(self):
         return len(self.keys)
@@ -906,7 +941,16 @@ class RegressedItemVectors(ItemVectors):
     """
 
     def __init__(self, vectors, regressor):
-        vars(self).update(vars(vectors))
+        super().__init__(
+            vectors.keys,
+            vectors.token_vectors,
+            distance_scale=vectors.distance_scale,
+            similarity_bias=vectors.similarity_bias,
+            reader=vectors.reader,
+            normalize=vectors.normalize,
+            encoder=vectors.encoder,
+            vectors=vectors.vectors,
+        )
         self.regressor = regressor
         # A regressor of the wrong shape fails here, not later (two keys: a shape fixed
         # at one row passes one).

@@ -51,5 +51,5 @@ class UninformativePairsWarning(UserWarning):
 
     Raised when the share of similar pairs between different items is so small
     or so large that the fitted vectors keep almost nothing of the items'
-    similarity (see ``docs/design.md`` for the measured bounds).
+    similarity (see ``benchmarks/results.md`` for the measured bounds).
     """

@@ -81,7 +81,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
     normalize : bool, default=True
         Scale each vector to unit Euclidean length, as wordllama's
         similarities do; a name with no token keeps its zero vector. The
-        regressions of docs/design.md reach their scores on unit vectors.
+        regressions of benchmarks/results.md reach their scores on unit vectors.
     lowercase : bool, default=True
         Lowercase names first, as scikit-learn's text vectorizers do: the
         model reads "Red" and "red" as different tokens.

@@ -96,7 +96,7 @@ def test_names_with_spaces_take_a_key_to_str_for_the_word2vec_text_format(tmp_pa
 
 def test_names_without_a_vector_are_left_out_with_a_warning():
     names = np.array(["red", "dark red", "!!!", "blue"], dtype=object)
-    tokens = TokenReader.fit(CountVectorizer(), names)
+    tokens = TokenReader.from_names(CountVectorizer(), names)
     token_vectors = np.random.default_rng(0).normal(size=(len(tokens), 2))
     vectors = item_vectors(pd.Index(names), token_vectors, reader=tokens)
     with pytest.warns(UserWarning, match=r"leaves out 1 training name\(s\) .*: '!!!'"):

@@ -154,7 +154,7 @@ def test_several_key_columns_are_several_metadata_columns_with_a_header(tmp_path
 
 def test_names_without_a_vector_are_left_out_of_every_file_with_a_warning(tmp_path):
     names = np.array(["red", "dark red", "!!!", "blue"], dtype=object)
-    tokens = TokenReader.fit(CountVectorizer(), names)
+    tokens = TokenReader.from_names(CountVectorizer(), names)
     token_vectors = np.random.default_rng(0).normal(size=(len(tokens), 2))
     vectors = ItemVectors(
         pd.Index(names), token_vectors, distance_scale=1.0, similarity_bias=0.0, reader=tokens

@@ -847,7 +847,7 @@ def test_token_weights_are_the_vectorizers_in_the_columns_training_used(
 ):
     training = np.array(training, dtype=object)
     try:
-        tokens = TokenReader.fit(make(), training, name_vectors)
+        tokens = TokenReader.from_names(make(), training, name_vectors)
     except ValueError as error:  # nothing to read in the training names
         assert_documented_error(error, "vectorizer")
         return

@@ -24,7 +24,7 @@ NAMES = np.array(["red", "dark red", "light blue", "dark sea green"], dtype=obje
     ],
 )
 def test_weights_are_the_vectorizers_over_the_tokens_training_used(vectorizer):
-    tokens = TokenReader.fit(vectorizer, NAMES)
+    tokens = TokenReader.from_names(vectorizer, NAMES)
     weights = tokens.read(NAMES)
     assert weights.shape[1] == len(tokens) < 200  # only used columns, even of 2**20
     full = tokens.vectorizer.transform(NAMES).toarray()
@@ -49,7 +49,7 @@ def signed_features(names):
 
 def test_weights_keep_the_signs_of_dense_features():
     # Taken as absolute values, "red" and "blue" (+-1, -3 and -4) read alike in sign.
-    tokens = TokenReader.fit(FunctionTransformer(signed_features), NAMES)
+    tokens = TokenReader.from_names(FunctionTransformer(signed_features), NAMES)
     np.testing.assert_array_equal(tokens.read(NAMES).toarray(), signed_features(NAMES))
 
 
@@ -62,8 +62,8 @@ def test_names_must_be_one_column_of_strings():
 
 def test_name_vectors_add_one_token_per_distinct_training_name():
     names = np.array(["red", "Red", "dark red", "!!!"], dtype=object)
-    tokens = TokenReader.fit(CountVectorizer(), names, name_vectors=True)
-    words = TokenReader.fit(CountVectorizer(), names)
+    tokens = TokenReader.from_names(CountVectorizer(), names, name_vectors=True)
+    words = TokenReader.from_names(CountVectorizer(), names)
     assert len(tokens) == len(words) + 2  # 'red' (read like 'Red') and 'dark red'; '!!!' none
     weights = tokens.read(np.array(["RED", " red ", "dark red", "light red", "!!!"], dtype=object))
     dense = weights.toarray()
@@ -76,8 +76,8 @@ def test_name_vectors_add_one_token_per_distinct_training_name():
 
 def test_a_union_with_a_dropped_part_reads_names():
     union = FeatureUnion([("words", CountVectorizer()), ("unused", "drop")])
-    tokens = TokenReader.fit(union, NAMES, name_vectors=True)
-    assert len(tokens) == len(TokenReader.fit(CountVectorizer(), NAMES)) + len(NAMES)
+    tokens = TokenReader.from_names(union, NAMES, name_vectors=True)
+    assert len(tokens) == len(TokenReader.from_names(CountVectorizer(), NAMES)) + len(NAMES)
 
 
 def full_width_weights(tokens, names):
@@ -100,7 +100,7 @@ def full_width_weights(tokens, names):
 )
 def test_token_weights_are_bit_for_bit_those_of_the_full_width_selection(vectorizer):
     training = np.array([*NAMES, "red red", "Blue!", ""], dtype=object)
-    tokens = TokenReader.fit(vectorizer, training)
+    tokens = TokenReader.from_names(vectorizer, training)
     used = sp.csc_matrix(tokens.vectorizer.transform(training))
     np.testing.assert_array_equal(tokens.columns, np.flatnonzero(np.diff(used.indptr) > 0))
     queries = np.array(["dark blue", "RED", None, "", "purple", "sea", "dark red"], dtype=object)
@@ -112,7 +112,7 @@ def test_token_weights_are_bit_for_bit_those_of_the_full_width_selection(vectori
 
 
 def test_a_names_weights_cost_memory_for_its_tokens_not_for_the_hashing_width():
-    tokens = TokenReader.fit(HashingVectorizer(n_features=2**24), NAMES, name_vectors=True)
+    tokens = TokenReader.from_names(HashingVectorizer(n_features=2**24), NAMES, name_vectors=True)
     tokens.read(np.array(["dark red"], dtype=object))  # imports and caches warmed up
     tracemalloc.start()
     try:
@@ -139,13 +139,13 @@ def test_a_vectorizer_that_reads_nothing_is_named(vectorizer, names, message):
     with pytest.raises(
         ValueError, match=rf"^the vectorizer, fitted on the 2 distinct training name.*{message}"
     ):
-        TokenReader.fit(vectorizer, np.array(names, dtype=object))
+        TokenReader.from_names(vectorizer, np.array(names, dtype=object))
 
 
 @pytest.mark.parametrize("vectorizer", [TfidfVectorizer(), HashingVectorizer(n_features=2**5)])
 def test_no_names_have_no_weights(vectorizer):
     # The vectorizers refuse an empty list (ValueError, or HashingVectorizer's StopIteration).
-    tokens = TokenReader.fit(vectorizer, NAMES, name_vectors=True)
+    tokens = TokenReader.from_names(vectorizer, NAMES, name_vectors=True)
     weights = tokens.read(np.array([], dtype=object))
     assert weights.shape == (0, len(tokens)) and weights.nnz == 0
 

@@ -51,7 +51,7 @@ HIDDEN = [(), (4,), (5, 4)]
 @pytest.mark.parametrize("hidden_layer_sizes", HIDDEN)
 @pytest.mark.parametrize("normalize", [False, True])
 def test_numpy_probability_is_the_keras_models_own(normalize, hidden_layer_sizes):
-    tokens = TokenReader.fit(CountVectorizer(), np.array(NAMES, dtype=object))
+    tokens = TokenReader.from_names(CountVectorizer(), np.array(NAMES, dtype=object))
     weights = tokens.read(np.array(NAMES, dtype=object))
     ids, slot_weights = padded(weights)
     model = random_model(len(tokens), ids.shape[1], normalize, 0, hidden_layer_sizes)
@@ -95,7 +95,7 @@ def lookup():
 @pytest.fixture
 def named():
     names = np.array(NAMES, dtype=object)
-    tokens = TokenReader.fit(CountVectorizer(), names)
+    tokens = TokenReader.from_names(CountVectorizer(), names)
     rng = np.random.default_rng(1)
     return ItemVectors(
         pd.Index(NAMES),
@@ -187,7 +187,7 @@ def test_a_lookup_query_leaves_out_itself_only():
 
 def test_names_without_a_token_are_never_neighbours():
     names = np.array(["red", "dark red", "!!!"], dtype=object)
-    tokens = TokenReader.fit(CountVectorizer(), names)
+    tokens = TokenReader.from_names(CountVectorizer(), names)
     vectors = ItemVectors(
         pd.Index(names),
         np.ones((len(tokens), 2)),

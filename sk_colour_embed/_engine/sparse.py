@@ -33,7 +33,7 @@ SCATTER_COST = 6
 ROW_MULTIPLE = 4
 # A token in at least this share of the items goes in the dense block: a matrix
 # product takes far less an entry than a gather (xkcd names read as 256-d word
-# vectors: an epoch 16 times slower through gathers alone; see docs/design.md).
+# vectors: an epoch 16 times slower through gathers alone; see benchmarks/results.md).
 BLOCK_FILL = 0.25
 
 

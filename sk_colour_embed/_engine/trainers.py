@@ -380,7 +380,7 @@ class ComposedAdamTrainer(EpochTrainer):
 
     Its work is per item and token, not per token slot of each pair: with
     xkcd names read as words, a step takes 0.4 of Keras's Adam on the
-    model's output, and a lookup's no longer (``docs/performance.md``).
+    model's output, and a lookup's no longer (``benchmarks/results.md``).
     """
 
     def __init__(self, model, **settings):
