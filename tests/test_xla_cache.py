@@ -180,9 +180,9 @@ def test_the_cache_can_be_turned_off(tmp_path):
 IMPORT_EVERYTHING = """
 import os, pkgutil, importlib, sk_colour_embed
 before = os.environ.get("TF_XLA_FLAGS")
-for module in pkgutil.iter_modules(sk_colour_embed.__path__):
-    if module.name != "__main__":  # the command itself
-        importlib.import_module(f"sk_colour_embed.{module.name}")
+for module in pkgutil.walk_packages(sk_colour_embed.__path__, "sk_colour_embed."):
+    if module.name != "sk_colour_embed.__main__":  # the command itself
+        importlib.import_module(module.name)  # the engine's modules too
 assert "tensorflow" in __import__("sys").modules
 print(repr(before), repr(os.environ.get("TF_XLA_FLAGS")))
 """
