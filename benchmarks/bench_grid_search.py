@@ -28,7 +28,8 @@ import numpy as np
 from _common import draw_pairs, machine, median, timed_engine_fit
 
 GRID = {"n_components": [2, 3], "sampler__threshold": [0.1, 0.2, 0.4]}
-# The tol that stops the tutorial's 2-D fit within 0.005 of its 500-epoch score (benchmarks/results.md).
+# The tol that stops the tutorial's 2-D fit within 0.005 of its 500-epoch score
+# (benchmarks/results.md).
 STOPPING_TOL = 2e-5
 RUNS = {
     "n_jobs=1": ("loky", 1),
