@@ -424,7 +424,7 @@ def _check_training(trained, config):
             f"vectors mean little. Lower learning_rate (now {learning_rate:g}).",
             ConvergenceWarning,
         )
-    elif not (trained.converged or trained.interrupted):
+    elif not (trained.stopped_early or trained.interrupted):
         judged = trained.val_losses if trained.val_losses is not None else losses
         name = "held-out loss" if trained.val_losses is not None else "loss"
         stopping = config.stopping

@@ -888,7 +888,7 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
     assert one.converged and len(one.losses) < 60  # it stops early, and at the same epoch:
     np.testing.assert_array_equal(several.losses, one.losses)
     np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
-    assert several.converged
+    assert several.stopped_early
 
 
 @pytest.mark.parametrize("one_a_call", [False, True])
@@ -917,7 +917,7 @@ def test_a_callback_that_returns_true_ends_training_with_that_epochs_weights(
         30, table, pairs, labels, rng=np.random.default_rng(5), **{**settings, "epochs": 6}
     )
     assert [epoch for epoch, _ in seen] == list(range(7))  # no epoch is seen after it
-    assert trained.interrupted and not trained.converged and not six.interrupted
+    assert trained.interrupted and not trained.stopped_early and not six.interrupted
     np.testing.assert_array_equal(trained.losses, six.losses)
     np.testing.assert_array_equal(trained.token_vectors, six.token_vectors)
     np.testing.assert_array_equal(trained.token_vectors, seen[-1][1][0])

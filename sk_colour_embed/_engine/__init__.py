@@ -50,7 +50,7 @@ class TrainedWeights:
     # The held-out loss of each epoch, with early stopping on held-out pairs.
     val_losses: np.ndarray | None = None
     # Training stopped before its last epoch: the judged loss had stopped falling.
-    converged: bool = False
+    stopped_early: bool = False
     # Training stopped before its last epoch because a callback asked it to.
     interrupted: bool = False
 
@@ -173,7 +173,7 @@ def fit_pair_model(
             *trained_weights(trainer.model),
             losses=history.losses,
             val_losses=history.val_losses,
-            converged=history.converged,
+            stopped_early=history.stopped_early,
             interrupted=history.interrupted,
         )
     if settings.jit_compile:

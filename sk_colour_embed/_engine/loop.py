@@ -64,7 +64,7 @@ class History:
 
     losses: np.ndarray
     val_losses: np.ndarray | None = None
-    converged: bool = False
+    stopped_early: bool = False
     interrupted: bool = False
 
 
@@ -136,14 +136,14 @@ def run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
     labels = tf.constant(labels, tf.float32)
     losses = []
     early = EarlyStopping(stopping, held_out)
-    converged, interrupted, rewind = False, False, None
+    stopped_early, interrupted, rewind = False, False, None
     negative_seed = int(rng.integers(np.iinfo(np.int32).max)) if trainer.negative else 0
     per_call = early.epochs_per_call or trainer.epochs_per_call(n_pairs)
     for callback in callbacks:
         callback(0, np.nan, trainer.snapshot)
     with _tensorflow_logs_silenced, ThreadPoolExecutor(max_workers=1) as pool:
         orders = _Orders(pool, rng, n_pairs, epochs, per_call)
-        while len(losses) < epochs and not (converged or interrupted):
+        while len(losses) < epochs and not (stopped_early or interrupted):
             block, start, count = orders.take(early.room(per_call))
             if per_call == 1:
                 seed = (negative_seed, len(losses))
@@ -164,7 +164,7 @@ def run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
                     if j < len(ran) - 1:  # the call ran on past this epoch
                         rewind = variables
                 # The call ends at the soonest epoch that can stop (see above).
-                converged = early.judge(trainer, loss)
+                stopped_early = early.judge(trainer, loss)
                 if interrupted:
                     break
     trainer.finish()
@@ -172,7 +172,7 @@ def run(trainer, pairs, labels, *, epochs, rng, callbacks, stopping, held_out):
         trainer.restore(rewind())
     early.keep_best(trainer)
     val_losses = np.array(early.val_losses) if held_out is not None else None
-    return History(np.array(losses), val_losses, converged, interrupted)
+    return History(np.array(losses), val_losses, stopped_early, interrupted)
 
 
 def _epoch_variables(after, j):
