@@ -885,7 +885,7 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
         )
 
     several, one = fit(False), fit(True)
-    assert one.converged and len(one.losses) < 60  # it stops early, and at the same epoch:
+    assert one.stopped_early and len(one.losses) < 60  # it stops early, and at the same epoch:
     np.testing.assert_array_equal(several.losses, one.losses)
     np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
     assert several.stopped_early
