@@ -231,11 +231,7 @@ def fit_vectors(keys, pairs, config, random_state, *, regressor=None, on_epoch=N
         The ``unseen_regressor``, checked (``check_regressor``): a clone is
         fitted on the training keys and their vectors.
     on_epoch : callable or None, default=None
-        Called as ``on_epoch(epoch, result)`` before the first epoch and
-        after each, ``result()`` giving the :class:`FitResult` as it stands
-        then (built on demand, without the regressor): scikit-learn's
-        callbacks (see ``_callbacks.EpochTasks``). True after an epoch ends
-        training there.
+        As :func:`train_vectors` takes it (its results have no regressor).
 
     Returns
     -------
@@ -244,8 +240,7 @@ def fit_vectors(keys, pairs, config, random_state, *, regressor=None, on_epoch=N
     Raises
     ------
     ValueError
-        When the reader places fewer than 2 items, no pair is left, or
-        training diverges to non-numbers.
+        As :func:`train_vectors` does.
     """
     parts = {"init", "order"} | pairs.random_parts
     seeds = draw_seeds(random_state, parts | ({"regressor"} if regressor is not None else set()))

@@ -294,19 +294,8 @@ class PairSampler(AtomicParamsMixin, BaseEstimator):
     def draw_index_pairs(self):
         """Draw labelled pairs of item indices into ``items_``.
 
-        Returns
-        -------
-        (first, second) : tuple of two ndarrays of shape (n_pairs,)
-            Indices of the two items of each pair.
-        distance : ndarray of shape (n_pairs,)
-            Mean squared difference of their descriptors.
-        similar : ndarray of shape (n_pairs,), dtype int8
-
-        Warns
-        -----
-        UninformativePairsWarning
-            When too few or too many pairs of different items are similar
-            (see the class's notes).
+        :func:`draw_index_pairs` of the fitted items' descriptors, with this
+        sampler's parameters: the same returns and warnings.
         """
         return draw_index_pairs(
             self.items_.descriptors, self.n_pairs, self.threshold, self.power, self.random_state
