@@ -44,6 +44,25 @@ colour; ``true colour terms`` reads the three terms the price is made of
 each encoding alone says of a product name's colour: the RGB R^2 of a
 ridge fitted from the reference names' encodings to their RGB.
 
+The ``supervised reading`` configurations measure a ceiling for any reader
+of the names' offline features (words and ``char_wb`` 3-grams by TF-IDF,
+and word vectors): each distinct product name gets the RGB that a regressor
+(``krr``, an RBF kernel ridge tuned by an inner CV, or ``mlp``, the
+package's ``MLPRegressor``) predicts from those features, fitted on the
+product names of the other 4 of 5 seeded folds and their true RGB (``+ref``:
+and on the reference's names and RGB). No name sees its own colour, but
+the reader is trained, with a supervision no user has, on this table's own
+kind of names; most colours are written several ways, so a name's colour
+is usually learned under another of its names (``by colour``: folds that
+keep each colour's names together, so that none is seen). The predicted RGB
+(3 columns) is used alone, beside one-hot, and beside word vectors and
+one-hot, as any other encoding. Printed after the configurations, on the
+unseen-name test rows and per model: the best non-embedding configuration
+run, the recommended pipeline (``colour_embedder(words=True)``'s settings
+beside word vectors and one-hot), the best supervised reading, and their
+margins over the best non-embedding configuration, against the +0.10 of
+the project's target.
+
 The embedder is the configuration the README and docs/getting_started.rst
 recommend for names never seen: the tutorial's lookup trained on the
 reference, with an ``unseen_regressor`` that places the product names, all
@@ -59,9 +78,10 @@ downloads a language model at run time, so it is not among the encoders.
     python benchmarks/bench_downstream.py [--table first second] [--rows 2000]
         [--configs NAME ...] [--log FILE]
 
-Both tables and every configuration took 14 minutes on a shared 2-core machine
-under load. To add a pipeline, add one line to ``CONFIGS``: a name and the list
-of the colour column's encoders, each a function of the reference.
+Both tables and the configurations before the supervised readings took 14
+minutes on a shared 2-core machine under load. To add a pipeline, add one line
+to ``CONFIGS``: a name and the list of the colour column's encoders, each a
+function of the reference.
 """
 
 import argparse
@@ -69,6 +89,7 @@ import colorsys
 import time
 import warnings
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,17 +98,20 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
+from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
-from sklearn.pipeline import make_pipeline, make_union
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.metrics.pairwise import euclidean_distances
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sk_colour_embed import PairSimilarityEmbedder, WordVectors, load_colours
+from sk_colour_embed._recommended import names_to_vectors
 from sk_colour_embed._reference import FITS
 
 from _common import machine
-from bench_open_vocabulary import names_to_vectors, recommended_vectorizer, with_word_vectors
 
 COLOUR = "colour"
 # Kept in the table for the ceilings only: the true RGB, and the three terms the colour's
@@ -342,6 +366,17 @@ def word_vectors(reference):
     return WordVectors(), [COLOUR]
 
 
+def names_to_vectors_all():
+    """The package's regressor of names, reading words, 3-grams and word vectors together.
+
+    ``names_to_vectors()`` (words and ``char_wb`` 3-grams, then an ``MLPRegressor``)
+    with :class:`WordVectors` added to the features it reads.
+    """
+    regressor = names_to_vectors()
+    regressor[0].transformer_list.append(("wordvectors", WordVectors()))
+    return regressor
+
+
 def embedder(reference, n_components=8, reader="wv", **params):
     """The recommended embedder: the lookup on the reference, and an ``unseen_regressor``.
 
@@ -350,14 +385,14 @@ def embedder(reference, n_components=8, reader="wv", **params):
     ``"wv+char3"`` all three.
     ``params`` go to ``PairSimilarityEmbedder``.
     """
-    vectorizer = {
-        "wv": with_word_vectors,
-        "tfidf": recommended_vectorizer,
-        "wv+char3": lambda: make_union(recommended_vectorizer(), WordVectors()),
+    regressor = {
+        "wv": partial(names_to_vectors, words=True),
+        "tfidf": names_to_vectors,
+        "wv+char3": names_to_vectors_all,
     }[reader]()
     params = dict(
         reference=reference,
-        unseen_regressor=names_to_vectors(vectorizer),
+        unseen_regressor=regressor,
         handle_unknown="ignore",
         random_state=0,
         **params,
@@ -371,6 +406,124 @@ def true_rgb(reference):
 
 def true_terms(reference):
     return "passthrough", TRUE_TERMS
+
+
+# ------------------------------------------------------------ the supervised reading ceiling
+# The most any reader of the names' offline features could tell a downstream model of their
+# colour: each product name's RGB as predicted from those features by a regressor trained on
+# this table's own product names and their true RGB, a supervision no user has. Cross-fitted
+# over the distinct names (``read_names``), computed once per table by ``run`` and kept in
+# ``READINGS`` for the encoders of the configurations, by their ``Reading``.
+SUPERVISED = "supervised reading"
+
+
+class Reading(NamedTuple):
+    """A supervised reading: its regressor, its training names, its folds."""
+
+    regressor: str  # a key of REGRESSORS
+    with_reference: bool  # trained on the reference's names and RGB too
+    by_colour: bool  # folds by colour: no name of the colour is seen, not only the name
+
+    def label(self):
+        short = {"kernel ridge": "krr", "MLP": "mlp"}[self.regressor]
+        return short + "+ref" * self.with_reference + " by colour" * self.by_colour
+
+
+READINGS = {}
+
+# The kernel ridge's grid, chosen by an inner 3-fold CV of each fold's training names.
+ALPHAS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]
+GAMMAS = [0.03, 0.1, 0.3, 1.0]
+
+
+def kernel_ridge(train_features, train_rgb, test_features):
+    """An RBF kernel ridge of the centred RGB, its alpha and gamma chosen by an inner 3-fold CV.
+
+    The squared distances are computed once, and each gamma's kernel once
+    for all its alphas and inner folds. Returns the test rows' RGB and the
+    chosen ``(alpha, gamma)``.
+    """
+    centre = train_rgb.mean(axis=0)  # a kernel ridge has no intercept
+    distances = euclidean_distances(train_features, squared=True)
+    best = None
+    for gamma in GAMMAS:
+        search = GridSearchCV(
+            KernelRidge(kernel="precomputed"),
+            {"alpha": ALPHAS},
+            cv=KFold(3, shuffle=True, random_state=0),
+        ).fit(np.exp(-gamma * distances), train_rgb - centre)
+        if best is None or search.best_score_ > best[0]:
+            best = (search.best_score_, gamma, search.best_estimator_)
+    _, gamma, model = best
+    test_kernel = np.exp(-gamma * euclidean_distances(test_features, train_features, squared=True))
+    return model.predict(test_kernel) + centre, (model.alpha, gamma)
+
+
+def mlp(train_features, train_rgb, test_features):
+    """The package's regressor of names (64 hidden units, alpha 0.1), seeded."""
+    model = names_to_vectors()[-1].set_params(random_state=0)
+    return model.fit(train_features, train_rgb).predict(test_features), ()
+
+
+REGRESSORS = {"kernel ridge": kernel_ridge, "MLP": mlp}
+
+
+def read_names(table, reference, reading, n_folds=5, seed=0):
+    """Each distinct product name's RGB, predicted by a regressor that never saw it.
+
+    The features are the best offline reading the package offers: words and
+    ``char_wb`` 3-grams (TF-IDF) and word vectors, those of
+    :func:`names_to_vectors_all`. The distinct names are split in
+    ``n_folds`` seeded folds; each fold's names are predicted by the
+    reading's regressor fitted on the other folds' names and their true RGB
+    (and, ``with_reference``, on the reference's names and RGB too). Most
+    colours are written several ways in a table, so a name's colour is
+    usually among the training names under another name; ``by_colour``
+    folds keep each colour's names together, so that no name of the colour
+    is seen. The features are fitted on the same training names; the kernel
+    ridge's inner CV shares them (their vocabulary), which can only help it.
+
+    Returns ``(lookup, by_style, choices)``: the predicted RGB of each name,
+    the RGB R^2 over the distinct names, all and by style, and what the
+    regressor chose in each fold (the kernel ridge's alpha and gamma).
+    """
+    names = table.drop_duplicates(COLOUR).reset_index(drop=True)
+    written, rgb = names[COLOUR].to_numpy(dtype=object), names[TRUE_RGB].to_numpy()
+    reference_names = reference[0]["name"].to_numpy(dtype=object)
+    reference_rgb = reference[1].to_numpy()
+    if reading.by_colour:
+        colours = np.unique(rgb, axis=0, return_inverse=True)[1].ravel()
+        folds = GroupKFold(n_folds, shuffle=True, random_state=seed).split(written, groups=colours)
+    else:
+        folds = KFold(n_folds, shuffle=True, random_state=seed).split(written)
+    predicted, choices = np.empty_like(rgb), []
+    for train, test in folds:
+        fit_names, fit_rgb = written[train], rgb[train]
+        if reading.with_reference:
+            fit_names = np.concatenate([fit_names, reference_names])
+            fit_rgb = np.concatenate([fit_rgb, reference_rgb])
+        features = names_to_vectors_all()[0].fit(fit_names)
+        predicted[test], chosen = REGRESSORS[reading.regressor](
+            features.transform(fit_names), fit_rgb, features.transform(written[test])
+        )
+        choices.append(chosen)
+    by_style = {"all": r2_score(rgb, predicted)}
+    for style, rows in names.groupby("style").groups.items():
+        by_style[style] = r2_score(rgb[rows], predicted[rows])
+    return dict(zip(written, predicted, strict=True)), by_style, choices
+
+
+def looked_up(lookup, X):
+    """The rows' predicted RGB, from the names of the column ``colour`` of ``X``."""
+    missing = [name for name in X[COLOUR] if name not in lookup]
+    if missing:
+        raise KeyError(f"{missing[0]!r} is not a product name of the table read")
+    return np.array([lookup[name] for name in X[COLOUR]])
+
+
+def supervised_reading(reference, reading):
+    """The colour column as 3 columns, the RGB the supervised reading predicts (``READINGS``)."""
+    return FunctionTransformer(partial(looked_up, READINGS[reading])), [COLOUR]
 
 
 CONFIGS = {
@@ -416,7 +569,32 @@ CONFIGS = {
         one_hot,
     ],
 }
+
+
+def supervised_configs():
+    """The supervised reading ceiling's configurations.
+
+    Each regressor, with and without the reference names, and with the
+    reference by colour folds, alone, beside one-hot, and beside word
+    vectors and one-hot (the best union without an embedding).
+    """
+    beside = {"": [], " | one-hot": [one_hot], " | word vectors | one-hot": [word_vectors, one_hot]}
+    configs = {}
+    for by_colour, with_reference in [(False, False), (False, True), (True, True)]:
+        for regressor in REGRESSORS:
+            reading = Reading(regressor, with_reference, by_colour)
+            for others, encoders in beside.items():
+                configs[f"{SUPERVISED} {reading.label()}{others}"] = [
+                    partial(supervised_reading, reading=reading),
+                    *encoders,
+                ]
+    return configs
+
+
+CONFIGS |= supervised_configs()
 CEILING_AND_FLOOR = {"no colour (floor)", "true RGB (ceiling)", "true colour terms (oracle)"}
+# The pipeline docs/colour_columns.rst recommends: colour_embedder(words=True)'s settings.
+RECOMMENDED = "embed 8-D wv+indicator | word vectors | one-hot"
 
 MODELS = {
     "ridge": lambda: make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))),
@@ -510,15 +688,26 @@ def placement(encoder, reference, table):
     return by_style
 
 
+def is_supervised(name):
+    return name.startswith(SUPERVISED)
+
+
+def non_embedding(names):
+    """The configurations a user could run without the embedder: no oracle, floor or ceiling."""
+    return [
+        name
+        for name in names
+        if not name.startswith("embed")
+        and name not in CEILING_AND_FLOOR
+        and not is_supervised(name)
+    ]
+
+
 def best_lines(results):
     """The best embedding and non-embedding configurations, per model and over both."""
     groups = {
         "embedding": [name for name in results if name.startswith("embed")],
-        "non-embedding": [
-            name
-            for name in results
-            if not name.startswith("embed") and name not in CEILING_AND_FLOOR
-        ],
+        "non-embedding": non_embedding(results),
     }
     lines = []
     for rows, at in [("all", 0), ("unseen-name", 1)]:
@@ -533,6 +722,76 @@ def best_lines(results):
                 line += f"; difference {best['embedding'][0] - best['non-embedding'][0]:+.3f}"
             lines.append(f"   best on {rows} test rows, {' or '.join(models)}: {line}")
     return "\n".join(lines), best
+
+
+def prepare_readings(configs, table, reference, say):
+    """Compute the supervised readings that ``configs`` use into ``READINGS``; say their R^2."""
+    READINGS.clear()
+    needed = {
+        encoder.keywords["reading"]
+        for name in configs
+        for encoder in CONFIGS[name]
+        if getattr(encoder, "func", None) is supervised_reading
+    }
+    if not needed:
+        return
+    say(
+        f"   {SUPERVISED}s: each distinct product name's RGB predicted from words, char_wb "
+        "3-grams and word vectors by a regressor (krr: RBF kernel ridge, mlp: the package's "
+        "MLPRegressor) fitted on the other 4 of 5 folds of the product names and their true RGB "
+        "(+ref: and on the reference's names and RGB; by colour: folds that keep each colour's "
+        "names together); RGB R^2 over the distinct product names, all and by style, and seconds "
+        "of the 5 fits"
+    )
+    header = None
+    for reading in sorted(needed):
+        start = time.perf_counter()
+        READINGS[reading], by_style, choices = read_names(table, reference, reading)
+        seconds = time.perf_counter() - start
+        if header is None:
+            header = f"   {'reading':40s} " + " ".join(f"{style:>14s}" for style in by_style)
+            say(header + f" {'s':>6s}")
+        chosen = " ".join("/".join(f"{value:g}" for value in choice) for choice in choices)
+        say(
+            f"   {reading.label():40s} "
+            + " ".join(f"{r2:14.3f}" for r2 in by_style.values())
+            + f" {seconds:6.1f}"
+            + (f" (alpha/gamma by fold: {chosen})" if chosen.strip() else "")
+        )
+
+
+def ceiling_lines(results):
+    """On the unseen-name rows, per model: the best non-embedding, recommended and ceiling lines.
+
+    The ceiling is the best of the supervised reading's configurations
+    (either regressor, with or without the reference names, alone or in a
+    union); its twin with folds by colour is the best of those. Margins are
+    over the best non-embedding configuration, against the target's +0.10.
+    Returns the lines, and the (configuration, model) of each ceiling.
+    """
+    lines, ceilings = [], []
+    for model in MODELS:
+        best = max((results[name][model][1], name) for name in non_embedding(results))
+        parts = [f"best non-embedding {best[0]:.3f} ({best[1]})"]
+        if RECOMMENDED in results:
+            recommended = results[RECOMMENDED][model][1]
+            parts.append(f"recommended {recommended:.3f}, margin {recommended - best[0]:+.3f}")
+        for label, by_colour in [("supervised reading ceiling", False), ("by colour", True)]:
+            supervised = [
+                name
+                for name in results
+                if is_supervised(name) and (" by colour" in name) == by_colour
+            ]
+            if supervised:
+                top = max((results[name][model][1], name) for name in supervised)
+                margin = top[0] - best[0]
+                verdict = "below" if margin < 0.10 else "at or above"
+                parts.append(
+                    f"{label} {top[0]:.3f} ({top[1]}), margin {margin:+.3f}, {verdict} +0.10"
+                )
+                ceilings.append((top[1], model))
+        lines.append(f"   {model}: " + "; ".join(parts))
+    return "\n".join(lines), ceilings
 
 
 def run(kind, configs, n_rows, say):
@@ -551,6 +810,7 @@ def run(kind, configs, n_rows, say):
     by_style = table.drop_duplicates(COLOUR)["style"].value_counts()
     say("   names by style: " + ", ".join(f"{style} {n}" for style, n in by_style.items()))
     say("   examples: " + ", ".join(repr(n) for n in counts.index[::97][:10]))
+    prepare_readings(configs, table, reference, say)
     warmed = warm_up(configs, reference, train)
     if warmed:
         say("   warm-up fits (XLA compilation included): " + ", ".join(
@@ -568,7 +828,11 @@ def run(kind, configs, n_rows, say):
             f"   {name:40s} {ridge:9.3f} {ridge_unseen:7.3f} {hgb:8.3f} {hgb_unseen:7.3f} "
             f"{seconds[0]:7.2f} {seconds[1]:8.2f} {seconds[2]:8.2f} {n_features:6d}"
         )
-        if len(CONFIGS[name]) == 1 and name not in CEILING_AND_FLOOR | {"one-hot"}:
+        if (
+            len(CONFIGS[name]) == 1
+            and name not in CEILING_AND_FLOOR | {"one-hot"}
+            and not is_supervised(name)  # its reading's RGB R^2 is printed above
+        ):
             placed[name] = placement(CONFIGS[name][0], reference, table)  # the fit just made
     lines, best = best_lines(results)
     say(lines)
@@ -582,6 +846,18 @@ def run(kind, configs, n_rows, say):
             say(
                 f"   {name + ', ' + model:46s} "
                 + ", ".join(f"{style} {r2:.3f}" for style, r2 in by_style.items())
+            )
+    if any(is_supervised(name) for name in results) and non_embedding(results):
+        say(
+            "   the supervised reading ceiling on the unseen-name test rows, against the best "
+            "non-embedding configuration run, and the recommended pipeline:"
+        )
+        lines, ceilings = ceiling_lines(results)
+        say(lines)
+        for name, model in ceilings:
+            say(
+                f"   {name + ', ' + model:46s} "
+                + ", ".join(f"{style} {r2:.3f}" for style, r2 in results[name][model][2].items())
             )
     if placed:
         styles = list(next(iter(placed.values())))

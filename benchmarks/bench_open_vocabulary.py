@@ -30,10 +30,11 @@ rate of 0.004) the best such reading with the ``words`` extra;
 layer, and ``wv`` reads the word vectors alone;
 ``words+char3`` leaves out the vectors of the training names.
 ``lookup+wv-mlp`` trains the tutorial's lookup and gives names never seen
-the vectors of an ``unseen_regressor``, an ``MLPRegressor`` from words and
-word vectors (the configuration the docs recommend with the extra);
-``lookup+char3-mlp`` reads words and 3-grams instead (recommended without
-the extra). ``words+own``
+the vectors of an ``unseen_regressor``, the package's own
+``names_to_vectors(words=True)`` (an ``MLPRegressor`` from words and word
+vectors, the configuration the docs recommend with the extra);
+``lookup+char3-mlp`` uses ``names_to_vectors()``, which reads words and
+3-grams instead (recommended without the extra). ``words+own``
 and ``words`` read words only, with and without them; ``words-mean``
 composes by the weighted mean.
 """
@@ -51,11 +52,11 @@ from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.neighbors import KNeighborsRegressor
-from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline, make_union
 
 from sk_colour_embed import PairSimilarityEmbedder, WordVectors, load_colours
 from sk_colour_embed._items import descriptor_distances
+from sk_colour_embed._recommended import names_to_vectors
 
 from _common import draw_pairs, machine, median, timed_engine_fit, token_table
 
@@ -78,11 +79,6 @@ def with_word_vectors():
     return make_union(TfidfVectorizer(), WordVectors())
 
 
-def names_to_vectors(vectorizer):
-    """A regressor from names to the lookup's vectors: an ``unseen_regressor``."""
-    return make_pipeline(vectorizer, MLPRegressor(hidden_layer_sizes=64, alpha=0.1))
-
-
 CONFIGS = {
     # the tutorial's reading: words and character 3-grams, and a vector per training name
     "words+char3+own": lambda: dict(vectorizer=recommended_vectorizer()),
@@ -98,10 +94,10 @@ CONFIGS = {
     ),
     "words+wv": lambda: dict(vectorizer=with_word_vectors(), name_vectors=False),
     "wv": lambda: dict(vectorizer=WordVectors(), name_vectors=False),
-    # the tutorial's lookup, then a regressor from names to its vectors for names never
-    # seen (both recommended): with the words extra, and from the spelling alone
-    "lookup+wv-mlp": lambda: dict(unseen_regressor=names_to_vectors(with_word_vectors())),
-    "lookup+char3-mlp": lambda: dict(unseen_regressor=names_to_vectors(recommended_vectorizer())),
+    # the tutorial's lookup, then the package's recommended regressor from names to its
+    # vectors for names never seen: with the words extra, and from the spelling alone
+    "lookup+wv-mlp": lambda: dict(unseen_regressor=names_to_vectors(words=True)),
+    "lookup+char3-mlp": lambda: dict(unseen_regressor=names_to_vectors()),
 }
 FOLDS = KFold(5, shuffle=True, random_state=0)
 
