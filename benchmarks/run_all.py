@@ -3,7 +3,9 @@
     python benchmarks/run_all.py [--out benchmarks/last_run.md] [NAME ...]
 
 NAME is a script's name without ``bench_`` and ``.py`` (``engine``,
-``grid_search``, ``open_vocabulary``, ``scale``); all of them by default. The
+``grid_search``, ``open_vocabulary``, ``scale``); by default all of them but the
+two that compare two versions of the code and need their arguments
+(``same_vectors``, ``two_checkouts``). The
 figures in the README and in ``docs/`` come from these scripts, logged by date in
 ``benchmarks/results.md``; the file this writes puts one run's figures side by side to
 compare with them. The scripts run one after another (each uses every core).
@@ -17,11 +19,13 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = sorted(path.stem.removeprefix("bench_") for path in HERE.glob("bench_*.py"))
+COMPARISONS = {"same_vectors", "two_checkouts"}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=SCRIPTS, metavar="NAME")
+    default = [name for name in SCRIPTS if name not in COMPARISONS]
+    parser.add_argument("names", nargs="*", default=default, metavar="NAME")
     parser.add_argument("--out", type=Path, default=HERE / "last_run.md")
     args = parser.parse_args()
     unknown = sorted(set(args.names) - set(SCRIPTS))
