@@ -88,11 +88,18 @@ def entries(cache):
 
 
 @pytest.fixture(scope="module")
-def uncached(tmp_path_factory):
-    """The vectors of the fit without any cache."""
-    vectors, warnings = fit_in_a_fresh_process("off")
+def turned_off(tmp_path_factory):
+    """The vectors of the fit with the cache turned off, and the user's cache folder then."""
+    home = tmp_path_factory.mktemp("home")
+    vectors, warnings = fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(home))
     assert not warnings
-    return vectors
+    return vectors, home
+
+
+@pytest.fixture(scope="module")
+def uncached(turned_off):
+    """The vectors of the fit without any cache."""
+    return turned_off[0]
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +179,9 @@ def test_a_folder_that_cannot_be_made_costs_no_fit_and_is_named_once(uncached, t
     assert f"folder {cache} cannot be used" in warnings[0] and VARIABLE in warnings[0]
 
 
-def test_the_cache_can_be_turned_off(tmp_path):
-    fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(tmp_path))
-    assert not (tmp_path / "sk_colour_embed").exists()
+def test_the_cache_can_be_turned_off(turned_off):
+    _, home = turned_off
+    assert not (home / "sk_colour_embed").exists()
 
 
 IMPORT_EVERYTHING = """
