@@ -66,6 +66,7 @@ def test_main_job_writes_its_files(tmp_path, capsys):
     assert Image.open(tmp_path / "training.gif").n_frames > 1
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_console_command_runs_end_to_end_and_logs_one_summary_line(tmp_path):
     # Not --quiet, into a log (not a terminal): one summary line, not a progress bar.
     result = subprocess.run(
@@ -208,6 +209,7 @@ def test_metrics_are_strict_json(tmp_path):
     json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_a_closed_pipe_is_not_an_error(tmp_path):
     command = (
         f"{sys.executable} -m sk_colour_embed {' '.join(SMALL)} --out {tmp_path} | true; "
@@ -467,6 +469,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_fit_seconds_is_the_fit_alone_not_the_import_of_tensorflow(tmp_path):
     seen_path = tmp_path / "seen.json"
     result = subprocess.run(

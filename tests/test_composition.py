@@ -68,6 +68,7 @@ def test_grid_search_over_the_default_sampler(css4):
     )
 
 
+@pytest.mark.slow  # worker processes that import TensorFlow
 def test_grid_search_on_a_dask_cluster_of_worker_processes(css4):
     import joblib
     from dask.distributed import Client, LocalCluster
@@ -139,6 +140,7 @@ def test_nested_parameters_are_settable():
     assert embedder.get_params()["sampler__threshold"] == 0.3
 
 
+@pytest.mark.slow  # 11 fits on the 949 xkcd colours
 def test_default_cv_grid_search_scores_held_out_names(xkcd):
     X, y = xkcd
     # the default handle_unknown: held-out names with no known word are left out of the score
@@ -171,6 +173,7 @@ print(search.best_score_)
 """
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 @pytest.mark.parametrize("handle_unknown", ["error", "ignore"])
 def test_a_lookup_search_under_the_default_cv_says_why_once(handle_unknown):
     # What a user sees, in a fresh process under Python's default warning filters: 2
@@ -186,6 +189,7 @@ def test_a_lookup_search_under_the_default_cv_says_why_once(handle_unknown):
         assert way_out in ours[0]
 
 
+@pytest.mark.slow  # judged on the 949 xkcd colours
 def test_a_pipeline_predicts_the_colour_of_names_it_never_saw(xkcd):
     X, y = xkcd
     predictor = make_pipeline(

@@ -133,6 +133,7 @@ def test_the_recommended_embedder_is_ready_without_tensorflow(words):
     )
 
 
+@pytest.mark.slow  # the shipped fit's settings, at real size
 @made_with_these_versions
 def test_the_shipped_fit_is_what_its_settings_train(monkeypatch):
     # The script that makes the fits trains them as any fit does; on the machine that made

@@ -177,6 +177,7 @@ def built():
 
 # A fresh process is the point: what registers the layers when Keras loads a model. Each
 # order of the imports loads every kind of model, the estimators' and build_pair_model's.
+@pytest.mark.slow
 @pytest.mark.parametrize("order", list(IMPORTS))
 def test_the_models_save_and_load_in_a_fresh_process_whoever_imports_keras_first(
     embedders, built, order, tmp_path

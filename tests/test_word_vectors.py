@@ -292,6 +292,7 @@ WITH_WORD_VECTORS = {
 }
 
 
+@pytest.mark.slow  # judged on the 949 xkcd colours
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # untrained
 @pytest.mark.parametrize("reading", list(WITH_WORD_VECTORS))
 def test_word_vectors_place_names_without_a_seen_word(xkcd_split, reading):
