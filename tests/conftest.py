@@ -23,7 +23,7 @@ DATA = Path(__file__).parent / "data"
 # HYPOTHESIS_PROFILE=thorough runs ten times as many, freshly drawn.
 settings.register_profile(
     "ci",
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
@@ -31,7 +31,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "thorough", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

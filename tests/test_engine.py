@@ -222,7 +222,8 @@ def embedding(model):
 @pytest.mark.parametrize("composed", [True, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
 @pytest.mark.parametrize("jit_compile", [XLA, False])
-@pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
+# Without and with a last, smaller batch; the quick subset runs the second, which has both.
+@pytest.mark.parametrize("n_pairs", [pytest.param(1000, marks=pytest.mark.slow), 1100])
 def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, composed):
     pairs, labels = labelled_pairs(40, n_pairs)
     n_tokens, *table = TABLES[table_kind](40)
