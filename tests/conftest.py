@@ -1,3 +1,4 @@
+import gc
 import os
 import pickle
 import subprocess
@@ -22,7 +23,7 @@ DATA = Path(__file__).parent / "data"
 # HYPOTHESIS_PROFILE=thorough runs ten times as many, freshly drawn.
 settings.register_profile(
     "ci",
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
@@ -30,9 +31,24 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "thorough", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def long_lived_objects_frozen():
+    """Collect the garbage of the modules before this one, then freeze what lives on.
+
+    The suite runs in one process that holds TensorFlow, Keras and the session's fitted
+    estimators: hundreds of thousands of objects that Python's garbage collector would
+    walk again in every full collection, which made tests late in the suite several times
+    slower than alone (a property test: 7.7 s, 6.3 s of it collecting). Frozen objects are
+    left out of later collections; what a test leaves behind is collected at the start of
+    the next module.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

@@ -249,6 +249,7 @@ def run_on_a_terminal(code):
     return output.decode(), stderr
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_on_a_terminal_the_bar_moves_epoch_by_epoch():
     code = """
 from sk_colour_embed import PairSampler, PairSimilarityEmbedder, load_colours

@@ -15,7 +15,8 @@ from sk_colour_embed._cli import main
 
 from conftest import small_embedder
 
-SMALL = ["--source", "css4", "--n-pairs", "3000", "--epochs", "6", "--quiet"]
+SMALL_LOGGED = ["--source", "css4", "--n-pairs", "3000", "--epochs", "6"]
+SMALL = [*SMALL_LOGGED, "--quiet"]
 
 
 def test_main_job_writes_its_files(tmp_path, capsys):
@@ -65,9 +66,11 @@ def test_main_job_writes_its_files(tmp_path, capsys):
     assert Image.open(tmp_path / "training.gif").n_frames > 1
 
 
-def test_console_command_runs_end_to_end(tmp_path):
+@pytest.mark.slow  # a fresh process that imports TensorFlow
+def test_console_command_runs_end_to_end_and_logs_one_summary_line(tmp_path):
+    # Not --quiet, into a log (not a terminal): one summary line, not a progress bar.
     result = subprocess.run(
-        [sys.executable, "-m", "sk_colour_embed", *SMALL, "--out", str(tmp_path)],
+        [sys.executable, "-m", "sk_colour_embed", *SMALL_LOGGED, "--out", str(tmp_path)],
         capture_output=True,
         text=True,
     )
@@ -76,6 +79,8 @@ def test_console_command_runs_end_to_end(tmp_path):
     # Nothing but one line that says six epochs have not converged.
     assert result.stderr.startswith("sk-colour-embed: ConvergenceWarning: training has not conv")
     assert result.stderr.count("\n") == 1
+    assert result.stdout.count("\n") == 1 and "\r" not in result.stdout
+    assert result.stdout.startswith("trained 6 epochs in ")
 
 
 @pytest.mark.parametrize(
@@ -204,6 +209,7 @@ def test_metrics_are_strict_json(tmp_path):
     json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_a_closed_pipe_is_not_an_error(tmp_path):
     command = (
         f"{sys.executable} -m sk_colour_embed {' '.join(SMALL)} --out {tmp_path} | true; "
@@ -212,15 +218,6 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
-
-
-def test_a_log_gets_one_summary_line_not_a_progress_bar(tmp_path):
-    result = run_command(
-        "--source", "css4", "--n-pairs", "3000", "--epochs", "6", "--out", str(tmp_path)
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("\n") == 1 and "\r" not in result.stdout
-    assert result.stdout.startswith("trained 6 epochs in ")
 
 
 def test_a_huge_count_is_an_option_error(tmp_path):
@@ -472,6 +469,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_fit_seconds_is_the_fit_alone_not_the_import_of_tensorflow(tmp_path):
     seen_path = tmp_path / "seen.json"
     result = subprocess.run(

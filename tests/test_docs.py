@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the docs build and their examples, each a fresh process
+
 DOCS = Path(__file__).parents[1] / "docs"
 
 

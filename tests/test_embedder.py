@@ -373,6 +373,7 @@ for seed in range({n_fits}):
 """
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_default_fit_prints_nothing():
     # TensorFlow warns about repeated tracing after a few fits; not here.
     result = run_python(QUIET_FIT.format(n_fits=8, epochs=3))

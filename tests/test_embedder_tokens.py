@@ -174,6 +174,7 @@ def test_dense_features_keep_their_signs(xkcd):
     assert np.linalg.norm(light - dark) > 1e-3
 
 
+@pytest.mark.slow  # judged on the 949 xkcd colours
 def test_reduced_dense_features_place_held_out_names(xkcd_split):
     X_train, y_train, X_test, y_test = xkcd_split
     reading = make_pipeline(

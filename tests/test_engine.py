@@ -1,3 +1,4 @@
+import hashlib
 import subprocess
 import sys
 from dataclasses import fields, replace
@@ -66,6 +67,10 @@ TABLES = {
 # The seed of the models of these tests' engine fits and of their model.fit references.
 MODEL_SEED = 7
 
+# jit_compile=True: each fit compiles its epochs with XLA, seconds a fit; the quick subset
+# (-m "not slow") runs the same tests in graph mode alone.
+XLA = pytest.param(True, marks=pytest.mark.slow)
+
 
 def model_for(n_tokens, table, normalize=False, hidden_layer_sizes=()):
     return build_pair_model(
@@ -92,8 +97,29 @@ class Orders:
         return np.arange(n) if self.orders is None else next(self.orders)
 
 
+# Keras's fits, by a digest of their data and their settings: several engines are compared
+# with the same fit, made once per test run (the tests only read the model).
+KERAS_FITS = {}
+
+
 def fit_with_keras(
     pairs, labels, n_tokens, table, epochs, batch_size, normalize=False, hidden_layer_sizes=()
+):
+    data = hashlib.sha256()
+    for array in (pairs, labels, *table):
+        data.update(f"{array.dtype}{array.shape}".encode())
+        data.update(np.ascontiguousarray(array).tobytes())
+    settings = (n_tokens, epochs, batch_size, normalize, tuple(hidden_layer_sizes))
+    key = (data.hexdigest(), settings)
+    if key not in KERAS_FITS:
+        KERAS_FITS[key] = _fit_with_keras(
+            pairs, labels, n_tokens, table, epochs, batch_size, normalize, hidden_layer_sizes
+        )
+    return KERAS_FITS[key]
+
+
+def _fit_with_keras(
+    pairs, labels, n_tokens, table, epochs, batch_size, normalize, hidden_layer_sizes
 ):
     model = model_for(n_tokens, table, normalize, hidden_layer_sizes)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
@@ -195,8 +221,9 @@ def embedding(model):
 
 @pytest.mark.parametrize("composed", [True, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
-@pytest.mark.parametrize("jit_compile", [True, False])
-@pytest.mark.parametrize("n_pairs", [1000, 1100])  # with and without a last, smaller batch
+@pytest.mark.parametrize("jit_compile", [XLA, False])
+# Without and with a last, smaller batch; the quick subset runs the second, which has both.
+@pytest.mark.parametrize("n_pairs", [pytest.param(1000, marks=pytest.mark.slow), 1100])
 def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, composed):
     pairs, labels = labelled_pairs(40, n_pairs)
     n_tokens, *table = TABLES[table_kind](40)
@@ -216,21 +243,7 @@ def test_dense_adam_engines_match_model_fit(n_pairs, jit_compile, table_kind, co
     assert_same_weights(trained, reference, atol=1e-6)
 
 
-@pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
-def test_the_composed_engine_matches_model_fit_on_the_unit_sphere(table_kind):
-    pairs, labels = labelled_pairs(40, 1000)
-    n_tokens, *table = TABLES[table_kind](40)
-    reference, reference_losses = fit_with_keras(
-        pairs, labels, n_tokens, table, 2, 200, normalize=True
-    )
-    trained, losses = fit_with_engine(
-        pairs, labels, n_tokens, table, 2, 200, lazy=False, normalize=True, composed=True
-    )
-    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
-    np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-6)
-
-
-@pytest.mark.parametrize("jit_compile", [True, False])
+@pytest.mark.parametrize("jit_compile", [XLA, False])
 def test_an_item_at_the_origin_trains_on_the_unit_sphere_as_model_fit_trains_it(jit_compile):
     # Item 0's features are all zero, so its vector is the origin (as is an
     # item whose ReLUs are all off): there Keras's UnitNormalization has a NaN
@@ -248,7 +261,10 @@ def test_an_item_at_the_origin_trains_on_the_unit_sphere_as_model_fit_trains_it(
     assert_same_weights(trained, reference, atol=1e-6)
 
 
-@pytest.mark.parametrize("lazy, composed", [(False, True), (False, False), (True, "auto")])
+@pytest.mark.slow  # compiled with XLA
+# The composed engine's hidden layers are the (5, 3) case of
+# test_composed_adam_maps_items_once_a_step_as_model_fit_maps_each_pair.
+@pytest.mark.parametrize("lazy, composed", [(False, False), (True, "auto")])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens", "dense"])
 def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, lazy, composed):
     # Batches of all 4 items' pairs, so that the lazy rule has no step to catch up.
@@ -265,6 +281,7 @@ def test_every_engine_trains_hidden_layers_as_model_fit_does(table_kind, lazy, c
     assert_same_weights(trained, reference, atol=1e-5 if lazy else 1e-6)
 
 
+@pytest.mark.slow  # compiled with XLA
 @pytest.mark.parametrize(
     "hidden_layer_sizes, normalize, per_item",
     [((5, 3), False, True), ((2,), False, False), ((), True, False)],
@@ -274,7 +291,8 @@ def test_composed_adam_maps_items_once_a_step_as_model_fit_maps_each_pair(
     table_kind, hidden_layer_sizes, normalize, per_item
 ):
     # A narrowing encoder maps each item once a step, and its squared gradients
-    # come from the Jacobian; the last bias, unseen by distances, stays put.
+    # come from the Jacobian; the last bias, unseen by distances, stays put. Without
+    # hidden layers, on the unit sphere: the composed engine's normalization.
     pairs, labels = labelled_pairs(40, 600)
     n_tokens, *table = TABLES[table_kind](40)
     model = dict(hidden_layer_sizes=hidden_layer_sizes, normalize=normalize)
@@ -288,7 +306,7 @@ def test_composed_adam_maps_items_once_a_step_as_model_fit_maps_each_pair(
 
 
 @pytest.mark.parametrize("normalize", [False, True])
-@pytest.mark.parametrize("jit_compile", [True, False])
+@pytest.mark.parametrize("jit_compile", [XLA, False])
 @pytest.mark.parametrize("table_kind", ["lookup", "tokens"])
 def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(
     jit_compile, normalize, table_kind
@@ -313,6 +331,7 @@ def test_lazy_adam_matches_dense_adam_when_every_row_is_in_every_batch(
     np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=1e-5)
 
 
+@pytest.mark.slow  # the lazy rule: compiled with XLA
 def test_lazy_adam_catches_up_skipped_steps():
     # Item 3 is only in the first batch; afterwards dense Adam keeps moving it
     # with its decaying momentum, which the lazy rule applies at the end.
@@ -421,7 +440,7 @@ def test_training_leaves_tensorflow_logging_as_it_was():
 
 
 @pytest.mark.parametrize("lazy", [False, True])
-@pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.parametrize("jit_compile", [False, XLA])
 def test_training_is_deterministic_and_learns(lazy, jit_compile):
     pairs, labels = labelled_pairs(60, 3000)
 
@@ -466,7 +485,7 @@ def test_keras_adam_on_the_pairs_is_deterministic_in_graph_mode():
     np.testing.assert_array_equal(first_losses, second_losses)
 
 
-@pytest.mark.parametrize("jit_compile", [True, False])
+@pytest.mark.parametrize("jit_compile", [XLA, False])
 def test_fewer_pairs_than_a_batch_train_as_one_batch(jit_compile):
     # XLA used to fail to compile the loop's batch slice when it was larger than the pairs.
     pairs, labels = labelled_pairs(10, 50)
@@ -481,6 +500,7 @@ def test_fewer_pairs_than_a_batch_train_as_one_batch(jit_compile):
     np.testing.assert_array_equal(losses, exact_losses)
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_memory_follows_the_pairs_not_the_batch_size():
     # VmHWM is this process's own peak: getrusage's ru_maxrss also counts the peak of the
     # parent it was forked from (the test runner, over 1.5 GiB late in the suite).
@@ -499,6 +519,7 @@ print(int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1)) / 2**20)
     assert float(result.stdout) < 1.5  # GiB; TensorFlow itself takes about 0.5
 
 
+@pytest.mark.slow  # the lazy rule: compiled with XLA
 def test_short_lazy_fits_of_many_values_are_reproducible():
     # Graph-mode scatters with repeated rows summed in thread order differed
     # by about 1e-7 from run to run here. More items than a step's 1,024 slots:
@@ -589,6 +610,7 @@ def test_a_step_lowers_the_loss_of_its_batch():
     assert numpy_loss(after, *data, False) < numpy_loss(before, *data, False) - 1e-3
 
 
+@pytest.mark.slow  # compiled with XLA
 def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
     # 50 items, batches of 32 (a last batch of 16): rows skip many steps.
     pairs, labels = labelled_pairs(50, 1040)
@@ -601,6 +623,7 @@ def test_lazy_adam_follows_dense_adam_over_hundreds_of_steps_with_skips():
     np.testing.assert_allclose(trained.token_vectors, embedding(reference), atol=5e-3)
 
 
+@pytest.mark.slow  # compiled with XLA
 def test_the_composed_engine_matches_model_fit_over_a_thousand_steps_at_tutorial_scale():
     pairs, labels = labelled_pairs(949, 100_000)
     table = lookup_table(949)
@@ -640,10 +663,10 @@ def empty_trainer_cache():
     [
         ("lookup", False, False, 0),
         ("tokens", False, False, 0),
-        ("lookup", False, True, 0),
-        ("tokens", True, True, 0),
-        ("tokens", False, True, 3),
-        ("lookup", True, True, 3),
+        pytest.param("lookup", False, True, 0, marks=pytest.mark.slow),  # compiled with XLA
+        pytest.param("tokens", True, True, 0, marks=pytest.mark.slow),
+        pytest.param("tokens", False, True, 3, marks=pytest.mark.slow),
+        pytest.param("lookup", True, True, 3, marks=pytest.mark.slow),
     ],
 )
 def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
@@ -672,8 +695,8 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
     trainer = the_idle_trainer()
     composes = isinstance(trainer, ComposedAdamTrainer) and table_kind == "tokens"
     assert trainer.n_traces() == 2 + composes
-    fresh = []
-    for run in runs:
+    fresh = [reused[0]]  # the first run was on an empty cache
+    for run in runs[1:]:
         empty_trainer_cache.clear()
         fresh.append(run())
     for got, expected in zip(reused, fresh, strict=True):
@@ -792,7 +815,7 @@ def test_each_similar_pair_brings_its_negatives_drawn_afresh_with_each_seed(all_
     assert not np.array_equal(other, all_pairs)
 
 
-@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize("lazy", [False, XLA])  # the lazy rule is compiled with XLA
 def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(lazy):
     pairs, labels = labelled_pairs(40, 4000)
     similar = pairs[labels == 1]
@@ -820,7 +843,7 @@ def test_training_with_negatives_is_seeded_and_learns_from_similar_pairs_alone(l
     assert losses[-1] < losses[0] - 0.1
 
 
-@pytest.mark.parametrize("jit_compile", [True, False])
+@pytest.mark.parametrize("jit_compile", [XLA, False])
 def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compile):
     # 11 epochs in calls of up to 4: two full blocks of orders and a short one.
     import sk_colour_embed._engine.trainers as engine

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, on small configurations."""
 
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -103,12 +104,23 @@ def expected_failed_checks(estimator):
     [
         PairSampler(n_pairs=50),
         PairSimilarityEmbedder(**FAST),
-        PairSimilarityEmbedder(**FAST, handle_unknown="ignore"),
-        PairSimilarityEmbedder(3, **FAST, normalize=True, handle_unknown="ignore"),
-        PairSimilarityEmbedder(**FAST, vectorizer=TfidfVectorizer()),
         PairSimilarityClassifier(epochs=100, batch_size=64, learning_rate=0.05),
     ],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# The embedder's other ways of reading and placing items: the full suite checks them too.
+@pytest.mark.slow
+@parametrize_with_checks(
+    [
+        PairSimilarityEmbedder(**FAST, handle_unknown="ignore"),
+        PairSimilarityEmbedder(3, **FAST, normalize=True, handle_unknown="ignore"),
+        PairSimilarityEmbedder(**FAST, vectorizer=TfidfVectorizer()),
+    ],
+    expected_failed_checks=expected_failed_checks,
+)
+def test_sklearn_compatible_embedder_variant(estimator, check):
     check(estimator)

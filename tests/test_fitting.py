@@ -141,12 +141,14 @@ def test_a_fit_that_ends_while_its_loss_still_falls_warns(name, request):
     assert float(match[1]) > 1e-3 and losses[-1] < losses[-2] < losses[-3]
 
 
+@pytest.mark.slow  # fits run until their loss has stopped falling
 @pytest.mark.parametrize("name", [name for name, fit in FITS.items() if fit[-1] is not None])
 def test_a_fit_whose_loss_has_stopped_falling_does_not_warn(name, request):
     _, caught = fit_of(name, FITS[name][-1], request)
     assert not caught, str(caught[0].message)
 
 
+@pytest.mark.slow  # 300 epochs
 def test_the_noise_of_fresh_negative_partners_is_not_a_fall(css4):
     X, y = css4
     pairs, similar = PairSampler(n_pairs=20_000, random_state=0).fit_resample(X, y)

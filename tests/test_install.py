@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a plain install, and its command in a fresh process
+
 ROOT = Path(__file__).parents[1]
 
 

@@ -4,6 +4,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # fresh processes that start TensorFlow
+
 COUNT_THREADS = """
 import os
 from sk_colour_embed._keras_env import tf

@@ -1,12 +1,15 @@
 """build_pair_model drops into Keras's own scikit-learn wrapper, keras.wrappers."""
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 
 from sk_colour_embed import PairSampler, build_pair_model, load_colours
 from sk_colour_embed._keras_env import keras
 
 from conftest import distance_spearman
+
+pytestmark = pytest.mark.slow  # a Keras fit, judged by its vectors
 
 
 def pair_classifier_model(X, y, n_items, seed=None, learning_rate=0.01):

@@ -259,6 +259,7 @@ def test_a_small_table_is_labelled_without_overlap(fitted_css4, css4):
     assert 0 < len(lines) < 23
 
 
+@pytest.mark.slow  # the tutorial's fit
 def test_labels_pushed_to_an_edge_do_not_overlap(css4):
     X, y = css4
     # The tutorial's fit: among the first 10 colours, the near-whites sit at the top, and

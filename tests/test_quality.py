@@ -9,6 +9,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sk_colour_embed import ItemVectors, PairSimilarityEmbedder
 
+pytestmark = pytest.mark.slow  # the tutorial's fits, at real size
+
 MINIMUM_SCORE = {2: 0.85, 3: 0.95}
 
 

@@ -254,6 +254,7 @@ def start_kept_fit(memory, **environment):
     )
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_a_process_killed_while_keeping_a_fit_leaves_nothing_that_breaks_or_stays(
     css4, monkeypatch, tmp_path
 ):
@@ -273,6 +274,7 @@ def test_a_process_killed_while_keeping_a_fit_leaves_nothing_that_breaks_or_stay
     assert Path(kept).name == "output.pkl"
 
 
+@pytest.mark.slow  # fresh processes that import TensorFlow
 def test_two_processes_at_once_keep_one_whole_fit(css4, monkeypatch, tmp_path):
     X, y = css4
     table, _ = product_table(X, y)

@@ -1,11 +1,14 @@
 """build_pair_model drops into scikeras' KerasClassifier."""
 
 import numpy as np
+import pytest
 from scikeras.wrappers import KerasClassifier
 
 from sk_colour_embed import PairSampler, build_pair_model, load_colours
 
 from conftest import distance_spearman
+
+pytestmark = pytest.mark.slow  # a Keras fit of 800 steps, judged by its vectors
 
 
 def test_build_pair_model_in_keras_classifier():

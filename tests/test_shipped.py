@@ -115,24 +115,26 @@ import warnings
 warnings.simplefilter("error")
 from sk_colour_embed import colour_embedder
 names = ["Midnight Blue", "burgandy", "Rosso Corsa", None] * 250
-embedder = colour_embedder(words={words}).fit(names)
-vectors = embedder.transform(names)
-print(vectors.shape, list(embedder.get_feature_names_out()[-3:]))
+for words in (False, True):
+    embedder = colour_embedder(words=words).fit(names)
+    vectors = embedder.transform(names)
+    print(words, vectors.shape, list(embedder.get_feature_names_out()[-3:]))
 """
 
 
 @made_with_these_versions
-@pytest.mark.parametrize("words", [False, True])
-def test_the_recommended_embedder_is_ready_without_tensorflow(words):
-    code = NO_TENSORFLOW.format(words=words)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+def test_the_recommended_embedder_is_ready_without_tensorflow():
+    # Both shipped fits, without and with word vectors, in one process without TensorFlow.
+    result = subprocess.run([sys.executable, "-c", NO_TENSORFLOW], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (
+    said = (
         "(1000, 11) ['pairsimilarityembedder_missing', 'pairsimilarityembedder_unseen', "
         "'pairsimilarityembedder_name_distance']"
     )
+    assert result.stdout.splitlines()[-2:] == [f"False {said}", f"True {said}"]
 
 
+@pytest.mark.slow  # the shipped fit's settings, at real size
 @made_with_these_versions
 def test_the_shipped_fit_is_what_its_settings_train(monkeypatch):
     # The script that makes the fits trains them as any fit does; on the machine that made

@@ -24,18 +24,31 @@ ROOT = Path(__file__).parents[1]
 NEW_NAMES = pd.DataFrame({"name": ["dark red", "pale sky blue"]})
 
 
-@pytest.fixture(scope="module", params=["lookup", "tfidf", "hidden-layers", "unseen-regressor"])
-def fitted(request, css4):
+KINDS = ["lookup", "tfidf", "hidden-layers", "unseen-regressor"]
+
+
+@pytest.fixture(scope="module")
+def all_fitted(css4):
+    """An embedder of each kind, fitted once."""
     X, y = css4
-    vectorizer = None if request.param in ("lookup", "unseen-regressor") else TfidfVectorizer()
-    hidden = (4,) if request.param == "hidden-layers" else ()
-    regressor = make_pipeline(TfidfVectorizer(analyzer="char_wb"), Ridge())
-    return small_embedder(
-        vectorizer=vectorizer,
-        hidden_layer_sizes=hidden,
-        unseen_regressor=regressor if request.param == "unseen-regressor" else None,
-        handle_unknown="ignore",
-    ).fit(X, y)
+
+    def fitted(kind):
+        vectorizer = None if kind in ("lookup", "unseen-regressor") else TfidfVectorizer()
+        hidden = (4,) if kind == "hidden-layers" else ()
+        regressor = make_pipeline(TfidfVectorizer(analyzer="char_wb"), Ridge())
+        return small_embedder(
+            vectorizer=vectorizer,
+            hidden_layer_sizes=hidden,
+            unseen_regressor=regressor if kind == "unseen-regressor" else None,
+            handle_unknown="ignore",
+        ).fit(X, y)
+
+    return {kind: fitted(kind) for kind in KINDS}
+
+
+@pytest.fixture(params=KINDS)
+def fitted(request, all_fitted):
+    return all_fitted[request.param]
 
 
 def dump_and_list_types(embedder, path):
@@ -81,30 +94,38 @@ def test_pickle_still_round_trips(fitted, css4):
         assert loaded.vectors_.reader.own == fitted.vectors_.reader.own
 
 
+# Loads each file named on its command line and prints the vectors of the names.
 LOAD_ELSEWHERE = """
 import json, sys
 sys.modules['tensorflow'] = None  # a process that cannot import TensorFlow
 sys.modules['keras'] = None
 import pandas as pd, skops.io as sio
-types = sio.get_untrusted_types(file={path!r})
-embedder = sio.load({path!r}, trusted=types)
 names = pd.DataFrame({{'name': {names!r}}})
-print(json.dumps(embedder.transform(names).tolist()))
+for path in sys.argv[1:]:
+    types = sio.get_untrusted_types(file=path)
+    embedder = sio.load(path, trusted=types)
+    print(json.dumps(embedder.transform(names).tolist()))
 """
 
 
-def test_a_file_from_this_process_loads_in_another(fitted, css4, tmp_path):
+def test_a_file_from_this_process_loads_in_another(all_fitted, css4, tmp_path):
+    # One process without TensorFlow loads the file of each kind of embedder.
     X, _ = css4
-    path = tmp_path / "embedder.skops"
-    sio.dump(fitted, path)
+    paths = [tmp_path / f"{kind}.skops" for kind in all_fitted]
+    for path, fitted in zip(paths, all_fitted.values(), strict=True):
+        sio.dump(fitted, path)
     names = [*X["name"][:5], *NEW_NAMES["name"]]
-    code = LOAD_ELSEWHERE.format(path=str(path), names=names)
+    code = LOAD_ELSEWHERE.format(names=names)
     # Run from the project's folder: the package under test, as here, comes first.
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
-    there = np.array(json.loads(result.stdout), dtype=np.float64)
-    here = fitted.transform(pd.DataFrame({"name": names}))
-    np.testing.assert_array_equal(there, here)
+    lines = result.stdout.splitlines()[-len(paths) :]
+    for (kind, fitted), line in zip(all_fitted.items(), lines, strict=True):
+        there = np.array(json.loads(line), dtype=np.float64)
+        here = fitted.transform(pd.DataFrame({"name": names}))
+        np.testing.assert_array_equal(there, here, err_msg=kind)
 
 
 def test_several_key_columns_survive_skops_and_pickle(tmp_path):

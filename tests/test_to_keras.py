@@ -32,19 +32,24 @@ CHARACTERS = make_union(
 )
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        {},
-        {"n_components": 3, "normalize": True},
-        {"vectorizer": CHARACTERS},
-        {"vectorizer": CHARACTERS, "hidden_layer_sizes": (6, 4), "n_components": 3},
-    ],
-    ids=["lookup", "unit-sphere", "tokens", "hidden-layers"],
-)
-def embedder(request, css4):
+EMBEDDERS = {
+    "lookup": {},
+    "unit-sphere": {"n_components": 3, "normalize": True},
+    "tokens": {"vectorizer": CHARACTERS},
+    "hidden-layers": {"vectorizer": CHARACTERS, "hidden_layer_sizes": (6, 4), "n_components": 3},
+}
+
+
+@pytest.fixture(scope="module")
+def embedders(css4):
+    """An embedder of each kind, fitted once."""
     X, y = css4
-    return small_embedder(**request.param).fit(X, y)
+    return {kind: small_embedder(**params).fit(X, y) for kind, params in EMBEDDERS.items()}
+
+
+@pytest.fixture(params=list(EMBEDDERS))
+def embedder(request, embedders):
+    return embedders[request.param]
 
 
 def test_the_keras_model_predicts_the_estimators_probabilities(embedder):
@@ -111,18 +116,20 @@ def test_pairs_with_an_item_without_a_vector_have_no_inputs(embedder):
 
 # The loading process imports the package and nothing of it: the layers are registered
 # when Keras is imported. Warnings are errors: loading warned "Skipping variable loading
-# for optimizer 'adam'" when the saved optimizer was not built.
+# for optimizer 'adam'" when the saved optimizer was not built. One process loads every
+# model given, each with the inputs saved beside it.
 LOAD = """
 import json
 import sys
 import numpy as np
 {imports}
 
-model = keras.models.load_model(sys.argv[1])
-inputs = np.load(sys.argv[2], allow_pickle=False)
-inputs = dict(inputs) if "tokens" in inputs.files else inputs["pairs"]
-print(json.dumps(model.predict(inputs, verbose=0)[:, 0].tolist()))
-print(json.dumps(model.get_layer("embedding").get_weights()[0].shape))
+for path in sys.argv[1:]:
+    model = keras.models.load_model(path)
+    inputs = np.load(path + ".npz", allow_pickle=False)
+    inputs = dict(inputs) if "tokens" in inputs.files else inputs["pairs"]
+    predicted = model.predict(inputs, verbose=0)[:, 0].tolist()
+    print(json.dumps([predicted, model.get_layer("embedding").get_weights()[0].shape]))
 """
 
 # Keras imported after the package, before it, or by TensorFlow.
@@ -133,43 +140,63 @@ IMPORTS = {
 }
 
 
-def load_in_a_fresh_process(path, inputs, imports, tmp_path):
-    """Load the model at ``path`` in a new Python, warnings as errors; its predictions of
-    ``inputs`` and its embedding's shape."""
-    np.savez(tmp_path / "inputs.npz", **(inputs if isinstance(inputs, dict) else {"pairs": inputs}))
+def load_in_a_fresh_process(models, imports, tmp_path):
+    """Save ``models``, a dict of (Keras model, inputs) by name, and load them all in one new
+    Python, warnings as errors; each one's predictions of its inputs and its embedding's
+    shape, by name."""
+    paths = []
+    for name, (model, inputs) in models.items():
+        path = tmp_path / f"{name}.keras"
+        model.save(path)
+        arrays = inputs if isinstance(inputs, dict) else {"pairs": inputs}
+        with open(f"{path}.npz", "wb") as file:
+            np.savez(file, **arrays)
+        paths.append(path)
     code = LOAD.format(imports=imports)
     result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code, path, tmp_path / "inputs.npz"],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-W", "error", "-c", code, *paths], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    predicted, shape = result.stdout.splitlines()[-2:]
-    return json.loads(predicted), tuple(json.loads(shape))
+    lines = result.stdout.splitlines()[-len(models) :]
+    loaded = (json.loads(line) for line in lines)
+    return {
+        name: (predicted, tuple(shape))
+        for name, (predicted, shape) in zip(models, loaded, strict=True)
+    }
 
 
-def test_the_model_saves_and_loads_in_a_fresh_process(embedder, tmp_path):
-    model = embedder.to_keras()
-    model.save(tmp_path / "pairs.keras")
-    inputs = embedder.classifier_.keras_inputs(PAIRS)
-    predicted, shape = load_in_a_fresh_process(
-        tmp_path / "pairs.keras", inputs, IMPORTS["package-then-keras"], tmp_path
-    )
-    expected = embedder.classifier_.predict_proba(PAIRS)[:, 1]
-    np.testing.assert_allclose(predicted, expected, rtol=1e-5)
-    assert shape == embedder.vectors_.token_vectors.shape
+@pytest.fixture(scope="module")
+def built():
+    """A model of build_pair_model, trained by Keras's own fit, and its pairs."""
+    model = build_pair_model(4, 3, hidden_layer_sizes=(5,), normalize=True, seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    pairs = np.array([[0, 1], [2, 3], [0, 3]])
+    model.fit(pairs, np.array([1, 1, 0]), epochs=2, verbose=0)
+    return model, pairs
 
 
-@pytest.mark.parametrize("order", ["keras-then-package", "through-tensorflow"])
-def test_the_model_loads_whoever_imports_keras_first(fitted_css4, order, tmp_path):
-    fitted_css4.to_keras().save(tmp_path / "pairs.keras")
-    inputs = fitted_css4.classifier_.keras_inputs(PAIRS)
-    predicted, _ = load_in_a_fresh_process(
-        tmp_path / "pairs.keras", inputs, IMPORTS[order], tmp_path
-    )
-    np.testing.assert_allclose(
-        predicted, fitted_css4.classifier_.predict_proba(PAIRS)[:, 1], rtol=1e-5
-    )
+# A fresh process is the point: what registers the layers when Keras loads a model. Each
+# order of the imports loads every kind of model, the estimators' and build_pair_model's.
+@pytest.mark.slow
+@pytest.mark.parametrize("order", list(IMPORTS))
+def test_the_models_save_and_load_in_a_fresh_process_whoever_imports_keras_first(
+    embedders, built, order, tmp_path
+):
+    models = {
+        kind: (embedder.to_keras(), embedder.classifier_.keras_inputs(PAIRS))
+        for kind, embedder in embedders.items()
+    }
+    models["built"] = built
+    loaded = load_in_a_fresh_process(models, IMPORTS[order], tmp_path)
+    for kind, embedder in embedders.items():
+        predicted, shape = loaded[kind]
+        expected = embedder.classifier_.predict_proba(PAIRS)[:, 1]
+        np.testing.assert_allclose(predicted, expected, rtol=1e-5, err_msg=kind)
+        assert shape == embedder.vectors_.token_vectors.shape
+    model, pairs = built
+    predicted, shape = loaded["built"]
+    np.testing.assert_allclose(predicted, model.predict(pairs, verbose=0)[:, 0], rtol=1e-6)
+    assert shape == (4, 5)
 
 
 def test_keras_on_another_backend_imports_without_the_packages_layers(tmp_path):
@@ -193,19 +220,6 @@ def test_keras_on_another_backend_imports_without_the_packages_layers(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "False"]
-
-
-def test_a_trained_build_pair_model_loads_after_importing_the_package(tmp_path):
-    model = build_pair_model(4, 3, hidden_layer_sizes=(5,), normalize=True, seed=0)
-    model.compile(optimizer="adam", loss="binary_crossentropy")
-    pairs = np.array([[0, 1], [2, 3], [0, 3]])
-    model.fit(pairs, np.array([1, 1, 0]), epochs=2, verbose=0)
-    model.save(tmp_path / "built.keras")
-    predicted, shape = load_in_a_fresh_process(
-        tmp_path / "built.keras", pairs, IMPORTS["package-then-keras"], tmp_path
-    )
-    np.testing.assert_allclose(predicted, model.predict(pairs, verbose=0)[:, 0], rtol=1e-6)
-    assert shape == (4, 5)
 
 
 def test_the_classifiers_model_on_its_own_pairs(css4):

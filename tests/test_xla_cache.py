@@ -88,11 +88,18 @@ def entries(cache):
 
 
 @pytest.fixture(scope="module")
-def uncached(tmp_path_factory):
-    """The vectors of the fit without any cache."""
-    vectors, warnings = fit_in_a_fresh_process("off")
+def turned_off(tmp_path_factory):
+    """The vectors of the fit with the cache turned off, and the user's cache folder then."""
+    home = tmp_path_factory.mktemp("home")
+    vectors, warnings = fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(home))
     assert not warnings
-    return vectors
+    return vectors, home
+
+
+@pytest.fixture(scope="module")
+def uncached(turned_off):
+    """The vectors of the fit without any cache."""
+    return turned_off[0]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +110,7 @@ def filled(tmp_path_factory):
     return cache
 
 
+@pytest.mark.slow  # fresh processes that import TensorFlow
 def test_a_fresh_process_loads_what_an_identical_one_compiled(filled, uncached, tmp_path):
     cache = tmp_path / "xla"
     shutil.copytree(filled, cache)
@@ -119,6 +127,7 @@ def test_a_fresh_process_loads_what_an_identical_one_compiled(filled, uncached, 
     assert vectors == uncached and not warnings
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 @pytest.mark.parametrize(
     "damage",
     [
@@ -140,6 +149,7 @@ def test_a_damaged_entry_is_compiled_again_and_replaced(damage, filled, uncached
     _cache_files.parse(path.read_bytes())
 
 
+@pytest.mark.slow  # fresh processes that import TensorFlow
 def test_a_process_killed_while_publishing_leaves_nothing_that_breaks_or_stays(uncached, tmp_path):
     cache = tmp_path / "xla"
     killed = start_fit(cache, KILLED_WHILE_PUBLISHING="1")
@@ -153,6 +163,7 @@ def test_a_process_killed_while_publishing_leaves_nothing_that_breaks_or_stays(u
     _cache_files.parse((cache / entry).read_bytes())
 
 
+@pytest.mark.slow  # fresh processes that import TensorFlow
 def test_two_processes_at_once_fit_the_same_and_leave_one_whole_entry(uncached, tmp_path):
     cache = tmp_path / "xla"
     processes = [start_fit(cache), start_fit(cache)]
@@ -163,6 +174,7 @@ def test_two_processes_at_once_fit_the_same_and_leave_one_whole_entry(uncached, 
     _cache_files.parse((cache / entry).read_bytes())
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 def test_a_folder_that_cannot_be_made_costs_no_fit_and_is_named_once(uncached, tmp_path):
     (tmp_path / "file").write_text("")
     cache = tmp_path / "file" / "xla"  # cannot be made, as root too
@@ -172,9 +184,10 @@ def test_a_folder_that_cannot_be_made_costs_no_fit_and_is_named_once(uncached, t
     assert f"folder {cache} cannot be used" in warnings[0] and VARIABLE in warnings[0]
 
 
-def test_the_cache_can_be_turned_off(tmp_path):
-    fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(tmp_path))
-    assert not (tmp_path / "sk_colour_embed").exists()
+@pytest.mark.slow  # a fresh process that imports TensorFlow
+def test_the_cache_can_be_turned_off(turned_off):
+    _, home = turned_off
+    assert not (home / "sk_colour_embed").exists()
 
 
 IMPORT_EVERYTHING = """
@@ -188,6 +201,7 @@ print(repr(before), repr(os.environ.get("TF_XLA_FLAGS")))
 """
 
 
+@pytest.mark.slow  # a fresh process that imports TensorFlow
 @pytest.mark.parametrize("flags", [None, "--xla_cpu_enable_fast_math=false"])
 def test_importing_the_package_writes_nothing_and_leaves_the_flags(flags, tmp_path):
     env = environment(tmp_path / "named", XDG_CACHE_HOME=str(tmp_path / "xdg"))
