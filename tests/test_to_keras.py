@@ -214,6 +214,7 @@ def test_the_models_save_and_load_in_a_fresh_process_whoever_imports_keras_first
         assert shape == (4, 5)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_keras_on_another_backend_imports_without_the_packages_layers(tmp_path):
     # The package trains on TensorFlow alone: with Keras on another backend it registers
     # nothing, and importing Keras after it neither fails nor warns. Only TensorFlow is
