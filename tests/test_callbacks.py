@@ -276,6 +276,7 @@ print(embedder.transform(pd.DataFrame({{'name': ['red']}})).tolist())
 """
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_the_package_imports_and_transforms_without_rich(fitted_css4, tmp_path):
     path = tmp_path / "embedder.pkl"
     embedder = pickle.loads(pickle.dumps(fitted_css4)).set_callbacks(ProgressBar())

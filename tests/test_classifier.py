@@ -227,6 +227,7 @@ def test_names_never_seen_in_fit_with_a_vectorizer(colour_pairs):
     assert classifier.vectors_.similarity("RED", "red") == pytest.approx(1.0)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_a_pickled_classifier_predicts_without_tensorflow(fitted, colour_pairs, tmp_path):
     _, (pairs, _) = colour_pairs
     path = tmp_path / "classifier.pkl"

@@ -83,6 +83,7 @@ def test_console_command_runs_end_to_end_and_logs_one_summary_line(tmp_path):
     assert result.stdout.startswith("trained 6 epochs in ")
 
 
+@pytest.mark.slow  # a fresh Python process
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -147,6 +148,7 @@ def run_command(*argv, **kwargs):
     )
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_out_is_checked_before_training(tmp_path):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
@@ -162,6 +164,7 @@ def test_out_is_checked_before_training(tmp_path):
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.slow  # a fresh Python process
 @pytest.mark.parametrize(
     "option, a_file", [("--out", "embedding.csv"), ("--projector", "vectors.tsv")]
 )
@@ -179,6 +182,7 @@ def test_a_name_ending_in_a_slash_is_a_folder_whatever_it_looks_like(
     assert "looks like a file (end it with '/' to make a folder of that name)" in result.stderr
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_version():
     from sk_colour_embed import __version__
 
@@ -220,6 +224,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     assert "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_a_huge_count_is_an_option_error(tmp_path):
     result = run_command("--epochs", "1" + "0" * 400, "--out", str(tmp_path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -259,6 +264,7 @@ def test_projector_writes_the_projector_files_of_the_fitted_colours(tmp_path, ca
     assert said.endswith(f"embedding.png, {', '.join(files)}, metrics.json to {out}\n")
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_projector_is_checked_before_training(tmp_path):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
@@ -288,6 +294,7 @@ HEAVY = ["tensorflow", "keras", "sklearn", "pandas", "matplotlib"]
 PACKAGE_ROOT = str(Path(sk_colour_embed.__file__).parents[1])
 
 
+@pytest.mark.slow  # a fresh Python process
 @pytest.mark.parametrize(
     "argv, exit_code, message",
     [
@@ -324,6 +331,7 @@ def test_help_version_and_argument_errors_answer_before_the_heavy_imports(
         assert result.stderr.count("\n") == 1 and message in result.stderr
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_the_package_imports_its_public_names_when_asked():
     code = (
         "import sys, sk_colour_embed; "

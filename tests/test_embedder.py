@@ -345,6 +345,7 @@ def test_bad_parameters_are_named(css4, params, message):
         PairSimilarityEmbedder(**params).fit(X, y)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_import_does_not_load_tensorflow():
     # Nor does the fit core or the engine's door: TensorFlow comes with the first fit.
     result = run_python(
@@ -354,6 +355,7 @@ def test_import_does_not_load_tensorflow():
     assert result.stdout.strip() == "False", result.stderr
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_pickled_model_transforms_without_tensorflow(fitted_css4, tmp_path):
     printed = query_in_a_process_without_tensorflow(fitted_css4, "red", tmp_path)
     assert printed == str(fitted_css4.transform(pd.DataFrame({"name": ["red"]})).tolist())

@@ -116,6 +116,7 @@ def test_a_vectorizer_needs_one_column_of_strings(X, message):
         words_embedder(epochs=1).fit(X, np.zeros((4, 3)))
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_pickled_token_embedder_reads_new_names_without_tensorflow(fitted_words, tmp_path):
     printed = query_in_a_process_without_tensorflow(fitted_words, "Dusty Rose Pink", tmp_path)
     assert printed == str(fitted_words.transform(names("Dusty Rose Pink")).tolist())

@@ -122,6 +122,7 @@ for words in (False, True):
 """
 
 
+@pytest.mark.slow  # a fresh Python process
 @made_with_these_versions
 def test_the_recommended_embedder_is_ready_without_tensorflow():
     # Both shipped fits, without and with word vectors, in one process without TensorFlow.

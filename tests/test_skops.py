@@ -108,6 +108,7 @@ for path in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_a_file_from_this_process_loads_in_another(all_fitted, css4, tmp_path):
     # One process without TensorFlow loads the file of each kind of embedder.
     X, _ = css4

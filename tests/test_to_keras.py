@@ -140,28 +140,39 @@ IMPORTS = {
 }
 
 
-def load_in_a_fresh_process(models, imports, tmp_path):
-    """Save ``models``, a dict of (Keras model, inputs) by name, and load them all in one new
-    Python, warnings as errors; each one's predictions of its inputs and its embedding's
-    shape, by name."""
+def save(models, folder):
+    """Save ``models``, a dict of (Keras model, inputs) by name, each model's inputs beside
+    it; the paths of the models."""
     paths = []
     for name, (model, inputs) in models.items():
-        path = tmp_path / f"{name}.keras"
+        path = folder / f"{name}.keras"
         model.save(path)
         arrays = inputs if isinstance(inputs, dict) else {"pairs": inputs}
         with open(f"{path}.npz", "wb") as file:
             np.savez(file, **arrays)
         paths.append(path)
-    code = LOAD.format(imports=imports)
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code, *paths], capture_output=True, text=True
+    return paths
+
+
+def start_loading(paths, imports):
+    """A new Python, warnings as errors, that loads the models at ``paths`` after ``imports``."""
+    return subprocess.Popen(
+        [sys.executable, "-W", "error", "-c", LOAD.format(imports=imports), *paths],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()[-len(models) :]
-    loaded = (json.loads(line) for line in lines)
+
+
+def loaded(process, names):
+    """Each model's predictions of its inputs and its embedding's shape, by name, as the
+    process of :func:`start_loading` printed them."""
+    stdout, stderr = process.communicate()
+    assert process.returncode == 0, stderr
+    lines = (json.loads(line) for line in stdout.splitlines()[-len(names) :])
     return {
         name: (predicted, tuple(shape))
-        for name, (predicted, shape) in zip(models, loaded, strict=True)
+        for name, (predicted, shape) in zip(names, lines, strict=True)
     }
 
 
@@ -176,29 +187,34 @@ def built():
 
 
 # A fresh process is the point: what registers the layers when Keras loads a model. Each
-# order of the imports loads every kind of model, the estimators' and build_pair_model's.
+# order of the imports, in a process of its own (the three run at once), loads every kind
+# of model, the estimators' and build_pair_model's.
 @pytest.mark.slow
-@pytest.mark.parametrize("order", list(IMPORTS))
 def test_the_models_save_and_load_in_a_fresh_process_whoever_imports_keras_first(
-    embedders, built, order, tmp_path
+    embedders, built, tmp_path
 ):
     models = {
         kind: (embedder.to_keras(), embedder.classifier_.keras_inputs(PAIRS))
         for kind, embedder in embedders.items()
     }
     models["built"] = built
-    loaded = load_in_a_fresh_process(models, IMPORTS[order], tmp_path)
-    for kind, embedder in embedders.items():
-        predicted, shape = loaded[kind]
-        expected = embedder.classifier_.predict_proba(PAIRS)[:, 1]
-        np.testing.assert_allclose(predicted, expected, rtol=1e-5, err_msg=kind)
-        assert shape == embedder.vectors_.token_vectors.shape
-    model, pairs = built
-    predicted, shape = loaded["built"]
-    np.testing.assert_allclose(predicted, model.predict(pairs, verbose=0)[:, 0], rtol=1e-6)
-    assert shape == (4, 5)
+    paths = save(models, tmp_path)
+    started = {order: start_loading(paths, imports) for order, imports in IMPORTS.items()}
+    for order, process in started.items():
+        models_loaded = loaded(process, list(models))
+        for kind, embedder in embedders.items():
+            predicted, shape = models_loaded[kind]
+            expected = embedder.classifier_.predict_proba(PAIRS)[:, 1]
+            np.testing.assert_allclose(predicted, expected, rtol=1e-5, err_msg=f"{order}, {kind}")
+            assert shape == embedder.vectors_.token_vectors.shape
+        model, pairs = built
+        predicted, shape = models_loaded["built"]
+        expected = model.predict(pairs, verbose=0)[:, 0]
+        np.testing.assert_allclose(predicted, expected, rtol=1e-6, err_msg=order)
+        assert shape == (4, 5)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_keras_on_another_backend_imports_without_the_packages_layers(tmp_path):
     # The package trains on TensorFlow alone: with Keras on another backend it registers
     # nothing, and importing Keras after it neither fails nor warns. Only TensorFlow is

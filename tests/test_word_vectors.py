@@ -192,6 +192,7 @@ def test_pickle_and_clone_give_the_same_vectors_without_carrying_the_model():
     np.testing.assert_array_equal(copy.fit(names).transform(names), expected)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_the_model_loads_and_embeds_with_no_network_and_wordllama_is_imported_at_fit(tmp_path):
     # wordllama calls logging.basicConfig(level=INFO) when imported: not here.
     result = run_fresh(
@@ -223,6 +224,7 @@ def test_the_model_loads_and_embeds_with_no_network_and_wordllama_is_imported_at
     assert not (tmp_path / ".cache").exists() and not (tmp_path / "cache").exists()
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_without_wordllama_the_package_works_and_the_error_says_what_to_install(tmp_path):
     result = run_fresh(
         """

@@ -26,16 +26,19 @@ PACKAGE_PARENT = str(Path(__file__).parents[1])
 
 # 5,000 steps: the engine compiles the epochs with XLA (XLA_MIN_STEPS). SLOW_ORDERS
 # delays the thread that draws the epochs' orders, so that its work falls at
-# another moment of the first fit's tracing than in an undisturbed process.
+# another moment of the first fit's tracing than in an undisturbed process: the
+# first blocks of orders, drawn while the epochs are traced (delaying the later ones
+# would only make the fit longer).
 XLA_FIT = """
-import hashlib, os, time, warnings, numpy as np, pandas as pd
+import hashlib, itertools, os, time, warnings, numpy as np, pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 warnings.simplefilter("ignore", ConvergenceWarning)  # a short fit
 if os.environ.get("SLOW_ORDERS"):
     import sk_colour_embed._engine.loop as engine
-    draw = engine._shuffled
+    draw, drawn = engine._shuffled, itertools.count()
     def slow(*args):
-        time.sleep(float(os.environ["SLOW_ORDERS"]))
+        if next(drawn) < 3:
+            time.sleep(float(os.environ["SLOW_ORDERS"]))
         return draw(*args)
     engine._shuffled = slow
 if os.environ.get("KILLED_WHILE_PUBLISHING"):
@@ -88,26 +91,27 @@ def entries(cache):
 
 
 @pytest.fixture(scope="module")
-def turned_off(tmp_path_factory):
-    """The vectors of the fit with the cache turned off, and the user's cache folder then."""
+def first_fits(tmp_path_factory):
+    """Two processes started together: the fit with the cache turned off (its vectors, and
+    the user's cache folder then), and one that fills a shared folder (the folder)."""
     home = tmp_path_factory.mktemp("home")
-    vectors, warnings = fit_in_a_fresh_process("off", XDG_CACHE_HOME=str(home))
+    filled = tmp_path_factory.mktemp("filled") / "xla"
+    turned_off, filling = start_fit("off", XDG_CACHE_HOME=str(home)), start_fit(filled)
+    (vectors, warnings), _ = finish(turned_off), finish(filling)
     assert not warnings
-    return vectors, home
+    return vectors, home, filled
 
 
 @pytest.fixture(scope="module")
-def uncached(turned_off):
+def uncached(first_fits):
     """The vectors of the fit without any cache."""
-    return turned_off[0]
+    return first_fits[0]
 
 
 @pytest.fixture(scope="module")
-def filled(tmp_path_factory):
+def filled(first_fits):
     """A shared folder that one process has filled."""
-    cache = tmp_path_factory.mktemp("filled") / "xla"
-    fit_in_a_fresh_process(cache)
-    return cache
+    return first_fits[2]
 
 
 @pytest.mark.slow  # fresh processes that import TensorFlow
@@ -127,26 +131,28 @@ def test_a_fresh_process_loads_what_an_identical_one_compiled(filled, uncached, 
     assert vectors == uncached and not warnings
 
 
-@pytest.mark.slow  # a fresh process that imports TensorFlow
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda data: data[: len(data) // 2],  # cut short: TensorFlow's OutOfRangeError
-        lambda data: b"\x00garbage" * 100,  # overwritten: its InvalidArgumentError
-        lambda data: b"",  # emptied
-    ],
-    ids=["cut short", "overwritten", "emptied"],
-)
-def test_a_damaged_entry_is_compiled_again_and_replaced(damage, filled, uncached, tmp_path):
-    cache = tmp_path / "xla"
-    shutil.copytree(filled, cache)
-    whole = entries(cache)
-    (path,) = (cache / name for name in whole)
-    path.write_bytes(damage(path.read_bytes()))
-    vectors, warnings = fit_in_a_fresh_process(cache)
-    assert vectors == uncached and not warnings
-    assert entries(cache).keys() == whole.keys()
-    _cache_files.parse(path.read_bytes())
+DAMAGES = {
+    "cut short": lambda data: data[: len(data) // 2],  # TensorFlow's OutOfRangeError
+    "overwritten": lambda data: b"\x00garbage" * 100,  # its InvalidArgumentError
+    "emptied": lambda data: b"",
+}
+
+
+@pytest.mark.slow  # fresh processes that import TensorFlow, one for each damage, at once
+def test_a_damaged_entry_is_compiled_again_and_replaced(filled, uncached, tmp_path):
+    started = {}
+    for kind, damage in DAMAGES.items():
+        cache = tmp_path / kind / "xla"
+        shutil.copytree(filled, cache)
+        whole = entries(cache)
+        (path,) = (cache / name for name in whole)
+        path.write_bytes(damage(path.read_bytes()))
+        started[kind] = (cache, whole, path, start_fit(cache))
+    for kind, (cache, whole, path, process) in started.items():
+        vectors, warnings = finish(process)
+        assert vectors == uncached and not warnings, kind
+        assert entries(cache).keys() == whole.keys(), kind
+        _cache_files.parse(path.read_bytes())
 
 
 @pytest.mark.slow  # fresh processes that import TensorFlow
@@ -185,8 +191,8 @@ def test_a_folder_that_cannot_be_made_costs_no_fit_and_is_named_once(uncached, t
 
 
 @pytest.mark.slow  # a fresh process that imports TensorFlow
-def test_the_cache_can_be_turned_off(turned_off):
-    _, home = turned_off
+def test_the_cache_can_be_turned_off(first_fits):
+    _, home, _ = first_fits
     assert not (home / "sk_colour_embed").exists()
 
 
@@ -201,19 +207,31 @@ print(repr(before), repr(os.environ.get("TF_XLA_FLAGS")))
 """
 
 
-@pytest.mark.slow  # a fresh process that imports TensorFlow
-@pytest.mark.parametrize("flags", [None, "--xla_cpu_enable_fast_math=false"])
-def test_importing_the_package_writes_nothing_and_leaves_the_flags(flags, tmp_path):
-    env = environment(tmp_path / "named", XDG_CACHE_HOME=str(tmp_path / "xdg"))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["MPLCONFIGDIR"] = str(tmp_path.parent / "matplotlib")  # matplotlib's own font cache
-    env.pop(VARIABLE) if flags is None else env.update(TF_XLA_FLAGS=flags)
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_EVERYTHING], env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [repr(flags)] * 2
-    assert not any(tmp_path.iterdir())
+@pytest.mark.slow  # fresh processes that import TensorFlow, started together
+def test_importing_the_package_writes_nothing_and_leaves_the_flags(tmp_path):
+    started = {}
+    for number, flags in enumerate([None, "--xla_cpu_enable_fast_math=false"]):
+        folder = tmp_path / f"flags{number}"
+        folder.mkdir()
+        env = environment(folder / "named", XDG_CACHE_HOME=str(folder / "xdg"))
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["MPLCONFIGDIR"] = str(tmp_path / f"matplotlib{number}")  # its own font cache
+        env.pop(VARIABLE) if flags is None else env.update(TF_XLA_FLAGS=flags)
+        started[flags] = (
+            folder,
+            subprocess.Popen(
+                [sys.executable, "-c", IMPORT_EVERYTHING],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+    for flags, (folder, process) in started.items():
+        stdout, stderr = process.communicate()
+        assert process.returncode == 0, stderr
+        assert stdout.split() == [repr(flags)] * 2
+        assert not any(folder.iterdir())
 
 
 # In this process: what moves between the shared folder and TensorFlow's.
