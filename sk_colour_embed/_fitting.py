@@ -245,6 +245,12 @@ def fit_vectors(keys, pairs, config, random_state, *, regressor=None, on_epoch=N
     parts = {"init", "order"} | pairs.random_parts
     seeds = draw_seeds(random_state, parts | ({"regressor"} if regressor is not None else set()))
     index_pairs, labels, sampler = pairs.draw(seeds)
+    if on_epoch is not None:
+        told = on_epoch
+
+        def on_epoch(epoch, made):  # the epochs' results carry the sampler that drew the pairs
+            return told(epoch, lambda: replace(made(), sampler=sampler))
+
     result = train_vectors(
         keys, index_pairs, labels, config, (seeds["init"], seeds["order"]), on_epoch=on_epoch
     )
