@@ -373,7 +373,7 @@ def names_to_vectors_all():
     with :class:`WordVectors` added to the features it reads.
     """
     regressor = names_to_vectors()
-    regressor[0].transformer_list.append(("wordvectors", WordVectors()))
+    regressor.named_steps["featureunion"].transformer_list.append(("wordvectors", WordVectors()))
     return regressor
 
 

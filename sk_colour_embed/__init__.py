@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 # Each public name and the private module that defines it.
 _MODULES = {
     "ColourFileError": "_data",
+    "ColourWordTranslator": "_colour_words",
     "InSampleSplit": "_model_selection",
     "ItemTable": "_items",
     "ItemVectors": "_vectors",

@@ -24,15 +24,15 @@ from sk_colour_embed._warnings import warn_user
 _MAX_HINTS = 3
 
 
-def check_names(X, allow_missing=False):
+def check_names(X, allow_missing=False, reader="a vectorizer"):
     """Raise a ``ValueError`` saying where the validated 2-D ``X`` is not one column of names.
 
-    A vectorizer reads names: anything else is an error that says where.
+    ``reader`` reads names: anything else is an error that says where.
     With ``allow_missing``, a missing name (None, NaN) is let through.
     """
     if X.shape[1] != 1:
         raise ValueError(
-            f"with a vectorizer, X must hold one column of names; it has {X.shape[1]} columns."
+            f"with {reader}, X must hold one column of names; it has {X.shape[1]} columns."
         )
     names = X[:, 0]
     not_text = np.flatnonzero(
@@ -41,7 +41,7 @@ def check_names(X, allow_missing=False):
     if len(not_text):
         row = not_text[0]
         raise ValueError(
-            f"with a vectorizer, X must hold names as strings; row {row} holds "
+            f"with {reader}, X must hold names as strings; row {row} holds "
             f"{names[row]!r} ({type(names[row]).__name__}), and {len(not_text)} row(s) in all "
             "are not strings."
         )

@@ -6,6 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline, make_union
 
+from sk_colour_embed._colour_words import ColourWordTranslator
 from sk_colour_embed._data import load_colours
 from sk_colour_embed._embedder import PairSimilarityEmbedder
 
@@ -23,7 +24,8 @@ def names_to_vectors(words=False):
     Returns
     -------
     regressor : Pipeline
-        Unfitted: the names' features, then an ``MLPRegressor`` of 64 hidden units.
+        Unfitted: :class:`ColourWordTranslator` (foreign colour words in
+        English), the names' features, then an ``MLPRegressor`` of 64 hidden units.
     """
     if words:
         from sk_colour_embed._word_vectors import WordVectors
@@ -33,7 +35,9 @@ def names_to_vectors(words=False):
         reader = make_union(
             TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=2)
         )
-    return make_pipeline(reader, MLPRegressor(hidden_layer_sizes=64, alpha=0.1))
+    return make_pipeline(
+        ColourWordTranslator(), reader, MLPRegressor(hidden_layer_sizes=64, alpha=0.1)
+    )
 
 
 def colour_embedder(n_components=8, *, words=False, **params):

@@ -167,7 +167,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
             If ``X`` has more than one column, or a row that is not a string
             (None, NaN, a number); the message names the first such row.
         """
-        check_names(validate_keys(self, X, reset=True))
+        check_names(validate_keys(self, X, reset=True), reader=type(self).__name__)
         _shipped_model()
         return self
 
@@ -185,7 +185,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_keys(self, X)
-        check_names(X)
+        check_names(X, reader=type(self).__name__)
         names = X[:, 0]
         read = [" ".join(name.split()) for name in names]
         if self.lowercase:
