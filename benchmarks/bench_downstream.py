@@ -369,8 +369,9 @@ def word_vectors(reference):
 def names_to_vectors_all():
     """The package's regressor of names, reading words, 3-grams and word vectors together.
 
-    ``names_to_vectors()`` (words and ``char_wb`` 3-grams, then an ``MLPRegressor``)
-    with :class:`WordVectors` added to the features it reads.
+    ``names_to_vectors()`` (foreign colour words in English, words and ``char_wb``
+    3-grams, then an ``MLPRegressor``) with :class:`WordVectors` added to the features
+    it reads.
     """
     regressor = names_to_vectors()
     regressor.named_steps["featureunion"].transformer_list.append(("wordvectors", WordVectors()))
@@ -471,8 +472,8 @@ REGRESSORS = {"kernel ridge": kernel_ridge, "MLP": mlp}
 def read_names(table, reference, reading, n_folds=5, seed=0):
     """Each distinct product name's RGB, predicted by a regressor that never saw it.
 
-    The features are the best offline reading the package offers: words and
-    ``char_wb`` 3-grams (TF-IDF) and word vectors, those of
+    The features are the best offline reading the package offers: foreign colour
+    words in English, then words and ``char_wb`` 3-grams (TF-IDF) and word vectors, those of
     :func:`names_to_vectors_all`. The distinct names are split in
     ``n_folds`` seeded folds; each fold's names are predicted by the
     reading's regressor fitted on the other folds' names and their true RGB
@@ -502,7 +503,7 @@ def read_names(table, reference, reading, n_folds=5, seed=0):
         if reading.with_reference:
             fit_names = np.concatenate([fit_names, reference_names])
             fit_rgb = np.concatenate([fit_rgb, reference_rgb])
-        features = names_to_vectors_all()[0].fit(fit_names)
+        features = names_to_vectors_all()[:-1].fit(fit_names)
         predicted[test], chosen = REGRESSORS[reading.regressor](
             features.transform(fit_names), fit_rgb, features.transform(written[test])
         )
@@ -737,7 +738,8 @@ def prepare_readings(configs, table, reference, say):
         return
     say(
         f"   {SUPERVISED}s: each distinct product name's RGB predicted from words, char_wb "
-        "3-grams and word vectors by a regressor (krr: RBF kernel ridge, mlp: the package's "
+        "3-grams and word vectors (foreign colour words read in English) by a regressor "
+        "(krr: RBF kernel ridge, mlp: the package's "
         "MLPRegressor) fitted on the other 4 of 5 folds of the product names and their true RGB "
         "(+ref: and on the reference's names and RGB; by colour: folds that keep each colour's "
         "names together); RGB R^2 over the distinct product names, all and by style, and seconds "

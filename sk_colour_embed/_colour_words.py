@@ -23,9 +23,9 @@ from sk_colour_embed._readers import check_names
 # bundled table's names hold already is left out ("rose", "violet", "golden"; and "rosa",
 # "rouge", "azul", which the xkcd table names as colours of their own): the reference's
 # names read as they are, and a product name with such a word reads by the reference's.
+# So is a word English gives another sense ("rot", "hell", "wit"): "Hell Fire Red" is red.
 _WORDS = {
-    "red": "rosso rossa rossi rosse rojo roja rojos rojas vermelho vermelha "
-    "rot rote roter rotes rood rode",
+    "red": "rosso rossa rossi rosse rojo roja rojos rojas vermelho vermelha rote roter rotes rood",
     "orange": "arancio arancione arancioni naranja naranjas laranja laranjas oranje",
     "yellow": "giallo gialla gialli gialle jaune jaunes amarillo amarilla amarelo amarela "
     "gelb gelbe gelber gelbes geel gele",
@@ -42,10 +42,10 @@ _WORDS = {
     "black": "nero nera neri nere noir noire noirs negro negra negros preto preta schwarz "
     "schwarze schwarzer zwart zwarte",
     "white": "bianco bianca bianchi bianche blanc blanche blancs blanco blanca blancos "
-    "branco branca weiss weisse weisser wit witte",
+    "branco branca weiss weisse weisser witte",
     "gold": "oro dorato dorata dore doree dorado dorada ouro dourado dourada",
     "silver": "argento argentato argent argente plata plateado prata prateado silber zilver",
-    "light": "chiaro chiara clair claire claro clara hell helle heller licht lichte",
+    "light": "chiaro chiara clair claire claro clara helle heller licht lichte",
     "dark": "scuro scura fonce foncee oscuro oscura escuro escura dunkel dunkle dunkler "
     "donker donkere",
     "pale": "pallido pallida palido palida blass bleek",

@@ -47,6 +47,7 @@ def test_the_bundled_tables_names_are_left_as_they_are():
 
 def test_a_name_with_no_foreign_colour_word_is_unchanged_character_for_character():
     names = ["Midnight Blue", "burgandy", "zzzz qqq", "", "  Dark  Olive-Green ", "rossoverde"]
+    names += ["Hell Fire Red", "Dry Rot", "Quick Wit"]  # English words, whatever German says
     assert translated(names) == names
 
 

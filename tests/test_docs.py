@@ -71,3 +71,14 @@ def test_the_pairs_example_runs(started):
     assert returncode == 0, stderr
     assert (out / "les_miserables.png").exists()
     assert "254 pairs of characters, 508 with both directions" in stdout
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        str(path.relative_to(DOCS.parent / "sk_colour_embed"))
+        for path in (DOCS.parent / "sk_colour_embed").rglob("*.py")
+    ),
+)
+def test_the_design_guide_maps_every_module(module):
+    assert f"`{module}`" in (DOCS / "design.md").read_text(), f"docs/design.md omits {module}"
