@@ -14,8 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sk_colour_embed._items import validate_keys
-from sk_colour_embed._readers import check_names
+from sk_colour_embed._readers import NameColumnMixin
 
 # The eleven basic colour terms (Berlin and Kay), gold and silver, and the modifiers a
 # colour name takes, in Italian, French, Spanish, Portuguese, German and Dutch, with their
@@ -65,7 +64,7 @@ def _english(match):
     return LEXICON.get(_folded(word), word)
 
 
-class ColourWordTranslator(TransformerMixin, BaseEstimator):
+class ColourWordTranslator(NameColumnMixin, TransformerMixin, BaseEstimator):
     """Rewrite the basic colour words of six European languages in English.
 
     Each word of a name that is a basic colour word (red, orange, yellow,
@@ -93,33 +92,21 @@ class ColourWordTranslator(TransformerMixin, BaseEstimator):
     ['red Corsa', 'green Metallic', 'navy']
     """
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
-
     def fit(self, X, y=None):
         """Check the names; nothing is learned.
 
         Parameters
         ----------
         X : array-like of shape (n_samples,) or (n_samples, 1)
-            Names, as strings.
+            Names, as strings: a missing name or a number is refused, naming its row.
         y : None
             Ignored.
 
         Returns
         -------
         self : ColourWordTranslator
-
-        Raises
-        ------
-        ValueError
-            If ``X`` has more than one column, or a row that is not a string
-            (None, NaN, a number); the message names the first such row.
         """
-        check_names(validate_keys(self, X, reset=True), reader=type(self).__name__)
+        self._validate_names(X, reset=True)
         return self
 
     def transform(self, X):
@@ -136,6 +123,6 @@ class ColourWordTranslator(TransformerMixin, BaseEstimator):
             The names, as the column scikit-learn's text vectorizers take.
         """
         check_is_fitted(self)
-        X = validate_keys(self, X)
-        check_names(X, reader=type(self).__name__)
-        return np.array([_WORD.sub(_english, name) for name in X[:, 0]], dtype=object)
+        return np.array(
+            [_WORD.sub(_english, name) for name in self._validate_names(X)], dtype=object
+        )

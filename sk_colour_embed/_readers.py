@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from sk_colour_embed._items import describe_keys, index_from_state, index_state
+from sk_colour_embed._items import describe_keys, index_from_state, index_state, validate_keys
 from sk_colour_embed._warnings import warn_user
 
 # Messages name at most this many keys that differ from a training key only in case.
@@ -45,6 +45,27 @@ def check_names(X, allow_missing=False, reader="a vectorizer"):
             f"{names[row]!r} ({type(names[row]).__name__}), and {len(not_text)} row(s) in all "
             "are not strings."
         )
+
+
+class NameColumnMixin:
+    """A transformer of one column of names, as scikit-learn's text vectorizers are.
+
+    Its tags say it takes strings, not a numeric array; :meth:`_validate_names`
+    checks ``X`` once, at the edge: a list, 1-D array or Series of strings, or a
+    table of one such column, else a ``ValueError`` naming the first row at fault.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def _validate_names(self, X, reset=False):
+        """The names of ``X``, a 1-D object array; ``reset`` as in ``validate_data``."""
+        X = validate_keys(self, X, reset=reset)
+        check_names(X, reader=type(self).__name__)
+        return X[:, 0]
 
 
 def padded(matrix):

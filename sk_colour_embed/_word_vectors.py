@@ -16,8 +16,7 @@ from sklearn.utils._param_validation import Options
 from sklearn.utils.validation import _generate_get_feature_names_out, check_is_fitted
 
 from sk_colour_embed._atomic import AtomicParamsMixin, atomic
-from sk_colour_embed._items import validate_keys
-from sk_colour_embed._readers import check_names
+from sk_colour_embed._readers import NameColumnMixin
 
 # The vectors in the wheel are the first 256 of a matryoshka model trained to be read
 # at 1024, 512, 256, 128 and 64 dimensions: any of these prefixes is a model of its own.
@@ -57,7 +56,7 @@ def _shipped_model():
     )
 
 
-class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
+class WordVectors(NameColumnMixin, AtomicParamsMixin, TransformerMixin, BaseEstimator):
     """Pretrained word vectors of names, as a scikit-learn transformer.
 
     Each name's vector is the mean of the vectors of its tokens in
@@ -136,13 +135,6 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
         self.normalize = normalize
         self.lowercase = lowercase
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # A column of names, as scikit-learn's text vectorizers take: no numeric features.
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic
     def fit(self, X, y=None):
@@ -167,7 +159,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
             If ``X`` has more than one column, or a row that is not a string
             (None, NaN, a number); the message names the first such row.
         """
-        check_names(validate_keys(self, X, reset=True), reader=type(self).__name__)
+        self._validate_names(X, reset=True)
         _shipped_model()
         return self
 
@@ -184,9 +176,7 @@ class WordVectors(AtomicParamsMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, dim), dtype float32
         """
         check_is_fitted(self)
-        X = validate_keys(self, X)
-        check_names(X, reader=type(self).__name__)
-        names = X[:, 0]
+        names = self._validate_names(X)
         read = [" ".join(name.split()) for name in names]
         if self.lowercase:
             read = [name.lower() for name in read]
