@@ -76,7 +76,7 @@ is not counted in one configuration's seconds. skrub's ``TextEncoder``
 downloads a language model at run time, so it is not among the encoders.
 
     python benchmarks/bench_downstream.py [--table first second] [--rows 2000]
-        [--configs NAME ...] [--log FILE]
+        [--configs NAME ...] [--log FILE] [--split-seed 0]
 
 Both tables and the configurations before the supervised readings took 14
 minutes on a shared 2-core machine under load. To add a pipeline, add one line
@@ -796,14 +796,15 @@ def ceiling_lines(results):
     return "\n".join(lines), ceilings
 
 
-def run(kind, configs, n_rows, say):
+def run(kind, configs, n_rows, say, split_seed=0):
     table, reference = product_table(kind, n_rows=n_rows)
-    train, test = split(table)
+    train, test = split(table, seed=split_seed)
     unseen = ~test[COLOUR].isin(set(train[COLOUR])).to_numpy()
     counts = table[COLOUR].value_counts()
     head = counts.iloc[:10].sum() / len(table)
     say(
-        f"\n== table {kind!r}: {len(table)} rows ({len(train)} train, {len(test)} test), "
+        f"\n== table {kind!r}: {len(table)} rows ({len(train)} train, {len(test)} test, split "
+        f"seed {split_seed}), "
         f"{len(counts)} colour names (the 10 most common on {head:.0%} "
         f"of rows, {(counts == 1).sum()} on one row); reference {len(reference[0])} xkcd colours, "
         f"none of the product names in it; test rows with a name absent from the training rows: "
@@ -880,6 +881,9 @@ def main():
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--log", help="also append what is printed to this file")
+    parser.add_argument(
+        "--split-seed", type=int, default=0, help="the seed of the rows' train/test split"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # convergence notes of the short MLP and Ridge fits
 
@@ -899,7 +903,7 @@ def main():
     # several processes made the gradient boosting 15 times slower.
     with threadpool_limits(1):
         for kind in args.table:
-            run(kind, args.configs, args.rows, say)
+            run(kind, args.configs, args.rows, say, args.split_seed)
 
 
 if __name__ == "__main__":
