@@ -39,11 +39,13 @@ def check_names(X, allow_missing=False, reader="a vectorizer"):
         [not (isinstance(name, str) or (allow_missing and pd.isna(name))) for name in names]
     )
     if len(not_text):
-        row = not_text[0]
+        row, value = not_text[0], names[not_text[0]]
+        # Validation may have made a None NaN: a missing name is said as such.
+        missing = pd.api.types.is_scalar(value) and pd.isna(value)
+        held = "a missing name (None or NaN)" if missing else f"{value!r} ({type(value).__name__})"
         raise ValueError(
-            f"with {reader}, X must hold names as strings; row {row} holds "
-            f"{names[row]!r} ({type(names[row]).__name__}), and {len(not_text)} row(s) in all "
-            "are not strings."
+            f"with {reader}, X must hold names as strings; row {row} holds {held}, and "
+            f"{len(not_text)} row(s) in all are not strings."
         )
 
 

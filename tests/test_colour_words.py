@@ -62,7 +62,10 @@ def test_any_column_of_names_gives_the_same_column():
 @pytest.mark.parametrize(
     "X, message",
     [
-        (["red", None], r"ColourWordTranslator, X must hold names as strings; row 1 holds"),
+        (
+            ["red", None],
+            r"ColourWordTranslator, X must hold names as strings; row 1 holds a missing",
+        ),
         (["red", 3], r"row 1 holds 3 \(int\)"),
         (pd.DataFrame({"a": ["x"], "b": ["y"]}), r"one column of names; it has 2 columns"),
     ],
