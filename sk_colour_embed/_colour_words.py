@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from sk_colour_embed._atomic import atomic
 from sk_colour_embed._readers import NameColumnMixin
 
 # The eleven basic colour terms (Berlin and Kay), gold and silver, and the modifiers a
@@ -92,6 +93,7 @@ class ColourWordTranslator(NameColumnMixin, TransformerMixin, BaseEstimator):
     ['red Corsa', 'green Metallic', 'navy']
     """
 
+    @atomic
     def fit(self, X, y=None):
         """Check the names; nothing is learned.
 

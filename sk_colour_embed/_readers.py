@@ -10,6 +10,8 @@ vectors and the estimators have no mode of their own:
   feature that training used is a token, weighted by its value.
 
 :func:`read_items` makes the reader of a fit and reads its items, once.
+:class:`NameColumnMixin` is how the package's transformers of names
+(``WordVectors``, ``ColourWordTranslator``) take and check a column of names.
 """
 
 import numpy as np

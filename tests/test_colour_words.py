@@ -79,6 +79,13 @@ def test_what_is_not_a_column_of_names_is_refused_saying_where(X, message):
             fitted.transform(X)
 
 
+def test_a_failed_fit_leaves_the_translator_as_it_was():
+    translator = ColourWordTranslator().fit(pd.DataFrame({"paint": ["Rosso"]}))
+    with pytest.raises(ValueError, match="row 0 holds a missing name"):
+        translator.fit([None])
+    assert list(translator.feature_names_in_) == ["paint"]
+
+
 def test_unfitted_it_says_so_and_fitted_it_pickles_and_clones():
     with pytest.raises(NotFittedError):
         ColourWordTranslator().transform(["Rosso"])
