@@ -51,7 +51,7 @@ class EpochTasks:
     """Tell scikit-learn's callbacks of each epoch, one subtask of the fit's task each.
 
     Called as the training core's ``on_epoch(epoch, training)``, where
-    ``training()`` gives the ``Training`` as it stands. As scikit-learn's
+    ``training()`` gives the ``FitResult`` as it stands. As scikit-learn's
     ``LogisticRegression`` tells them of its iterations: the first epoch's task
     begins before training, and each epoch's end begins the next one's; a
     callback's ``on_fit_task_end`` returning True ends training there (the

@@ -57,7 +57,7 @@ class Encoder(layers.Layer):
     the ReLU, then each further hidden layer (``Dense``, ReLU), and a linear
     ``Dense`` to ``n_components``, as ``MLPRegressor(hidden_layer_sizes)``
     maps features. Its weights are, in order, the first bias, then the
-    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._params.encoder_layers`
+    kernel and bias of each ``Dense`` (:func:`sk_colour_embed._vectors.encoder_layers`
     reads that order; :func:`sk_colour_embed._vectors.encode` applies them with
     NumPy).
     """
