@@ -508,10 +508,7 @@ def read_names(table, reference, reading, n_folds=5, seed=0):
             features.transform(fit_names), fit_rgb, features.transform(written[test])
         )
         choices.append(chosen)
-    by_style = {"all": r2_score(rgb, predicted)}
-    for style, rows in names.groupby("style").groups.items():
-        by_style[style] = r2_score(rgb[rows], predicted[rows])
-    return dict(zip(written, predicted, strict=True)), by_style, choices
+    return dict(zip(written, predicted, strict=True)), r2_by_style(names, predicted), choices
 
 
 def looked_up(lookup, X):
@@ -681,7 +678,11 @@ def placement(encoder, reference, table):
     transformer.fit(reference_names[columns])
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13))
     ridge.fit(transformer.transform(reference_names[columns]), y_ref.to_numpy())
-    predicted = ridge.predict(transformer.transform(names[columns]))
+    return r2_by_style(names, ridge.predict(transformer.transform(names[columns])))
+
+
+def r2_by_style(names, predicted):
+    """RGB R^2 of ``predicted`` against the true RGB of the distinct ``names``: all, by style."""
     true = names[TRUE_RGB].to_numpy()
     by_style = {"all": r2_score(true, predicted)}
     for style, rows in names.groupby("style").groups.items():
@@ -837,6 +838,14 @@ def run(kind, configs, n_rows, say, split_seed=0):
             and not is_supervised(name)  # its reading's RGB R^2 is printed above
         ):
             placed[name] = placement(CONFIGS[name][0], reference, table)  # the fit just made
+
+    def say_by_style(name, model):
+        by_style = results[name][model][2]
+        say(
+            f"   {name + ', ' + model:46s} "
+            + ", ".join(f"{style} {r2:.3f}" for style, r2 in by_style.items())
+        )
+
     lines, best = best_lines(results)
     say(lines)
     if len(best) == 2:
@@ -845,11 +854,7 @@ def run(kind, configs, n_rows, say, split_seed=0):
         if "true RGB (ceiling)" in results:
             compared.append(("true RGB (ceiling)", "hgb"))
         for name, model in compared:
-            by_style = results[name][model][2]
-            say(
-                f"   {name + ', ' + model:46s} "
-                + ", ".join(f"{style} {r2:.3f}" for style, r2 in by_style.items())
-            )
+            say_by_style(name, model)
     if any(is_supervised(name) for name in results) and non_embedding(results):
         say(
             "   the supervised reading ceiling on the unseen-name test rows, against the best "
@@ -858,10 +863,7 @@ def run(kind, configs, n_rows, say, split_seed=0):
         lines, ceilings = ceiling_lines(results)
         say(lines)
         for name, model in ceilings:
-            say(
-                f"   {name + ', ' + model:46s} "
-                + ", ".join(f"{style} {r2:.3f}" for style, r2 in results[name][model][2].items())
-            )
+            say_by_style(name, model)
     if placed:
         styles = list(next(iter(placed.values())))
         say(
