@@ -281,6 +281,15 @@ def test_token_vectors_must_match_the_reader():
         ItemVectors(pd.Index(["a", "b"]), np.zeros((3, 2)), distance_scale=1.0, similarity_bias=0.0)
 
 
+def test_given_item_vectors_are_kept_and_must_have_their_shape():
+    keys, scales = pd.Index(["a", "b"]), dict(distance_scale=1.0, similarity_bias=0.0)
+    given = np.array([[1.0, 2.0], [3.0, 4.0]])
+    vectors = ItemVectors(keys, np.eye(2), **scales, vectors=given)
+    assert vectors.vectors is given  # kept as given, not composed again
+    with pytest.raises(ValueError, match=r"one row of 2 per key, for the 2 keys; .*\(2, 3\)"):
+        ItemVectors(keys, np.zeros((2, 2)), **scales, vectors=np.zeros((2, 3)))
+
+
 def test_regressed_vectors_fill_keys_without_a_vector_and_leave_the_learned_ones():
     from sklearn.neighbors import KNeighborsRegressor
     from sklearn.pipeline import make_pipeline
