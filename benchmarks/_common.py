@@ -104,4 +104,4 @@ def timed_engine_fit(
         rng=np.random.default_rng(seed),
         callbacks=[lambda *_: stamps.append(time.perf_counter())],
     )
-    return trained.losses, epoch_seconds(stamps)
+    return trained.history.losses, epoch_seconds(stamps)

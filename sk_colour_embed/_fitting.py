@@ -338,13 +338,14 @@ def train_vectors(keys, pairs, labels, config, seeds, callbacks=(), on_epoch=Non
         encoder=trained.encoder,
         item_weights=item_weights,
     )
-    history = {"loss": trained.losses.tolist()}
-    if trained.val_losses is not None:
-        history["val_loss"] = trained.val_losses.tolist()
+    losses, val_losses = trained.history.losses, trained.history.val_losses
+    history = {"loss": losses.tolist()}
+    if val_losses is not None:
+        history["val_loss"] = val_losses.tolist()
     return FitResult(
         vectors,
         history,
-        n_iter=len(trained.losses),
+        n_iter=len(losses),
         prior=prior,
         recording=None if recorder is None else recorder.result(),
     )
@@ -404,7 +405,8 @@ def _check_training(trained, config):
     judged loss had stopped falling) has converged by that rule; one that a
     callback ended was ended on purpose. Otherwise, see ``_JUDGED_EPOCHS``.
     """
-    losses, learning_rate = trained.losses, config.learning_rate
+    history, learning_rate = trained.history, config.learning_rate
+    losses = history.losses
     weights = (
         trained.token_vectors,
         *trained.encoder,
@@ -425,9 +427,9 @@ def _check_training(trained, config):
             f"vectors mean little. Lower learning_rate (now {learning_rate:g}).",
             ConvergenceWarning,
         )
-    elif not (trained.stopped_early or trained.interrupted):
-        judged = trained.val_losses if trained.val_losses is not None else losses
-        name = "held-out loss" if trained.val_losses is not None else "loss"
+    elif not (history.stopped_early or history.interrupted):
+        judged = history.val_losses if history.val_losses is not None else losses
+        name = "held-out loss" if history.val_losses is not None else "loss"
         stopping = config.stopping
         window = min(len(judged), _JUDGED_EPOCHS * stopping.n_iter_no_change)
         fall = _still_falling(judged[-window:], stopping.tol)

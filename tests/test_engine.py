@@ -186,7 +186,7 @@ def fit_with_engine(
     dense = {True: ComposedAdamTrainer, False: KerasAdamTrainer}.get(composed, object)
     assert isinstance(trainer, LazyAdamTrainer if lazy else dense)
     assert trainer._run_epoch._jit_compile == jit_compile
-    return trained, trained.losses
+    return trained, trained.history.losses
 
 
 def assert_same_weights(trained, reference, atol):
@@ -212,7 +212,7 @@ def lookup_fit(n_items, pairs, labels, *, n_components=2, seed=0, **settings):
         n_components=n_components,
         **settings,
     )
-    return trained.token_vectors, trained.losses
+    return trained.token_vectors, trained.history.losses
 
 
 def embedding(model):
@@ -599,8 +599,10 @@ def test_the_model_trains_the_composition_it_is_asked_for(normalize):
     # weights, which must be the loss of the same composition in NumPy:
     # training without UnitNormalization under normalize=True fails here.
     trained, data = one_step(12, 1e-12, normalize, n_components=3)
-    assert trained.losses[0] == pytest.approx(numpy_loss(trained, *data, normalize), rel=1e-5)
-    assert abs(numpy_loss(trained, *data, not normalize) - trained.losses[0]) > 1e-4
+    assert trained.history.losses[0] == pytest.approx(
+        numpy_loss(trained, *data, normalize), rel=1e-5
+    )
+    assert abs(numpy_loss(trained, *data, not normalize) - trained.history.losses[0]) > 1e-4
 
 
 def test_a_step_lowers_the_loss_of_its_batch():
@@ -701,7 +703,7 @@ def test_a_later_fit_of_the_same_shapes_reuses_the_compiled_trainer(
         fresh.append(run())
     for got, expected in zip(reused, fresh, strict=True):
         np.testing.assert_array_equal(got.token_vectors, expected.token_vectors)
-        np.testing.assert_array_equal(got.losses, expected.losses)
+        np.testing.assert_array_equal(got.history.losses, expected.history.losses)
         assert got.distance_scale == expected.distance_scale
     assert not np.array_equal(reused[0].token_vectors, reused[2].token_vectors)
 
@@ -872,11 +874,11 @@ def test_epochs_run_several_a_call_exactly_as_one_a_call(monkeypatch, jit_compil
 
     (trained, seen), (expected, expected_seen) = fit(False), fit(True)
     # Bit for bit: the same steps, whatever the number of epochs in a call.
-    np.testing.assert_array_equal(trained.losses, expected.losses)
+    np.testing.assert_array_equal(trained.history.losses, expected.history.losses)
     assert (
         [epoch for epoch, *_ in seen] == [epoch for epoch, *_ in expected_seen] == list(range(12))
     )
-    np.testing.assert_array_equal([loss for _, loss, _ in seen[1:]], expected.losses)
+    np.testing.assert_array_equal([loss for _, loss, _ in seen[1:]], expected.history.losses)
     for (_, _, got), (_, _, vectors) in zip(seen, expected_seen, strict=True):
         np.testing.assert_array_equal(got, vectors)  # each epoch's own vectors
     assert not np.array_equal(seen[-1][2], seen[-2][2])
@@ -908,10 +910,12 @@ def test_calls_of_several_epochs_stop_at_the_epoch_one_a_call_stops(monkeypatch,
         )
 
     several, one = fit(False), fit(True)
-    assert one.stopped_early and len(one.losses) < 60  # it stops early, and at the same epoch:
-    np.testing.assert_array_equal(several.losses, one.losses)
+    assert (
+        one.history.stopped_early and len(one.history.losses) < 60
+    )  # it stops early, and at the same epoch:
+    np.testing.assert_array_equal(several.history.losses, one.history.losses)
     np.testing.assert_array_equal(several.token_vectors, one.token_vectors)
-    assert several.stopped_early
+    assert several.history.stopped_early
 
 
 @pytest.mark.parametrize("one_a_call", [False, True])
@@ -940,8 +944,9 @@ def test_a_callback_that_returns_true_ends_training_with_that_epochs_weights(
         30, table, pairs, labels, rng=np.random.default_rng(5), **{**settings, "epochs": 6}
     )
     assert [epoch for epoch, _ in seen] == list(range(7))  # no epoch is seen after it
-    assert trained.interrupted and not trained.stopped_early and not six.interrupted
-    np.testing.assert_array_equal(trained.losses, six.losses)
+    assert trained.history.interrupted and not trained.history.stopped_early
+    assert not six.history.interrupted
+    np.testing.assert_array_equal(trained.history.losses, six.history.losses)
     np.testing.assert_array_equal(trained.token_vectors, six.token_vectors)
     np.testing.assert_array_equal(trained.token_vectors, seen[-1][1][0])
     assert (trained.distance_scale, trained.similarity_bias) == (

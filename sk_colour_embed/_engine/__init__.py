@@ -46,13 +46,9 @@ class TrainedWeights:
     similarity_bias: float
     # The encoder's weights, in its order (empty without hidden layers).
     encoder: list
-    losses: np.ndarray
-    # The held-out loss of each epoch, with early stopping on held-out pairs.
-    val_losses: np.ndarray | None = None
-    # Training stopped before its last epoch: the judged loss had stopped falling.
-    stopped_early: bool = False
-    # Training stopped before its last epoch because a callback asked it to.
-    interrupted: bool = False
+    # The epochs' losses and why training stopped: the epoch loop's ``History`` (its
+    # module imports TensorFlow, so the type is named, not imported).
+    history: "History"  # noqa: F821
 
 
 def fit_pair_model(
@@ -122,7 +118,7 @@ def fit_pair_model(
     >>> trained = fit_pair_model(
     ...     *items, pairs, labels, config, n_tokens=3, seed=0, rng=np.random.default_rng(0)
     ... )
-    >>> trained.token_vectors.shape, len(trained.losses)
+    >>> trained.token_vectors.shape, len(trained.history.losses)
     ((3, 2), 3)
     """
     prepare()
@@ -169,13 +165,7 @@ def fit_pair_model(
             stopping=config.stopping,
             held_out=held_out,
         )
-        trained = TrainedWeights(
-            *trained_weights(trainer.model),
-            losses=history.losses,
-            val_losses=history.val_losses,
-            stopped_early=history.stopped_early,
-            interrupted=history.interrupted,
-        )
+        trained = TrainedWeights(*trained_weights(trainer.model), history=history)
     if settings.jit_compile:
         COMPILATION_CACHE.publish()  # what this fit compiled, for later processes
     return trained
